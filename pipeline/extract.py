@@ -1,0 +1,342 @@
+"""Extract: turn a document's paragraphs into metric records (value, unit, entity, year...)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from pipeline.countries import find_countries
+from pipeline.quantities import Quantity, find_quantities
+from pipeline.structure import Paragraph, Structure, theme_of
+
+EXTRACTOR_VERSION = "1.0.0"
+
+# Words that end a counted noun phrase: prepositions, auxiliaries, pronouns, conjunctions.
+STOP = set("""
+a about above across after against along among an and any are around as at be been before
+being below between both but by can could did do does during each either every for from had
+has have having he her his how if in including into is it its may might more most must no nor
+not of on once only onto or other our out over own per she should since so some such than that
+the their them then there these they this those through throughout to too toward towards under
+until up upon via was we were what when where whether which while who whom whose why will with
+within without would yet you your also globally worldwide respectively annually overall alone
+each together already still just now nearly almost approximately around all whereby thus
+received became become remain remained reached reach reaching include includes included
+participated join joined make made take took provide provided benefit benefited held involving
+""".split())
+DETERMINERS = {"the", "a", "an", "such", "these", "those", "its", "their", "our", "all", "some",
+               "other", "another", "further", "additional_"}
+SENTENCE_END = re.compile(r"[.!?][\"”’')*]*\s+(?=[\"“‘(*]?[A-Z0-9])")
+ABBREVIATIONS = re.compile(r"(?:\b[A-Z]|\bNo|\bno|Mr|Ms|Dr|St|Nos|vs|e\.g|i\.e|paras?|Vol|Inc|Ltd"
+                           r"|Co|approx|etc)$")
+CLAUSE_BREAK = re.compile(r",\s+(?=(?:and|but|while|whereas|which|thus|bringing|representing|"
+                          r"resulting|raising|making)\b)|;\s+")
+WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z'’]+)*-?")
+YEAR = re.compile(r"(?<![\w/.-])(1[89]\d\d|20\d\d)(?![\w/]|[–-]\d)")
+YEAR_EXCLUDED_BEFORE = re.compile(
+    r"(?:\bsince|\bcompared\s+(?:with|to)|\bby|\buntil|\bbefore|\bthan|\bfrom|\bbetween|[–-]"
+    r"|\band|\bto)\s+(?:(?:the\s+)?(?:end|start|beginning|middle)\s+of\s+)?(?:[A-Z][a-z]+\s+)?$",
+    re.I)
+LEFT_PATTERNS = [
+    # "bringing the total number of Member States ... to 10"
+    re.compile(r"\b(?:bringing|brought|bring|raising|raised)\s+(?:the\s+)?(?P<np>[^;]+?)\s+to\s+$",
+               re.I),
+    # "the number of donors was 106"
+    re.compile(r"\b(?:the\s+)?(?:total\s+)?(?:number|amount|value|volume|share|proportion)\s+"
+               r"of\s+(?P<np>[^,;]+?)\s+(?:was|were|is|are|stood\s+at|reached|totalled|totaled|"
+               r"amounted\s+to|rose\s+to|increased\s+to|fell\s+to|decreased\s+to|of)\s+$", re.I),
+]
+NUMBER_OF = re.compile(r"^(?:the\s+)?(?:total\s+)?(?:number|amount|total|value|volume|share|"
+                       r"proportion|percentage)\s+of\s+", re.I)
+# "impressions on social media reached 18.9 million": the figure is the subject's value.
+VALUE_VERB = re.compile(r"\b(?:reached|reach|reaches|totalled|totaled|totals?|was|were|is|are|"
+                        r"stood\s+at|stands\s+at|amounted\s+to|amounts\s+to|numbered|rose\s+to|"
+                        r"increased\s+to|grew\s+to|fell\s+to|decreased\s+to|dropped\s+to|"
+                        r"declined\s+to|came\s+to|exceeded|received|mobilized|mobilised|"
+                        r"raised|increase\s+to)\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}$", re.I)
+INTRO = re.compile(r"^(?:In|As|During|Since|Under|Through|With|Following|Despite|By|At|For|After|"
+                   r"Before|Overall|Moreover|Furthermore|In addition|However|Thus|Also|Between|"
+                   r"Of|Among|Within|Across|To|From|Over|Together|Pursuant|Owing|Due)\b[^,]*,\s*")
+
+
+@dataclass
+class Metric:
+    """One quantitative statement and where it came from."""
+
+    metric_id: str
+    document_id: str
+    paragraph: int
+    quote: str
+    value: float
+    value_max: float | None
+    unit: str
+    entity: str | None
+    qualifier: str
+    year: int | None
+    theme: str | None
+    subtheme: str | None
+    section_id: int | None
+    sentence: str
+    char_start: int
+    char_end: int
+    extractor_version: str = EXTRACTOR_VERSION
+    countries: list[dict[str, str]] = field(default_factory=list)
+
+    def as_record(self) -> dict:
+        """The metric as a plain dict (the JSON lines contract)."""
+        return asdict(self)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence boundaries in a paragraph's text."""
+    spans, start = [], 0
+    for m in SENTENCE_END.finditer(text):
+        if text[m.start()] == "." and ABBREVIATIONS.search(text, 0, m.start()):
+            continue
+        spans.append((start, m.start() + 1))
+        start = m.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def _words(text: str, pos: int, limit: int = 12) -> list[re.Match[str]]:
+    """Word tokens after pos, stopping at punctuation other than spaces and hyphens."""
+    out: list[re.Match[str]] = []
+    pos += len(text[pos:pos + 20]) - len(text[pos:pos + 20].lstrip())
+    while len(out) < limit:
+        m = WORD.match(text, pos)
+        if not m:
+            break
+        out.append(m)
+        gap = re.match(r"[ \t\n]+", text[m.end():])
+        if not gap:
+            break
+        pos = m.end() + len(gap.group())
+    return out
+
+
+NOUNS_IN_LY = {"family", "assembly", "supply", "ally", "anomaly", "monopoly", "reply", "italy",
+               "rally", "july", "homily", "butterfly", "jelly", "belly", "fly", "bully"}
+
+
+def _acceptable(word: str) -> bool:
+    low = word.lower()
+    if "-" in word:
+        return True
+    return low not in STOP and (not low.endswith("ly") or low in NOUNS_IN_LY)
+
+
+def noun_phrase(text: str, pos: int, allow_of: bool = True) -> tuple[str, int] | None:
+    """The counted noun phrase starting at pos: adjectives and nouns, with coordination."""
+    words = _words(text, pos)
+    while words and words[0].group().lower() in DETERMINERS:
+        words.pop(0)
+    taken: list[re.Match[str]] = []
+    i = 0
+    while i < len(words) and len(taken) < 7:
+        w = words[i].group()
+        low = w.lower()
+        nxt = words[i + 1].group() if i + 1 < len(words) else None
+        if low in ("and", "or") and taken:
+            if nxt and _acceptable(nxt) and not nxt.lower().endswith(("ed", "ing")) and (
+                    not nxt[0].isupper() or taken[-1].group()[0].isupper()):
+                taken.append(words[i])
+                i += 1
+                continue
+            break
+        if low == "of" and taken and allow_of and nxt and nxt.lower() not in DETERMINERS \
+                and _acceptable(nxt) and len(taken) <= 2:
+            taken.append(words[i])
+            i += 1
+            continue
+        if not _acceptable(w) or w.endswith("-") and not nxt:
+            break
+        if low.endswith(("ed", "ing")) and "-" not in w and w[0].islower():
+            if not (nxt and _acceptable(nxt) and not nxt.lower().endswith(("ed", "ly"))
+                    and nxt.lower() not in ("and", "or", "of")):
+                break
+        taken.append(words[i])
+        i += 1
+    while taken and taken[-1].group().lower() in ("and", "or", "of"):
+        taken.pop()
+    if not taken:
+        return None
+    phrase = text[taken[0].start():taken[-1].end()]
+    return re.sub(r"\s+", " ", phrase).lower(), taken[-1].end()
+
+
+def _borrow_head(text: str, found: tuple[str, int]) -> str:
+    """'12 African and 11 Latin American countries': the first count shares the last noun."""
+    phrase, end = found
+    m = re.match(r"\s+(?:and|or)\s+\d[\d,.]*\s+", text[end:end + 30])
+    if m and text[end - len(phrase):end][:1].isupper() and " " not in phrase:
+        if nxt := noun_phrase(text, end + m.end()):
+            return f"{phrase} {nxt[0].split()[-1]}"
+    return phrase
+
+
+def _clean_np(np: str) -> str | None:
+    np = np.split(",")[0]
+    np = re.split(r"\s+(?:that|who|which|whose|where|when|including|in|from|at|to)\s+", np)[0]
+    np = NUMBER_OF.sub("", np.strip())
+    found = noun_phrase(np, 0)
+    return found[0] if found else None
+
+
+def _subject(clause: str) -> str | None:
+    """The subject noun phrase of a clause, after any introductory phrase."""
+    clause = INTRO.sub("", clause.strip())
+    clause = re.sub(r"^(?:and|but|while|whereas|thus)\s+", "", clause)
+    clause = NUMBER_OF.sub("", clause)
+    found = noun_phrase(clause, 0, allow_of=False)
+    return found[0] if found else None
+
+
+def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
+    """What a quantity counts or measures, from the words around it."""
+    if q.size_adjective:
+        found = noun_phrase(text, q.end)
+        return f"{found[0]} {q.size_adjective}" if found else q.size_adjective
+    after = text[q.end:q.end + 200]
+    if q.unit in ("tonne", "km", "km2", "ha", "m3", "l") or q.unit.startswith("percent"):
+        if m := re.match(r"\s+of\s+(?:the\s+|all\s+|its\s+|their\s+)?", after):
+            if found := noun_phrase(text, q.end + m.end()):
+                return found[0]
+        if q.unit.startswith("percent"):
+            m = re.match(r"\s+(?:increase|decrease|rise|reduction|decline|growth|drop|jump|"
+                         r"fall|cut)\b[^.;]*?\bin\s+(?:the\s+)?(?:(?:number|share|proportion|"
+                         r"rate|amount|value|volume|level)\s+of\s+)?", after)
+            m = m or re.match(r"\s+in\s+(?:the\s+)?(?:(?:number|share|proportion|rate|amount|"
+                              r"value|volume|level)\s+of\s+)?(?=[a-z])", after)
+            if m and (found := noun_phrase(text, q.end + m.end())):
+                return found[0]
+    elif q.unit == "count":
+        if found := noun_phrase(text, q.end):
+            return _borrow_head(text, found)
+        if m := re.match(r"\s+of\s+(?:the|these|those|its|their)\s+", after):
+            if found := noun_phrase(text, q.end + m.end()):
+                return found[0]
+    else:  # money
+        if m := re.match(r"\s+(?:of|in|for)\s+(?=[a-z])", after):
+            if found := noun_phrase(text, q.end + m.end(), allow_of=False):
+                return found[0]
+    left = text[clause_start:q.start]
+    for pattern in LEFT_PATTERNS:
+        if m := pattern.search(left):
+            if np := _clean_np(m.group("np")):
+                return np
+    if q.unit != "count" or VALUE_VERB.search(left):
+        return _subject(left)
+    return None
+
+
+def _years(sentence: str, offset: int) -> list[tuple[int, int]]:
+    """Years a figure may refer to: (position, year), without periods, baselines or targets."""
+    out = []
+    masked = re.sub(r"\*[^*]+\*|“[^”]+”", lambda m: " " * len(m.group()), sentence)
+    for m in YEAR.finditer(masked):
+        if YEAR_EXCLUDED_BEFORE.search(masked[max(0, m.start() - 40):m.start()]):
+            continue
+        if re.match(r"\s*(?:–|-|to|and)\s*(?:1[89]|20)\d\d", masked[m.end():]):
+            continue
+        out.append((offset + m.start(), int(m.group(1))))
+    return out
+
+
+def year_for(q: Quantity, years: list[tuple[int, int]], clause_start: int,
+             cumulative: bool) -> int | None:
+    """The year a figure refers to: nearest before it in its clause, else in its sentence."""
+    before_clause = [y for p, y in years if clause_start <= p < q.start]
+    if before_clause:
+        return before_clause[-1]
+    before = [y for p, y in years if p < clause_start]
+    if before and not cumulative:
+        return before[-1]
+    after = [y for p, y in years if p >= q.end]
+    return after[0] if after else None
+
+
+def _clause_start(text: str, sent_start: int, pos: int) -> int:
+    start = sent_start
+    for m in CLAUSE_BREAK.finditer(text, sent_start, pos):
+        start = m.end()
+    return start
+
+
+def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
+                      subtheme: str | None) -> list[Metric]:
+    """All metrics of one paragraph."""
+    text = par.text
+    quantities = find_quantities(text)
+    if not quantities:
+        return []
+    metrics: list[Metric] = []
+    spans = sentence_spans(text)
+    for s_start, s_end in spans:
+        sentence = text[s_start:s_end]
+        in_sentence = [q for q in quantities if s_start <= q.start < s_end]
+        if not in_sentence:
+            continue
+        subsentences = [(s_start + a, s_start + b) for a, b in _split_semicolons(sentence)]
+        countries = [{"iso3": c.iso3, "m49": c.m49, "name": re.sub(r"\s+", " ", c.name)}
+                     for c in _unique_countries(sentence)]
+        previous: dict[str, str] = {}
+        for q in in_sentence:
+            sub_start, sub_end = next(((a, b) for a, b in subsentences if a <= q.start < b),
+                                      (s_start, s_end))
+            clause_start = _clause_start(text, sub_start, q.start)
+            entity = (entity_for(text, q, clause_start) or previous.get(q.unit)
+                      or previous.get("any"))
+            if entity:
+                previous[q.unit] = previous["any"] = entity
+            cumulative = bool(re.match(r"(?:bringing|raising)\b", text[clause_start:]) or
+                              re.search(r"\bsince\b", text[clause_start:q.start]))
+            year = year_for(q, _years(text[sub_start:sub_end], sub_start), clause_start,
+                            cumulative)
+            start, end = par.to_source(q.start), par.to_source(q.end - 1) + 1
+            metrics.append(Metric(
+                metric_id=f"{document_id}:{start}-{end}",
+                document_id=document_id,
+                paragraph=par.number,
+                quote=text[q.start:q.end],
+                value=q.value,
+                value_max=q.value_max,
+                unit=q.unit,
+                entity=entity,
+                qualifier=q.qualifier,
+                year=year,
+                theme=theme,
+                subtheme=subtheme,
+                section_id=par.section_id,
+                sentence=re.sub(r"\s+", " ", sentence).strip(),
+                char_start=start,
+                char_end=end,
+                countries=countries,
+            ))
+    return metrics
+
+
+def _split_semicolons(sentence: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in re.finditer(r";\s+", sentence):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(sentence)))
+    return spans
+
+
+def _unique_countries(sentence: str):
+    seen = set()
+    for c in find_countries(sentence):
+        if c.iso3 not in seen:
+            seen.add(c.iso3)
+            yield c
+
+
+def extract(structure: Structure) -> list[Metric]:
+    """All metrics of a parsed document, in reading order."""
+    metrics: list[Metric] = []
+    for par in structure.paragraphs:
+        theme, subtheme = theme_of(structure, par.section_id)
+        metrics.extend(extract_paragraph(par, structure.document_id, theme, subtheme))
+    return metrics

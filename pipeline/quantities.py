@@ -1,0 +1,327 @@
+"""Quantities: find every cardinal amount in running text, with unit, qualifier and range."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+_UNIT_WORDS = ["eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+               "eighteen", "nineteen", "one", "two", "three", "four", "five", "six", "seven",
+               "eight", "nine", "ten"]
+_TENS_WORDS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+WORD_VALUES = {w: i for i, w in enumerate(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+     "nineteen"])}
+WORD_VALUES.update({w: 20 + 10 * i for i, w in enumerate(_TENS_WORDS)})
+
+SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+          "k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "bn": 1e9, "b": 1e9}
+
+QUALIFIERS = {
+    "approximate": ["about", "approximately", "around", "almost", "nearly", "some",
+                    "an estimated", "estimated", "roughly", "an average of", "on average",
+                    "close to", "circa", "approx.", "just about", "averaging"],
+    "more_than": ["over", "more than", "above", "exceeding", "in excess of", "upwards of",
+                  "well over", "just over", "greater than", "higher than", "well above"],
+    "less_than": ["under", "less than", "fewer than", "below", "just under", "a fraction of",
+                  "lower than", "well below"],
+    "at_least": ["at least", "no fewer than", "no less than", "a minimum of", "not less than"],
+    "up_to": ["up to", "as much as", "as many as", "as high as", "a maximum of",
+              "not more than", "no more than", "as little as"],
+}
+
+CURRENCY_SYMBOLS = {"US$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR",
+                    "CHF": "CHF", "A$": "AUD", "C$": "CAD", "R$": "BRL"}
+CURRENCY_WORDS = {"united states dollars": "USD", "us dollars": "USD", "u.s. dollars": "USD",
+                  "dollars": "USD", "euros": "EUR", "euro": "EUR", "pounds sterling": "GBP",
+                  "swiss francs": "CHF", "yen": "JPY", "yuan": "CNY", "rupees": "INR"}
+
+# unit word -> (unit, factor to the unit)
+MEASURES = {
+    "tons": ("tonne", 1.0), "ton": ("tonne", 1.0), "tonnes": ("tonne", 1.0),
+    "tonne": ("tonne", 1.0), "metric tons": ("tonne", 1.0), "metric tonnes": ("tonne", 1.0),
+    "kg": ("tonne", 1e-3), "kilograms": ("tonne", 1e-3), "kilogrammes": ("tonne", 1e-3),
+    "kilos": ("tonne", 1e-3), "kilogram": ("tonne", 1e-3), "grams": ("tonne", 1e-6),
+    "km": ("km", 1.0), "kilometres": ("km", 1.0), "kilometers": ("km", 1.0),
+    "square kilometres": ("km2", 1.0), "square kilometers": ("km2", 1.0), "km2": ("km2", 1.0),
+    "km²": ("km2", 1.0), "sq km": ("km2", 1.0), "hectares": ("ha", 1.0), "ha": ("ha", 1.0),
+    "cubic metres": ("m3", 1.0), "cubic meters": ("m3", 1.0), "m3": ("m3", 1.0),
+    "m³": ("m3", 1.0), "litres": ("l", 1.0), "liters": ("l", 1.0),
+}
+PERCENT = r"(?:per\s?cent|percent|per-cent|%)"
+PERCENTAGE_POINTS = r"percentage\s+points?"
+
+MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
+          "December|Jan\\.|Feb\\.|Mar\\.|Apr\\.|Jun\\.|Jul\\.|Aug\\.|Sept?\\.|Oct\\.|Nov\\.|Dec\\.")
+TIME_UNITS = (r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries|"
+              r"nights?|quarters?|semesters?|year-old|years-old|hour|times|fold)")
+# "the 15-member council": a hyphenated size adjective that counts members.
+SIZE_ADJECTIVES = {"member": "members", "members": "members", "person": "persons",
+                   "strong": "members", "nation": "nations", "country": "countries",
+                   "state": "states", "judge": "judges", "seat": "seats"}
+IDENTIFIER_WORDS = (
+    r"resolutions?|decisions?|goals?|sdgs?|targets?|indicators?|items?|paragraphs?|paras?\.?|"
+    r"articles?|art\.|chapters?|annex(?:es)?|sections?|rules?|nos?\.|numbers?|protocols?|"
+    r"phases?|versions?|volumes?|vol\.|pages?|pp?\.|figures?|fig\.|tables?|box(?:es)?|"
+    r"levels?|tiers?|categor(?:y|ies)|grades?|class(?:es)?|options?|steps?|principles?|"
+    r"recommendations?|components?|outcomes?|outputs?|pillars?|objectives?|clusters?|"
+    r"priorit(?:y|ies)|windows?|conventions? no\.|parts?|titles?|appendix|appendices|"
+    r"amendments?|subprogrammes?|programmes? no\.|rounds? no\.|line|lines|footnotes?|notes?|"
+    r"cycles?|sessions?|editions?|issues?|models?|type|types|schedules?|lists?|codes?"
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One amount found in a text: the quote span and the normalised reading."""
+
+    start: int
+    end: int
+    value: float
+    value_max: float | None
+    unit: str
+    qualifier: str
+    in_words: bool
+    size_adjective: str | None = None
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    """Compiled patterns, built once on first use so importing stays cheap."""
+    units = "|".join(_UNIT_WORDS)
+    tens = "|".join(_TENS_WORDS)
+    word = (rf"(?:(?:{tens})(?:[- ](?:{units}))?|{units})"
+            rf"(?:\s+hundred(?:\s+(?:and\s+)?(?:(?:{tens})(?:[- ](?:{units}))?|{units}))?)?")
+    digits = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+    cur = r"(?:\\?(?:US\$|A\$|C\$|R\$|\$)|€|£|¥|₹|(?:[A-Z]{3})\s?)"
+    number = rf"(?:(?P<cur>{cur})\s?)?(?P<num>{digits}|(?i:\b{word}\b))"
+    quals = sorted((q for qs in QUALIFIERS.values() for q in qs), key=len, reverse=True)
+    qual = "|".join(re.escape(q).replace(r"\ ", r"\s+") for q in quals)
+    measures = "|".join(re.escape(m).replace(r"\ ", r"\s+")
+                        for m in sorted(MEASURES, key=len, reverse=True))
+    curwords = "|".join(re.escape(m).replace(r"\ ", r"\s+")
+                        for m in sorted(CURRENCY_WORDS, key=len, reverse=True))
+    return {
+        "number": re.compile(number),
+        "second": re.compile(rf"\s*(?:–|—|-|to|and)\s*{number}"),
+        "scale": re.compile(r"\s*(?:thousand|million|billion|trillion)\b|(?:k|m|mn|mln|bn|b)\b",
+                            re.I),
+        "qualifier": re.compile(rf"(?:^|(?<=[\s(]))(?i:{qual})\s+$"),
+        "percent": re.compile(rf"\s*{PERCENT}(?![a-z])", re.I),
+        "points": re.compile(rf"\s+{PERCENTAGE_POINTS}\b", re.I),
+        "measure": re.compile(rf"\s*(?:{measures})(?![A-Za-z])", re.I),
+        "curword": re.compile(rf"\s+(?:{curwords}|[A-Z]{{3}})\b", re.I),
+        "mask": re.compile(
+            r"(?:https?://|www\.)\S+|<[^>\s]+>|\S+@\S+\.\w+"  # addresses
+            r"|\b(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./()-]*"  # document symbols
+            r"|\b\d+(?:/\d+)+\b"  # resolution numbers 56/9
+            r"|\b[A-Za-z]+[-‑]?\d+[\w-]*"  # COVID-19, G20, TRACK4TIP
+            r"|\b\d+(?:st|nd|rd|th)\b"  # ordinals
+            rf"|\b\d{{1,2}}(?:\s*(?:–|-|to|and)\s*\d{{1,2}})?\s+(?:{MONTHS})(?:\s+\d{{4}})?"
+            rf"|\b(?:{MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?\b|\b(?:{MONTHS})\s+\d{{4}}"
+            r"|\b\d{1,2}[:.]\d{2}\s*(?:a\.m\.|p\.m\.|hours|h\b)|\b\d{1,2}\s*(?:a\.m\.|p\.m\.)"
+            rf"|\b(?i:{IDENTIFIER_WORDS})\s+(?:[\dIVXivx][\w.()/]*)"
+            r"(?:\s*(?:,|and|or|to|–|-)\s*(?:\d[\w.()/]*))*"
+            r"|\((?:19|20)\d\d\)"
+        ),
+        "year_span": re.compile(r"\b(?:1[89]\d\d|20\d\d)(?:\s*[–/-]\s*(?:\d{2}|\d{4}))?\b"),
+        "duration": re.compile(rf"(?:\s+|-)(?:(?:and\s+a\s+half|more|other|further)\s+)?"
+                               rf"{TIME_UNITS}\b", re.I),
+        "hyphen_adj": re.compile(r"-([a-z]+)\b"),
+    }
+
+
+def mask_identifiers(text: str) -> str:
+    """Blank out addresses, symbols, identifiers, ordinals, dates and times (same length)."""
+    pats = _patterns()
+    return pats["mask"].sub(lambda m: " " * len(m.group()), text)
+
+
+def _number_value(raw: str) -> float | None:
+    """The value of a number in digits or words."""
+    raw = raw.strip()
+    if raw[0].isdigit():
+        return float(raw.replace(",", ""))
+    total, current = 0, 0
+    for part in re.split(r"[\s-]+", raw.lower()):
+        if part == "and":
+            continue
+        if part == "hundred":
+            current = max(current, 1) * 100
+        elif part in WORD_VALUES:
+            current += WORD_VALUES[part]
+        else:
+            return None
+    return float(total + current)
+
+
+def _is_year(raw: str, currency: str | None, value: float) -> bool:
+    return (currency is None and re.fullmatch(r"\d{4}", raw) is not None
+            and 1800 <= value <= 2100)
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every cardinal quantity in a paragraph's text, in order."""
+    pats = _patterns()
+    masked = mask_identifiers(text)
+    found: list[Quantity] = []
+    pos = 0
+    while True:
+        m = pats["number"].search(masked, pos)
+        if not m:
+            break
+        pos = m.end()
+        q = _read_quantity(text, masked, m)
+        if q is None:
+            continue
+        if found and q.start < found[-1].end:
+            continue
+        found.append(q)
+        pos = max(pos, q.end)
+    return found
+
+
+def _currency_code(symbol: str | None) -> str | None:
+    if not symbol:
+        return None
+    symbol = symbol.strip().lstrip("\\")
+    if symbol in CURRENCY_SYMBOLS:
+        return CURRENCY_SYMBOLS[symbol]
+    return symbol if is_currency_code(symbol) else None
+
+
+@cache
+def _currency_codes() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+def is_currency_code(code: str) -> bool:
+    """True for an ISO 4217 code such as USD or EUR."""
+    return code in _currency_codes()
+
+
+def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
+    """Read the number at m with its scale, range, unit and qualifier; None if excluded."""
+    pats = _patterns()
+    raw, start = m.group("num"), m.start()
+    currency = _currency_code(m.group("cur"))
+    if m.group("cur") and currency is None:
+        start = m.start("num")  # three capitals that are not a currency: an acronym
+    in_words = not raw[0].isdigit()
+    before = text[max(0, start - 1):start]
+    after = text[m.end():m.end() + 1]
+    # Glued to a word, a symbol or a decimal point: part of an identifier, not a quantity.
+    if before and (before.isalnum() or before in "/.‑_") or after in ("/",) or (
+            after.isalpha() and not in_words and not re.match(
+                r"(?:bn|mn|mln|m|k|km|kg|ha|b)\b|%", text[m.end():m.end() + 4])):
+        return None
+    if before == "-" and start >= 2 and text[start - 2].isalpha():
+        return None
+    value = _number_value(raw)
+    if value is None:
+        return None
+    end = m.end()
+    scale = pats["scale"].match(text, end)
+    if scale and (scale.group().strip().lower() in ("thousand", "million", "billion", "trillion")
+                  or currency):
+        value *= SCALES[scale.group().strip().lower()]
+        end = scale.end()
+    elif _is_year(raw, currency, value):
+        return None
+    value_max = None
+    # Ranges: "116 to 170", "10–20", "between 10 and 20".
+    rng = pats["second"].match(masked, end)
+    left = text[max(0, start - 60):start]
+    between = re.search(r"\bbetween\s+$", left, re.I)
+    from_ = re.search(r"\bfrom\s+$", left, re.I)
+    if rng and not from_:
+        joiner = text[end:rng.start("num")].strip().lstrip("\\$€£").strip()
+        second_raw = rng.group("num")
+        if joiner.startswith("and") and not between:
+            rng = None
+        elif second_raw[0].isdigit() != raw[0].isdigit() or (
+                joiner[:1] in "-–—" and in_words):
+            rng = None
+        if rng:
+            second = _number_value(second_raw)
+            if second is None or _is_year(second_raw, currency, second) and value < 1800:
+                rng = None
+            else:
+                rscale = pats["scale"].match(text, rng.end())
+                factor = 1.0
+                if rscale and (rscale.group().strip().lower() in SCALES):
+                    factor = SCALES[rscale.group().strip().lower()]
+                    if not scale:
+                        value *= factor
+                    end = rscale.end()
+                else:
+                    end = rng.end()
+                value_max = second * factor
+                if value_max < value:
+                    value, value_max = value, None
+                    end = m.end() if not scale else scale.end()
+    unit = currency or "count"
+    if unit == "count":
+        if pm := pats["percent"].match(text, end):
+            unit, end = "percent", pm.end()
+        elif pp := pats["points"].match(text, end):
+            unit, end = "percentage_point", pp.end()
+        elif ms := pats["measure"].match(text, end):
+            word = re.sub(r"\s+", " ", ms.group().strip().lower())
+            unit, factor = MEASURES[word]
+            value *= factor
+            value_max = value_max * factor if value_max is not None else None
+            end = ms.end()
+        elif cw := pats["curword"].match(text, end):
+            word = re.sub(r"\s+", " ", cw.group().strip().lower())
+            code = CURRENCY_WORDS.get(word) or (word.upper() if is_currency_code(word.upper())
+                                                else None)
+            if code:
+                unit, end = code, cw.end()
+    size_adjective = None
+    if unit == "count":
+        if pats["duration"].match(text, end):
+            return None
+        if hy := pats["hyphen_adj"].match(text, end):
+            noun = SIZE_ADJECTIVES.get(hy.group(1))
+            if noun is None:
+                return None  # "one-stop", "three-pronged": adjectives, not counts
+            size_adjective = noun
+            end = hy.end()
+    if in_words and raw.lower() == "one" and _one_is_pronoun(text, start, end):
+        return None
+    qualifier = "exact"
+    qstart = start
+    window = max(0, start - 30)
+    qm = pats["qualifier"].search(text[window:start])
+    if qm and _is_preposition(text[max(0, window - 30):window + qm.start()], qm.group()):
+        qm = None
+    if qm:
+        phrase = re.sub(r"\s+", " ", qm.group().strip().lower())
+        qualifier = next(k for k, v in QUALIFIERS.items() if phrase in v)
+        qstart = start - (len(text[max(0, start - 30):start]) - qm.start())
+    return Quantity(qstart, end, value, value_max, unit, qualifier, in_words, size_adjective)
+
+
+PREPOSITION_AFTER = re.compile(
+    r"\b(?:built|centred|centered|based|structured|organized|organised|spread|divided|split|"
+    r"grouped|arranged|clustered|revolve[sd]?|focused|focussed)\s*$", re.I)
+
+
+def _is_preposition(before: str, word: str) -> bool:
+    """'built around four pillars': a preposition after a verb, not a qualifier."""
+    return word.strip().lower() in ("around", "over", "under", "about", "above", "below",
+                                    "some") and bool(PREPOSITION_AFTER.search(before))
+
+
+def _one_is_pronoun(text: str, start: int, end: int) -> bool:
+    """'one of the', 'no one', 'one another': 'one' that counts nothing."""
+    after = text[end:end + 20].lower()
+    before = text[max(0, start - 8):start].lower()
+    return bool(re.match(r"\s+(?:of|another|or|by|and only|such|which|who|that|in|at)\b|[.,;:)]",
+                         after) or re.search(r"\b(?:no|any|each|every|the|this|that|which)\s+$",
+                                             before))

@@ -1,0 +1,384 @@
+"""Structure: sections, numbered paragraphs, footnotes and tables, with offsets into the text."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from pipeline.ingest import Document, ReportError
+
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_SUP_TO_DIGIT = str.maketrans(SUPERSCRIPTS, "0123456789")
+
+
+@dataclass
+class Section:
+    """A heading: I. / A. / 1. or unnumbered, with its place in the heading tree."""
+
+    section_id: int
+    level: int
+    number: str | None
+    title: str
+    parent_id: int | None
+    path: str
+    char_start: int
+
+
+@dataclass
+class Paragraph:
+    """A numbered paragraph; its text is the source pieces joined, with an offset map."""
+
+    number: int
+    section_id: int | None
+    pieces: list[tuple[int, int, int]] = field(default_factory=list)  # (text_pos, start, end)
+    text: str = ""
+
+    @property
+    def char_start(self) -> int:
+        """Offset in the source of the paragraph's first character."""
+        return self.pieces[0][1]
+
+    @property
+    def char_end(self) -> int:
+        """Offset in the source just past the paragraph's last character."""
+        return self.pieces[-1][2]
+
+    def add(self, source: str, start: int, end: int, glue: str = " ") -> None:
+        """Append source[start:end] to the paragraph text."""
+        if self.text:
+            self.text += glue
+        self.pieces.append((len(self.text), start, end))
+        self.text += source[start:end]
+
+    def to_source(self, pos: int) -> int:
+        """Map an offset in the paragraph text to an offset in the source."""
+        starts = [p[0] for p in self.pieces]
+        i = max(bisect.bisect_right(starts, pos) - 1, 0)
+        text_pos, start, end = self.pieces[i]
+        return min(start + (pos - text_pos), end)
+
+
+@dataclass
+class Footnote:
+    """A footnote and the paragraph whose marker points to it."""
+
+    marker: str
+    text: str
+    paragraph: int | None
+    char_start: int
+    char_end: int
+
+
+@dataclass
+class Table:
+    """A table found in the text: its cells, kept out of paragraph text."""
+
+    table_index: int
+    paragraph: int | None
+    rows: list[list[str]]
+    char_start: int
+    char_end: int
+
+
+@dataclass
+class Structure:
+    """The parsed body of one document."""
+
+    document_id: str
+    sections: list[Section]
+    paragraphs: list[Paragraph]
+    footnotes: list[Footnote]
+    tables: list[Table]
+    warnings: list[str]
+
+
+# --- line classification -----------------------------------------------------------------
+
+_PARA = re.compile(r"(\d{1,4})\.[ \t]+(?=\S)")
+_ROMAN = re.compile(r"([IVXL]{1,6})\.[ \t]+(\S.{0,200})$")
+_LETTER = re.compile(r"([A-Z])\.[ \t]+(\S.{0,200})$")
+_NUMHEAD = re.compile(r"(\d{1,2})\.[ \t]+(\S.{0,200})$")
+_FOOTNOTE = re.compile(rf"([{SUPERSCRIPTS}]+|\*{{1,3}})[ \t]*(?=\S)")
+_MD_PREFIX = re.compile(r"(#{1,6}[ \t]+|[-*+][ \t]+(?=\d{1,4}\.[ \t]))")
+_CLOSED = re.compile(rf"[.!?][\"”’')\]*_{SUPERSCRIPTS}\d]*$")
+
+_FURNITURE_LINE = [
+    re.compile(r"(?:(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]+\s+)?(?:English\s+)?Page\s+\d+$", re.I),
+    re.compile(r"[-–]?\s*\d{1,4}\s*[-–]?$"),
+    re.compile(r"<!--.*-->$"),
+    re.compile(r"\f"),
+]
+_FURNITURE_TOKEN = re.compile(
+    r"(?:(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./()-]*"  # symbols: E/CN.7/2022/2, S/25719
+    r"|(?:[A-Z]{1,2}\.)?\d{2}-\d{5}"  # job numbers: V.22-00123, 93-24735, GE.22-12345
+    r"|\(\w\)|\d{6}|\*\d{5,}\*|\d{1,3}/\d{1,3}|\d{1,3})$"  # (E), 050593, *2200123*, 3/17
+)
+
+
+def is_furniture(line: str) -> bool:
+    """True for running heads and feet, job numbers, barcodes and page numbers."""
+    line = line.strip()
+    if not line:
+        return False
+    if any(p.match(line) for p in _FURNITURE_LINE):
+        return True
+    tokens = line.split()
+    return len(tokens) <= 6 and all(_FURNITURE_TOKEN.match(t) for t in tokens) and (
+        any("/" in t or "-" in t or t.startswith("*") for t in tokens))
+
+
+def is_closed(text: str) -> bool:
+    """True when a text ends a sentence (so a following short line may be a heading)."""
+    return bool(_CLOSED.search(text.rstrip()))
+
+
+def _marker_digits(marker: str) -> str:
+    return marker.translate(_SUP_TO_DIGIT)
+
+
+@dataclass
+class _Line:
+    start: int  # offset of the content (after any Markdown prefix)
+    end: int  # offset past the content, trailing spaces removed
+    text: str
+    md_heading: bool
+    after_blank: bool
+
+
+def _body_lines(text: str) -> tuple[list[_Line], list[tuple[int, int]], list[str]]:
+    """Content lines of the body, table line spans, and warnings about furniture blocks."""
+    out: list[_Line] = []
+    table_lines: list[tuple[int, int]] = []
+    pos = 0
+    blank = True
+    in_header_block = 0
+    for raw in text.split("\n"):
+        start, end = pos, pos + len(raw)
+        pos = end + 1
+        stripped = raw.strip()
+        if not stripped or is_furniture(stripped):
+            blank = blank or not stripped
+            continue
+        if stripped.startswith("|"):
+            table_lines.append((start, end))
+            blank = True
+            continue
+        # A header block ("Distr.: General ... Original: English") repeated inside the body.
+        if stripped.startswith("Distr.:"):
+            in_header_block = 12
+            continue
+        if in_header_block:
+            in_header_block -= 1
+            if stripped.startswith("Original:"):
+                in_header_block = 0
+            continue
+        lead = len(raw) - len(raw.lstrip())
+        cstart = start + lead
+        md = _MD_PREFIX.match(raw, lead)
+        md_heading = bool(md and md.group(1).startswith("#"))
+        if md:
+            cstart = start + md.end()
+        content = text[cstart:end].rstrip()
+        # Markdown emphasis around a whole heading line.
+        if md_heading:
+            content_stripped = content.strip("*_ ")
+            cstart += content.find(content_stripped)
+            content = content_stripped
+        out.append(_Line(cstart, cstart + len(content), content, md_heading, blank))
+        blank = False
+    return out, table_lines, []
+
+
+def _is_heading_text(text: str) -> bool:
+    return len(text) <= 200 and not is_closed(text) and not text.endswith((",", ";", ":"))
+
+
+class _Builder:
+    """Accumulates sections, paragraphs and footnotes while reading lines in order."""
+
+    def __init__(self, document_id: str, source: str) -> None:
+        self.document_id = document_id
+        self.source = source
+        self.sections: list[Section] = []
+        self.paragraphs: list[Paragraph] = []
+        self.footnotes: list[Footnote] = []
+        self.warnings: list[str] = []
+        self.stack: list[Section] = []
+        self.current: Paragraph | Footnote | Section | None = None
+
+    @property
+    def last_number(self) -> int:
+        return self.paragraphs[-1].number if self.paragraphs else 0
+
+    def heading(self, level: int, number: str | None, title: str, start: int) -> None:
+        while self.stack and self.stack[-1].level >= level:
+            self.stack.pop()
+        parent = self.stack[-1] if self.stack else None
+        label = number or title
+        path = f"{parent.path} / {label}" if parent else label
+        section = Section(len(self.sections) + 1, level, number, title.strip(),
+                          parent.section_id if parent else None, path, start)
+        self.sections.append(section)
+        self.stack.append(section)
+        self.current = section
+
+    def paragraph(self, number: int, start: int, end: int) -> None:
+        expected = self.last_number + 1
+        if number != expected:
+            self.warnings.append(
+                f"paragraph numbering jumps from {self.last_number} to {number}")
+        par = Paragraph(number, self.stack[-1].section_id if self.stack else None)
+        par.add(self.source, start, end)
+        self.paragraphs.append(par)
+        self.current = par
+
+    def footnote(self, marker: str, start: int, end: int) -> None:
+        key = _marker_digits(marker)
+        linked = None
+        for par in reversed(self.paragraphs):
+            if marker in par.text:
+                linked = par.number
+                break
+        note = Footnote(key, self.source[start:end], linked, start, end)
+        self.footnotes.append(note)
+        self.current = note
+
+    def continuation(self, line: _Line) -> None:
+        cur = self.current
+        if isinstance(cur, Footnote) and not is_closed(cur.text) and not line.after_blank:
+            cur.text += " " + line.text
+            cur.char_end = line.end
+            return
+        if isinstance(cur, Section) and not line.after_blank and len(cur.title) < 300:
+            cur.title += " " + line.text
+            return
+        if not self.paragraphs:
+            return
+        par = self.paragraphs[-1]
+        glue = " "
+        start = line.start
+        # A word hyphenated across a line end: "develop-" + "ment" becomes "development".
+        if (not line.after_blank and re.search(r"[a-z]-$", par.text)
+                and re.match(r"[a-z]", line.text) and not re.match(r"(and|or|to)\b", line.text)):
+            last = par.pieces[-1]
+            par.pieces[-1] = (last[0], last[1], last[2] - 1)
+            par.text = par.text[:-1]
+            glue = ""
+        par.add(self.source, start, line.end, glue)
+        self.current = par
+
+
+def _next_starts_unit(lines: list[_Line], i: int, last_number: int) -> bool:
+    """Whether the line after i opens a paragraph or a numbered heading."""
+    if i + 1 >= len(lines):
+        return True
+    nxt = lines[i + 1].text
+    return bool(_PARA.match(nxt) or _ROMAN.match(nxt) or _LETTER.match(nxt)
+                or lines[i + 1].md_heading)
+
+
+def parse(doc: Document) -> Structure:
+    """Split a document into sections, numbered paragraphs, footnotes and tables."""
+    source = doc.text
+    lines, table_spans, _ = _body_lines(source)
+    b = _Builder(doc.document_id, source)
+    in_body = False
+    for i, line in enumerate(lines):
+        text = line.text
+        para = _PARA.match(text)
+        if not in_body:
+            if para and para.group(1) == "1" or _ROMAN.match(text) and text.startswith("I."):
+                in_body = True
+            else:
+                if note := _FOOTNOTE.match(text):
+                    b.footnote(note.group(1), line.start, line.end)
+                continue
+        note = _FOOTNOTE.match(text)
+        if note and not text.startswith("**"):
+            b.footnote(note.group(1), line.start, line.end)
+            continue
+        if para:
+            number = int(para.group(1))
+            rest = text[para.end():]
+            sentence_like = is_closed(rest) or len(rest) > 200
+            if number == b.last_number + 1 or (
+                    b.last_number < number <= b.last_number + 3 and sentence_like
+                    and not line.md_heading):
+                b.paragraph(number, line.start + para.end(), line.end)
+                continue
+            if number <= b.last_number and sentence_like and not line.md_heading:
+                if number == b.last_number:
+                    b.warnings.append(f"paragraph number {number} repeated")
+                b.continuation(line)
+                continue
+        if m := _ROMAN.match(text):
+            if _is_heading_text(m.group(2)):
+                b.heading(1, m.group(1), m.group(2), line.start)
+                continue
+        if m := _LETTER.match(text):
+            if _is_heading_text(m.group(2)):
+                b.heading(2, m.group(1), m.group(2), line.start)
+                continue
+        if m := _NUMHEAD.match(text):
+            if _is_heading_text(m.group(2)):
+                b.heading(3, m.group(1), m.group(2), line.start)
+                continue
+        cur = b.current
+        closed = cur is None or isinstance(cur, Section) and line.after_blank or (
+            isinstance(cur, (Paragraph, Footnote)) and is_closed(cur.text))
+        if (line.md_heading or closed and line.after_blank and _is_heading_text(text)
+                and text[:1].isupper() and _next_starts_unit(lines, i, b.last_number)):
+            level = 2 if any(s.level == 1 for s in b.stack) else 1
+            b.heading(level, None, text, line.start)
+            continue
+        b.continuation(line)
+    if not b.paragraphs:
+        raise ReportError(doc.source_file, "no numbered paragraphs found (expected '1. ...')")
+    tables = _tables(source, table_spans, b.paragraphs)
+    return Structure(doc.document_id, b.sections, b.paragraphs, b.footnotes, tables, b.warnings)
+
+
+def _tables(source: str, spans: list[tuple[int, int]], paragraphs: list[Paragraph]) -> list[Table]:
+    """Group consecutive Markdown table lines into tables linked to the paragraph before."""
+    tables: list[Table] = []
+    group: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if not group:
+            return
+        rows = []
+        for s, e in group:
+            cells = [c.strip() for c in source[s:e].strip().strip("|").split("|")]
+            if not all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
+                rows.append(cells)
+        start = group[0][0]
+        before = [p.number for p in paragraphs if p.char_start < start]
+        tables.append(Table(len(tables) + 1, before[-1] if before else None, rows, start,
+                            group[-1][1]))
+        group.clear()
+
+    for span in spans:
+        if group and source[group[-1][1]:span[0]].strip():
+            flush()
+        group.append(span)
+    flush()
+    return tables
+
+
+def section_titles(structure: Structure) -> dict[int, Section]:
+    """Sections by id."""
+    return {s.section_id: s for s in structure.sections}
+
+
+def theme_of(structure: Structure, section_id: int | None) -> tuple[str | None, str | None]:
+    """The thematic section (level 2, else level 1) and the sub-outcome heading (level 3)."""
+    by_id = section_titles(structure)
+    chain = []
+    while section_id is not None:
+        sec = by_id[section_id]
+        chain.append(sec)
+        section_id = sec.parent_id
+    levels = {s.level: s.title for s in chain}
+    theme = levels.get(2) or levels.get(1)
+    return theme, levels.get(3)
