@@ -1,0 +1,137 @@
+"""One schema per table (schemas/*.json) and everything derived from it: pandera, DDL, docs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+# Load order: parents before children, so keys referenced exist when a child is loaded.
+TABLES = ["documents", "sections", "paragraphs", "footnotes", "tables", "metrics",
+          "metric_countries", "validation_failures"]
+
+DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE",
+                "boolean": "BOOLEAN", "date": "DATE"}
+ARROW_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool",
+               "date": "date32"}
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A Frictionless Table Schema read from schemas/<name>.json."""
+
+    name: str
+    descriptor: dict
+
+    @property
+    def fields(self) -> list[dict]:
+        """The field descriptors, in column order."""
+        return self.descriptor["fields"]
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names in order."""
+        return [f["name"] for f in self.fields]
+
+    @property
+    def primary_key(self) -> list[str]:
+        """Primary key columns (may be empty)."""
+        return list(self.descriptor.get("primaryKey", []))
+
+    @property
+    def foreign_keys(self) -> list[dict]:
+        """Foreign key descriptors."""
+        return list(self.descriptor.get("foreignKeys", []))
+
+    def frictionless(self) -> dict:
+        """The Table Schema for the resource in datapackage.json."""
+        return {k: v for k, v in self.descriptor.items() if k not in ("name", "description")}
+
+
+@cache
+def load(name: str) -> TableSchema:
+    """Read one table's schema."""
+    path = SCHEMA_DIR / f"{name}.json"
+    return TableSchema(name, json.loads(path.read_text(encoding="utf-8")))
+
+
+def all_schemas() -> list[TableSchema]:
+    """Every table's schema in load order."""
+    return [load(name) for name in TABLES]
+
+
+def ddl(schema: TableSchema) -> str:
+    """CREATE TABLE for DuckDB, with the primary key and the foreign keys to documents."""
+    cols = []
+    for f in schema.fields:
+        col = f'"{f["name"]}" {DUCKDB_TYPES[f["type"]]}'
+        if f.get("constraints", {}).get("required"):
+            col += " NOT NULL"
+        cols.append(col)
+    if schema.primary_key:
+        cols.append("PRIMARY KEY (" + ", ".join(f'"{c}"' for c in schema.primary_key) + ")")
+    # DuckDB checks foreign keys eagerly inside a transaction, so a child row deleted and
+    # re-inserted with its parent in one transaction is refused. Only the key to documents,
+    # whose rows are updated in place, is declared here; the others are checked by
+    # check_foreign_keys() and by frictionless on the published package.
+    for fk in schema.foreign_keys:
+        if fk["reference"]["resource"] == "documents":
+            cols.append(f'FOREIGN KEY ({", ".join(fk["fields"])}) REFERENCES documents '
+                        f'({", ".join(fk["reference"]["fields"])})')
+    return f'CREATE TABLE IF NOT EXISTS "{schema.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
+
+
+def arrow_schema(schema: TableSchema):
+    """The pyarrow schema of a table."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(f["name"], getattr(pa, ARROW_TYPES[f["type"]])(),
+                               nullable=not f.get("constraints", {}).get("required", False))
+                      for f in schema.fields])
+
+
+def pandera_schema(schema: TableSchema, extra_checks: list | None = None):
+    """The pandera DataFrameSchema that validates a table, built from its Table Schema."""
+    import pandera.pandas as pa
+
+    dtypes = {"string": "string", "integer": "Int64", "number": "Float64",
+              "boolean": "boolean", "date": "string"}
+    columns = {}
+    for f in schema.fields:
+        c = f.get("constraints", {})
+        checks = []
+        if "enum" in c:
+            checks.append(pa.Check.isin(c["enum"]))
+        if "minimum" in c:
+            checks.append(pa.Check.ge(c["minimum"]))
+        if "maximum" in c:
+            checks.append(pa.Check.le(c["maximum"]))
+        if "pattern" in c:
+            checks.append(pa.Check.str_matches(c["pattern"]))
+        if f["type"] == "date":
+            checks.append(pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$"))
+        columns[f["name"]] = pa.Column(
+            dtypes[f["type"]], checks=checks, nullable=not c.get("required", False),
+            unique=bool(c.get("unique")), coerce=True, description=f.get("description"))
+    return pa.DataFrameSchema(
+        columns, checks=extra_checks or [], strict=True, ordered=True, name=schema.name,
+        unique=schema.primary_key or None, report_duplicates="all")
+
+
+def data_dictionary() -> str:
+    """The data dictionary in Markdown, generated from the schemas."""
+    out = []
+    for s in all_schemas():
+        key = ", ".join(s.primary_key) or "(none)"
+        out.append(f"### `{s.name}`\n\n{s.descriptor.get('description', '')}\n\n"
+                   f"Primary key: `{key}`\n")
+        out.append("| column | type | required | description |\n| --- | --- | --- | --- |")
+        for f in s.fields:
+            req = "yes" if f.get("constraints", {}).get("required") else ""
+            desc = f["description"].replace("|", "\\|")
+            out.append(f"| `{f['name']}` | {f['type']} | {req} | {desc} |")
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,132 @@
+"""Store: the DuckDB database; each document's rows are replaced in one transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline.schema import DUCKDB_TYPES, TABLES, all_schemas, arrow_schema, ddl, load
+from pipeline.validate import ValidatedTables
+
+VIEWS = {
+    "metrics_detailed": """
+        SELECT m.*, d.title AS document_title, d.source_file, s.path AS section_path,
+               s.title AS section_title,
+               (SELECT string_agg(c.iso3, ';' ORDER BY c.iso3) FROM metric_countries c
+                 WHERE c.metric_id = m.metric_id) AS countries
+        FROM metrics m
+        JOIN documents d USING (document_id)
+        LEFT JOIN sections s ON s.document_id = m.document_id AND s.section_id = m.section_id
+    """,
+    "metrics_by_country": """
+        SELECT c.iso3, c.m49, c.name AS country_name_as_printed, m.*
+        FROM metric_countries c JOIN metrics m USING (metric_id)
+    """,
+    "document_summary": """
+        SELECT d.document_id, d.title, d.reporting_year, d.paragraphs, d.metrics,
+               (SELECT count(*) FROM validation_failures f
+                 WHERE f.document_id = d.document_id) AS validation_failures
+        FROM documents d
+    """,
+}
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database, creating tables and views when it is new."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables (from schemas/) and the views if missing."""
+    for schema in all_schemas():
+        con.execute(ddl(schema))
+    for name, sql in VIEWS.items():
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
+    if df.empty:
+        return
+    schema = load(table)
+    con.register("incoming", df)
+    select = ", ".join(f'CAST("{f["name"]}" AS {DUCKDB_TYPES[f["type"]]})' for f in schema.fields)
+    con.execute(f'INSERT INTO "{table}" SELECT {select} FROM incoming')
+    con.unregister("incoming")
+
+
+def _delete_children(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
+    con.execute("DELETE FROM metric_countries WHERE metric_id IN "
+                "(SELECT metric_id FROM metrics WHERE document_id = ?)", [document_id])
+    for table in reversed(TABLES):
+        if table not in ("documents", "metric_countries"):
+            con.execute(f'DELETE FROM "{table}" WHERE document_id = ?', [document_id])
+
+
+def load_document(con: duckdb.DuckDBPyConnection, validated: ValidatedTables) -> None:
+    """Replace one document's rows in every table, all or nothing."""
+    did = validated.document_id
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _delete_children(con, did)
+        docs = validated.frames.get("documents", pd.DataFrame())
+        exists = con.execute("SELECT count(*) FROM documents WHERE document_id = ?",
+                             [did]).fetchall()[0][0]
+        if exists and not docs.empty:
+            # Updated in place: DuckDB refuses to delete a parent row in the same transaction
+            # as its children.
+            cols = [c for c in docs.columns if c != "document_id"]
+            schema = {f["name"]: f for f in load("documents").fields}
+            con.register("incoming", docs)
+            sets = ", ".join(f'"{c}" = CAST(i."{c}" AS {DUCKDB_TYPES[schema[c]["type"]]})'
+                             for c in cols)
+            con.execute(f"UPDATE documents SET {sets} FROM incoming i "
+                        "WHERE documents.document_id = i.document_id")
+            con.unregister("incoming")
+        else:
+            _insert(con, "documents", docs)
+        for table in TABLES[1:]:
+            frame = (validated.failures if table == "validation_failures"
+                     else validated.frames.get(table, pd.DataFrame()))
+            _insert(con, table, frame)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def remove_documents(con: duckdb.DuckDBPyConnection, document_ids: list[str]) -> None:
+    """Delete documents no longer in raw/: children first, then (separately) the parents."""
+    for did in document_ids:
+        con.execute("BEGIN TRANSACTION")
+        _delete_children(con, did)
+        con.execute("COMMIT")
+        con.execute("DELETE FROM documents WHERE document_id = ?", [did])
+
+
+def stored_documents(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """document_id -> (sha256, extractor_version) of what is in the database."""
+    rows = con.execute("SELECT document_id, sha256, extractor_version FROM documents").fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def read_table(con: duckdb.DuckDBPyConnection, table: str):
+    """A whole table as a pyarrow Table, in primary-key order (deterministic)."""
+    schema = load(table)
+    order = schema.primary_key or schema.columns
+    cols = ", ".join(f'"{c}"' for c in schema.columns)
+    keys = ", ".join(f'"{c}" NULLS FIRST' for c in order)
+    result = con.sql(f'SELECT {cols} FROM "{table}" ORDER BY {keys}').to_arrow_table()
+    return result.cast(arrow_schema(schema))
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row count of every table."""
+    return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in TABLES}
