@@ -27,7 +27,8 @@ class Settings:
         "INDICATORS_PUBLISHED", ROOT / "published")))
     db_path: Path = field(default_factory=lambda: Path(os.environ.get(
         "INDICATORS_DB", ROOT / "published" / "indicators.duckdb")))
-    max_failure_share: float = float(os.environ.get("INDICATORS_MAX_FAILURE_SHARE", "0.05"))
+    max_failure_share: float = field(default_factory=lambda: float(os.environ.get(
+        "INDICATORS_MAX_FAILURE_SHARE", "0.05")))
 
 
 @dataclass

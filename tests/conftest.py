@@ -1,0 +1,30 @@
+"""Shared fixtures: a throw-away workspace (raw/, published/, database) per test."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A raw/ folder holding the first report; the pipeline's paths point into tmp_path."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(REPORT, raw / REPORT.name)
+    monkeypatch.setenv("INDICATORS_RAW", str(raw))
+    monkeypatch.setenv("INDICATORS_PUBLISHED", str(tmp_path / "published"))
+    monkeypatch.setenv("INDICATORS_DB", str(tmp_path / "published" / "indicators.duckdb"))
+    return tmp_path
+
+
+@pytest.fixture
+def instance():
+    """An ephemeral Dagster instance."""
+    import dagster as dg
+
+    with dg.DagsterInstance.ephemeral() as inst:
+        yield inst

@@ -1,0 +1,65 @@
+"""The indicators command, run as a user would."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
+CLI = str(Path(sys.executable).parent / "indicators")
+GOLD = ROOT / "tests" / "data" / "gold" / "unodc-activities-report-2021.jsonl"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CLI, *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_extract_jsonl_has_the_contract_fields_and_exact_provenance():
+    out = _run("extract", str(REPORT), "--format", "jsonl")
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    text = REPORT.read_text(encoding="utf-8")
+    for r in records:
+        for key in ("paragraph", "quote", "value", "value_max", "unit", "entity", "qualifier",
+                    "year", "document_id", "theme", "countries", "char_start", "char_end",
+                    "sentence"):
+            assert key in r
+        assert text[r["char_start"]:r["char_end"]] == r["quote"]
+    p37 = [r for r in records if r["paragraph"] == 37]
+    assert p37 and all({c["iso3"] for c in r["countries"]} == {"BOL", "LAO", "MMR"}
+                       for r in p37)
+
+
+def test_extract_names_the_file_when_it_is_bad(tmp_path):
+    bad = tmp_path / "broken.txt"
+    bad.write_bytes(b"")
+    out = _run("extract", str(bad))
+    assert out.returncode == 1 and "broken.txt: the file is empty" in out.stderr
+
+
+def test_evaluate_meets_the_accuracy_bar():
+    out = _run("evaluate", str(GOLD), "--doc", str(REPORT))
+    assert out.returncode == 0, out.stderr
+    scores = dict(kv.split("=") for kv in out.stdout.split())
+    assert float(scores["strict_f1"]) >= 0.95 and float(scores["f1"]) >= 0.98
+    assert float(scores["unit_acc"]) >= 0.97 and float(scores["qualifier_acc"]) >= 0.97
+    assert float(scores["year_acc"]) >= 0.90
+
+
+def test_parse_prints_paragraphs():
+    out = _run("parse", str(REPORT))
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["paragraph"] for r in rows] == list(range(1, 132))
+    assert rows[10]["section_title"].startswith("Improved monitoring")
+
+
+def test_sql_reads_the_database(workspace):
+    from pipeline.run import Settings, sync_document
+    from pipeline.store import connect
+
+    con = connect(Settings().db_path)
+    sync_document(con, workspace / "raw" / REPORT.name)
+    con.close()
+    out = _run("sql", "select count(*) as n from paragraphs", "--db", str(Settings().db_path))
+    assert out.returncode == 0 and "131" in out.stdout

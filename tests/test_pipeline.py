@@ -1,0 +1,124 @@
+"""End to end: real files, real DuckDB, real Dagster (in-process), real frictionless."""
+
+import filecmp
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from pipeline.checks import frictionless_errors
+from pipeline.orchestrate import run_in_process
+from pipeline.publish import recover
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _count(ws: Path, sql: str) -> int:
+    con = duckdb.connect(str(ws / "published" / "indicators.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_run_publishes_a_valid_package(workspace, instance):
+    summary = run_in_process(instance=instance)
+    assert summary.success, summary.errors
+    assert summary.rows["paragraphs"] == 131
+    assert summary.rows["metrics"] > 100
+    assert _count(workspace, "select count(*) from paragraphs") == 131
+    assert _count(workspace, "select max(paragraph) from paragraphs") == 131
+    assert frictionless_errors(workspace / "published") == []
+    for table in ("metrics", "paragraphs", "documents", "tables", "metric_countries"):
+        assert (workspace / "published" / "data" / f"{table}.parquet").exists()
+        assert (workspace / "published" / "data" / f"{table}.csv").exists()
+
+
+def test_bad_files_are_reported_and_the_good_one_is_published(workspace, instance):
+    raw = workspace / "raw"
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
+    (raw / "latin1.txt").write_bytes("1. Le café coûte 5 francs.".encode("latin-1"))
+    (raw / "prose.txt").write_text("A report with no numbered paragraphs at all.\n")
+    summary = run_in_process(instance=instance)
+    errors = {o["document_id"]: o["error"] for o in summary.outcomes if o["status"] == "failed"}
+    assert "empty.txt: the file is empty" in errors["empty"]
+    assert "binary.txt: binary file" in errors["binary"]
+    assert "latin1.txt: not UTF-8" in errors["latin1"]
+    assert "prose.txt: no numbered paragraphs" in errors["prose"]
+    assert summary.success
+    assert _count(workspace, "select count(*) from documents") == 1
+    assert frictionless_errors(workspace / "published") == []
+
+
+def test_second_run_changes_nothing(workspace, instance):
+    first = run_in_process(instance=instance)
+    before = {p.name: p.read_bytes() for p in (workspace / "published" / "data").iterdir()}
+    second = run_in_process(instance=instance)
+    assert [o["status"] for o in second.outcomes] == ["unchanged"]
+    assert second.rows == first.rows
+    assert not second.changed and second.version == first.version == "1.0.0"
+    after = {p.name: p.read_bytes() for p in (workspace / "published" / "data").iterdir()}
+    assert before == after
+
+
+def test_committed_published_folder_is_reproduced_exactly(workspace, instance, monkeypatch):
+    """The committed published/ is what the pipeline makes from the committed raw/."""
+    monkeypatch.setenv("INDICATORS_RAW", str(ROOT / "raw"))
+    fresh = run_in_process(instance=instance)
+    assert fresh.success, fresh.errors
+    data = workspace / "published" / "data"
+    committed = ROOT / "published" / "data"
+    names = sorted(p.name for p in committed.iterdir())
+    assert names == sorted(p.name for p in data.iterdir())
+    match, mismatch, errors = filecmp.cmpfiles(committed, data, names, shallow=False)
+    assert mismatch == [] and errors == []
+    # Starting from the committed release, a rerun is a no-op that rewrites nothing.
+    shutil.rmtree(workspace / "published" / "data")
+    for name in ("datapackage.json", "CHANGELOG.md"):
+        shutil.copy(ROOT / "published" / name, workspace / "published" / name)
+    shutil.copytree(committed, data)
+    again = run_in_process(instance=instance)
+    assert not again.changed
+    for name in ("datapackage.json", "CHANGELOG.md"):
+        assert (workspace / "published" / name).read_bytes() == (
+            ROOT / "published" / name).read_bytes()
+
+
+def test_new_and_removed_documents_bump_the_version_and_the_changelog(workspace, instance):
+    raw = workspace / "raw"
+    run_in_process(instance=instance)
+    text = (raw / "unodc-activities-report-2021.txt").read_text(encoding="utf-8")
+    (raw / "second-report.txt").write_text(text.replace("over 5 million", "over 7 million"),
+                                           encoding="utf-8")
+    added = run_in_process(instance=instance)
+    assert added.version == "1.1.0"
+    (raw / "second-report.txt").unlink()
+    removed = run_in_process(instance=instance)
+    assert removed.removed == "second-report"
+    assert removed.version == "1.1.1"
+    log = (workspace / "published" / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "Removed document" in log and "## 1.1.0" in log
+    assert _count(workspace, "select count(*) from documents") == 1
+
+
+def test_interrupted_publish_is_rolled_back_or_forward(workspace, instance):
+    run_in_process(instance=instance)
+    published = workspace / "published"
+    good = (published / "datapackage.json").read_bytes()
+    staging = published / ".staging"
+    (staging / "data").mkdir(parents=True)
+    (staging / "datapackage.json").write_text("half written")
+    recover(published)  # no COMPLETE marker: the half-written release is dropped
+    assert not staging.exists()
+    assert (published / "datapackage.json").read_bytes() == good
+    assert frictionless_errors(published) == []
+
+
+def test_frictionless_command_validates_the_committed_package():
+    exe = Path(sys.executable).parent / "frictionless"
+    result = subprocess.run([str(exe), "validate", "published/datapackage.json"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:]

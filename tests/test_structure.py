@@ -1,0 +1,118 @@
+"""Structure: paragraphs, footnotes, sections and furniture, on the first report and variants."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.ingest import Document, ReportError, ingest
+from pipeline.structure import is_furniture, parse
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
+
+
+def _doc(text: str, name: str = "test.txt") -> Document:
+    return Document(Path(name).stem, name, Path(name).suffix.lstrip("."), text, "0" * 64,
+                    len(text))
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def test_first_report_paragraphs_footnotes_and_no_warnings():
+    s = parse(ingest(REPORT))
+    assert [p.number for p in s.paragraphs] == list(range(1, 132))
+    numbered = [f for f in s.footnotes if f.marker.isdigit()]
+    assert [f.marker for f in numbered] == ["1", "2", "3", "4", "5"]
+    assert {f.marker: f.paragraph for f in numbered}["3"] == 9
+    assert s.warnings == []
+
+
+def test_paragraph_offsets_point_into_the_source():
+    doc = ingest(REPORT)
+    for p in parse(doc).paragraphs:
+        assert doc.text[p.char_start:p.char_start + 20] == p.text[:20]
+
+
+def test_metadata_from_the_header():
+    md = ingest(REPORT).metadata
+    assert md.date_issued == "2022-01-10"
+    assert md.original_language == "English"
+    assert md.reporting_year == 2021
+    assert "Commission on Narcotic Drugs: Sixty-fifth session" in md.sessions
+    assert md.title == "Activities of the United Nations Office on Drugs and Crime"
+
+
+def test_paragraph_cut_by_a_page_break_and_a_footnote_is_joined():
+    text = ("I. Overview\n\n1. The Office trained 40 judges in the\n\n"
+            "¹ See annex.\n\nE/CN.7/2031/4\n\nV.31-01234 3/17\n\n"
+            "capital and 12 prosecutors.¹\n\n2. A second paragraph.\n")
+    s = parse(_doc(text))
+    assert [p.number for p in s.paragraphs] == [1, 2]
+    assert _norm(s.paragraphs[0].text) == ("The Office trained 40 judges in the capital and "
+                                           "12 prosecutors.¹")
+    assert s.footnotes[0].paragraph is None or s.footnotes[0].text.startswith("¹")
+
+
+def test_numbering_gaps_become_warnings():
+    text = "1. First paragraph of text.\n\n2. Second one.\n\n4. Fourth, after a gap.\n"
+    s = parse(_doc(text))
+    assert [p.number for p in s.paragraphs] == [1, 2, 4]
+    assert s.warnings == ["paragraph numbering jumps from 2 to 4"]
+
+
+def test_out_of_sequence_number_is_a_heading():
+    text = ("1. Opening paragraph.\n\nA. Drugs\n\n1. Monitoring of markets\n\n"
+            "2. The survey covered 30 countries.\n\n2. Prevention\n\n"
+            "3. Training reached 500 teachers.\n")
+    s = parse(_doc(text))
+    assert [p.number for p in s.paragraphs] == [1, 2, 3]
+    assert [x.title for x in s.sections if x.level == 3] == ["Monitoring of markets",
+                                                            "Prevention"]
+
+
+@pytest.mark.parametrize("line", ["S/25719 English Page 4", "E/CN.7/2022/2", "V.22-00123 (E)",
+                                  "93-24735 (E) 050593", "*2200123*", "3/17", "Page 12", "14"])
+def test_page_furniture_lines(line):
+    assert is_furniture(line)
+
+
+@pytest.mark.parametrize("line", ["12 countries joined.", "In 2021, UNODC", "B. Partnerships"])
+def test_text_lines_are_not_furniture(line):
+    assert not is_furniture(line)
+
+
+def test_markdown_conversion_gives_the_same_paragraphs():
+    """A docling-style Markdown rendering: ## headings, '- 12.' bullets, images, furniture."""
+    original = REPORT.read_text(encoding="utf-8")
+    lines = []
+    for line in original.split("\n"):
+        if re.match(r"^(?:[IVX]+|[A-H])\. ", line):
+            lines.append("## " + line)
+        elif re.match(r"^\d+\. \S.{200,}", line):
+            lines.append("- " + line)
+            if line.startswith("40. "):
+                lines += ["", "<!-- image -->", "", "E/CN.7/2022/2", "", "V.22-00123  4/17"]
+        else:
+            lines.append(line)
+    md = "\n".join(lines)
+    want = parse(ingest(REPORT)).paragraphs
+    got = parse(_doc(md, "variant.md")).paragraphs
+    assert [p.number for p in got] == list(range(1, 132))
+    assert [_norm(p.text) for p in got] == [_norm(p.text) for p in want]
+
+
+def test_markdown_table_is_kept_apart_from_paragraphs():
+    md = ("1. Seizures rose in 2021.\n\n| Drug | Tons |\n|---|---|\n| Cocaine | 567 |\n\n"
+          "2. The Office trained 20 analysts.\n")
+    s = parse(_doc(md, "t.md"))
+    assert len(s.tables) == 1 and s.tables[0].paragraph == 1
+    assert s.tables[0].rows == [["Drug", "Tons"], ["Cocaine", "567"]]
+    assert all("567" not in p.text for p in s.paragraphs)
+
+
+def test_text_without_numbered_paragraphs_is_an_error():
+    with pytest.raises(ReportError, match="no numbered paragraphs"):
+        parse(_doc("Just prose, no numbers.\n"))
