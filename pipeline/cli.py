@@ -131,11 +131,17 @@ def evaluate(gold: Path, predicted: Path = typer.Argument(None),
 
 
 @app.command()
-def dictionary() -> None:
-    """Print the data dictionary (generated from schemas/)."""
-    from pipeline.schema import data_dictionary
+def dictionary(write_readme: bool = typer.Option(False, help="update README.md's section")
+               ) -> None:
+    """Print the data dictionary (generated from schemas/), or write it into the README."""
+    from pipeline.schema import data_dictionary, with_dictionary
 
-    typer.echo(data_dictionary())
+    if write_readme:
+        readme = Path(__file__).resolve().parent.parent / "README.md"
+        readme.write_text(with_dictionary(readme.read_text(encoding="utf-8")), encoding="utf-8")
+        typer.echo(f"updated {readme}")
+    else:
+        typer.echo(data_dictionary())
 
 
 @app.command()

@@ -135,3 +135,14 @@ def data_dictionary() -> str:
             out.append(f"| `{f['name']}` | {f['type']} | {req} | {desc} |")
         out.append("")
     return "\n".join(out)
+
+
+DICTIONARY_MARKERS = ("<!-- dictionary:start -->", "<!-- dictionary:end -->")
+
+
+def with_dictionary(readme: str) -> str:
+    """The README text with its data dictionary section regenerated."""
+    start, end = DICTIONARY_MARKERS
+    head, _, rest = readme.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}\n{data_dictionary()}{end}{tail}"
