@@ -16,7 +16,7 @@ run: $(BIN)/indicators
 	$(BIN)/indicators run
 
 test: $(BIN)/indicators
-	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 dev: $(BIN)/indicators

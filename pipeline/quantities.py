@@ -50,7 +50,7 @@ MEASURES = {
     "cubic metres": ("m3", 1.0), "cubic meters": ("m3", 1.0), "m3": ("m3", 1.0),
     "m³": ("m3", 1.0), "litres": ("l", 1.0), "liters": ("l", 1.0),
 }
-PERCENT = r"(?:per\s?cent|percent|per-cent|%)"
+PERCENT = r"(?:per\s*cent|percent|per-cent|%)"
 PERCENTAGE_POINTS = r"percentage\s+points?"
 
 MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"

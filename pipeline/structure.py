@@ -99,7 +99,8 @@ _PARA = re.compile(r"(\d{1,4})\.[ \t]+(?=\S)")
 _ROMAN = re.compile(r"([IVXL]{1,6})\.[ \t]+(\S.{0,200})$")
 _LETTER = re.compile(r"([A-Z])\.[ \t]+(\S.{0,200})$")
 _NUMHEAD = re.compile(r"(\d{1,2})\.[ \t]+(\S.{0,200})$")
-_FOOTNOTE = re.compile(rf"([{SUPERSCRIPTS}]+|\*{{1,3}})[ \t]*(?=\S)")
+# "* E/CN.7/2022/1." is a note; "*Title*" (Markdown emphasis) is not.
+_FOOTNOTE = re.compile(rf"([{SUPERSCRIPTS}]+[ \t]*|\*{{1,3}}[ \t]+)(?=\S)")
 _MD_PREFIX = re.compile(r"(#{1,6}[ \t]+|[-*+][ \t]+(?=\d{1,4}\.[ \t]))")
 _CLOSED = re.compile(rf"[.!?][\"”’')\]*_{SUPERSCRIPTS}\d]*$")
 
@@ -110,7 +111,7 @@ _FURNITURE_LINE = [
     re.compile(r"\f"),
 ]
 _FURNITURE_TOKEN = re.compile(
-    r"(?:(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./()-]*"  # symbols: E/CN.7/2022/2, S/25719
+    r"(?:(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./-]*[A-Za-z0-9]"  # E/CN.7/2022/2, S/25719
     r"|(?:[A-Z]{1,2}\.)?\d{2}-\d{5}"  # job numbers: V.22-00123, 93-24735, GE.22-12345
     r"|\(\w\)|\d{6}|\*\d{5,}\*|\d{1,3}/\d{1,3}|\d{1,3})$"  # (E), 050593, *2200123*, 3/17
 )
@@ -144,6 +145,7 @@ class _Line:
     text: str
     md_heading: bool
     after_blank: bool
+    after_page_break: bool = False
 
 
 def _body_lines(text: str) -> tuple[list[_Line], list[tuple[int, int]], list[str]]:
@@ -152,6 +154,7 @@ def _body_lines(text: str) -> tuple[list[_Line], list[tuple[int, int]], list[str
     table_lines: list[tuple[int, int]] = []
     pos = 0
     blank = True
+    page_break = False
     in_header_block = 0
     for raw in text.split("\n"):
         start, end = pos, pos + len(raw)
@@ -159,6 +162,7 @@ def _body_lines(text: str) -> tuple[list[_Line], list[tuple[int, int]], list[str
         stripped = raw.strip()
         if not stripped or is_furniture(stripped):
             blank = blank or not stripped
+            page_break = page_break or bool(stripped)
             continue
         if stripped.startswith("|"):
             table_lines.append((start, end))
@@ -185,9 +189,13 @@ def _body_lines(text: str) -> tuple[list[_Line], list[tuple[int, int]], list[str
             content_stripped = content.strip("*_ ")
             cstart += content.find(content_stripped)
             content = content_stripped
-        out.append(_Line(cstart, cstart + len(content), content, md_heading, blank))
-        blank = False
+        out.append(_Line(cstart, cstart + len(content), content, md_heading, blank, page_break))
+        blank = page_break = False
     return out, table_lines, []
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _is_heading_text(text: str) -> bool:
@@ -217,7 +225,7 @@ class _Builder:
         parent = self.stack[-1] if self.stack else None
         label = number or title
         path = f"{parent.path} / {label}" if parent else label
-        section = Section(len(self.sections) + 1, level, number, title.strip(),
+        section = Section(len(self.sections) + 1, level, number, _squash(title),
                           parent.section_id if parent else None, path, start)
         self.sections.append(section)
         self.stack.append(section)
@@ -234,6 +242,7 @@ class _Builder:
         self.current = par
 
     def footnote(self, marker: str, start: int, end: int) -> None:
+        marker = marker.strip()
         key = _marker_digits(marker)
         linked = None
         for par in reversed(self.paragraphs):
@@ -246,12 +255,14 @@ class _Builder:
 
     def continuation(self, line: _Line) -> None:
         cur = self.current
-        if isinstance(cur, Footnote) and not is_closed(cur.text) and not line.after_blank:
+        # A footnote wrapped over a page break continues after the running head.
+        if isinstance(cur, Footnote) and not is_closed(cur.text) and (
+                not line.after_blank or line.after_page_break):
             cur.text += " " + line.text
             cur.char_end = line.end
             return
         if isinstance(cur, Section) and not line.after_blank and len(cur.title) < 300:
-            cur.title += " " + line.text
+            cur.title = _squash(cur.title + " " + line.text)
             return
         if not self.paragraphs:
             return
@@ -325,9 +336,12 @@ def parse(doc: Document) -> Structure:
                 b.heading(3, m.group(1), m.group(2), line.start)
                 continue
         cur = b.current
-        closed = cur is None or isinstance(cur, Section) and line.after_blank or (
+        # After a heading, a capitalised heading-like line is the next heading; a wrapped
+        # heading continues in lower case.
+        closed = cur is None or isinstance(cur, Section) and (
+            line.after_blank or text[:1].isupper()) or (
             isinstance(cur, (Paragraph, Footnote)) and is_closed(cur.text))
-        if (line.md_heading or closed and line.after_blank and _is_heading_text(text)
+        if (line.md_heading or closed and _is_heading_text(text)
                 and text[:1].isupper() and _next_starts_unit(lines, i, b.last_number)):
             level = 2 if any(s.level == 1 for s in b.stack) else 1
             b.heading(level, None, text, line.start)

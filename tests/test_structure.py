@@ -116,3 +116,76 @@ def test_markdown_table_is_kept_apart_from_paragraphs():
 def test_text_without_numbered_paragraphs_is_an_error():
     with pytest.raises(ReportError, match="no numbered paragraphs"):
         parse(_doc("Just prose, no numbers.\n"))
+
+
+FONTS = [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+         Path("/usr/share/fonts/dejavu/DejaVuSans.ttf")]
+
+
+def _render_pdf(text: str, path: Path) -> Path:
+    """Render a report as a PDF with a running head and a job-number footer on every page."""
+    from fpdf import FPDF
+
+    font = next((f for f in FONTS if f.exists()), None)
+    if font is None:
+        pytest.skip("no Unicode TrueType font (DejaVu) on this machine to render the PDF")
+
+    class Report(FPDF):
+        def header(self):
+            self.set_font("body", size=8)
+            self.cell(0, 5, "E/CN.7/2022/2", align="R")
+            self.ln(8)
+
+        def footer(self):
+            self.set_y(-12)
+            self.set_font("body", size=8)
+            self.cell(0, 5, f"V.22-00123  {self.page_no()}/9")
+
+    pdf = Report(format="A4")
+    pdf.add_font("body", fname=str(font))
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page()
+    pdf.set_font("body", size=10)
+    for block in text.split("\n"):
+        if block.strip():
+            pdf.multi_cell(0, 5, block.strip(), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+    pdf.output(str(path))
+    return path
+
+
+def test_pdf_rendering_gives_the_same_paragraphs_sections_and_metrics(tmp_path):
+    from pipeline.extract import extract
+
+    pdf = _render_pdf(REPORT.read_text(encoding="utf-8"), tmp_path / "report.pdf")
+    want, got = parse(ingest(REPORT)), parse(ingest(pdf))
+    assert [_norm(p.text) for p in got.paragraphs] == [_norm(p.text) for p in want.paragraphs]
+    assert [(s.level, s.title) for s in got.sections] == [(s.level, s.title)
+                                                          for s in want.sections]
+    assert [(f.marker, f.paragraph) for f in got.footnotes] == [
+        (f.marker, f.paragraph) for f in want.footnotes]
+    assert got.warnings == []
+    metrics = [(m.paragraph, m.value, m.unit, m.qualifier, m.year, m.entity) for m in extract(got)]
+    assert metrics == [(m.paragraph, m.value, m.unit, m.qualifier, m.year, m.entity)
+                       for m in extract(want)]
+    assert all("V.22-00123" not in p.text and "E/CN.7/2022/2" not in p.text
+               for p in got.paragraphs)
+
+
+def test_pdf_without_text_layer_is_reported(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 50, 50, style="F")  # a drawing, no text: like a scan
+    path = tmp_path / "scan.pdf"
+    pdf.output(str(path))
+    with pytest.raises(ReportError, match="scan.pdf: PDF has no text layer"):
+        ingest(path)
+
+
+def test_not_a_pdf_is_reported(tmp_path):
+    path = tmp_path / "fake.pdf"
+    path.write_bytes(b"%PDF-1.4 this is not really a PDF")
+    with pytest.raises(ReportError, match="fake.pdf: not a readable PDF"):
+        ingest(path)
