@@ -6,7 +6,14 @@ import json
 
 import dagster as dg
 
-from pipeline.run import Settings, publish_from_db, remove_missing, run_lock, sync_document
+from pipeline.run import (
+    Settings,
+    publish_from_db,
+    remove_missing,
+    run_lock,
+    sync_all,
+    sync_document,
+)
 from pipeline.schema import load as load_schema
 
 documents = dg.DynamicPartitionsDefinition(name="documents")
@@ -56,19 +63,19 @@ def document(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 @dg.asset(deps=[document], group_name="indicators")
 def warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Every report in raw/ synced into DuckDB (unchanged ones skipped, removed ones dropped)."""
-    from pipeline.ingest import list_reports
     from pipeline.store import counts
 
     settings = _settings()
     with run_lock(settings):
         con = _connect()
         try:
-            outcomes = [sync_document(con, p) for p in list_reports(settings.raw_dir)]
-            removed = remove_missing(con, settings.raw_dir)
+            outcomes = sync_all(con, settings.raw_dir)
+            kept = {o.document_id for o in outcomes if o.status != "duplicate"}
+            removed = remove_missing(con, settings.raw_dir, kept)
             rows = counts(con)
         finally:
             con.close()
-    errors = [o.error for o in outcomes if o.status == "failed"]
+    errors = [o.error for o in outcomes if o.status in ("failed", "duplicate")]
     for error in errors:
         context.log.error(error)
     return dg.MaterializeResult(metadata={

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.faults import checkpoint
 from pipeline.schema import TABLES, all_schemas, load
 
 PACKAGE = {
@@ -147,6 +148,7 @@ def _swap(published: Path, staging: Path) -> None:
     if (staging / "data").exists():
         if (published / "data").exists():
             os.replace(published / "data", old / "data")
+        checkpoint("swap-data")
         os.replace(staging / "data", published / "data")
     for name in ("CHANGELOG.md", "datapackage.json"):  # the descriptor last: it commits
         if (staging / name).exists():
@@ -217,6 +219,7 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
     (staging / "data").mkdir(parents=True)
     for rel, data in files.items():
         (staging / rel).write_bytes(data)
+        checkpoint("write")
     log_path = published / "CHANGELOG.md"
     history = log_path.read_text(encoding="utf-8") if log_path.exists() else "# Changelog\n"
     head, _, rest = history.partition("\n")
@@ -226,6 +229,7 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
     (staging / "datapackage.json").write_text(
         json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (staging / "COMPLETE").touch()
+    checkpoint("swap")
     _swap(published, staging)
     return PublishResult(version, True, bump, published)
 

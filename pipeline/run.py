@@ -11,6 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline.extract import EXTRACTOR_VERSION
+from pipeline.faults import checkpoint
 from pipeline.ingest import ReportError, document_id_for, list_reports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,17 +82,35 @@ def sync_document(con, path: Path, force: bool = False) -> DocumentOutcome:
         tables = process_document(path)
     except ReportError as err:
         return DocumentOutcome(did, path.name, "failed", str(err))
+    checkpoint("extract")
     validated = validate_document(tables)
     load_document(con, validated)
     rows = {name: len(df) for name, df in validated.frames.items()}
     return DocumentOutcome(did, path.name, "loaded", rows=rows, failures=validated.failed_rows)
 
 
-def remove_missing(con, raw_dir: Path) -> list[str]:
+def sync_all(con, raw_dir: Path) -> list[DocumentOutcome]:
+    """Sync every report in raw/; a file with the same content as an earlier one is skipped."""
+    import hashlib
+
+    outcomes, seen = [], {}
+    for path in list_reports(raw_dir):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest in seen:
+            outcomes.append(DocumentOutcome(
+                document_id_for(path), path.name, "duplicate",
+                f"{path.name}: same content as {seen[digest]}; not published twice"))
+            continue
+        seen[digest] = path.name
+        outcomes.append(sync_document(con, path))
+    return outcomes
+
+
+def remove_missing(con, raw_dir: Path, keep: set[str] | None = None) -> list[str]:
     """Drop documents whose file has left raw/; returns their ids."""
     from pipeline.store import remove_documents, stored_documents
 
-    present = {document_id_for(p) for p in list_reports(raw_dir)}
+    present = keep if keep is not None else {document_id_for(p) for p in list_reports(raw_dir)}
     gone = sorted(set(stored_documents(con)) - present)
     remove_documents(con, gone)
     return gone

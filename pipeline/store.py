@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline.faults import checkpoint
 from pipeline.schema import DUCKDB_TYPES, TABLES, all_schemas, arrow_schema, ddl, load
 from pipeline.validate import ValidatedTables
 
@@ -96,6 +97,7 @@ def load_document(con: duckdb.DuckDBPyConnection, validated: ValidatedTables) ->
             frame = (validated.failures if table == "validation_failures"
                      else validated.frames.get(table, pd.DataFrame()))
             _insert(con, table, frame)
+            checkpoint("load")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
