@@ -6,10 +6,24 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from pipeline.countries import find_countries
-from pipeline.quantities import Quantity, find_quantities
+from pipeline.quantities import WORD_VALUES, Quantity, find_quantities
 from pipeline.structure import Paragraph, Structure, theme_of
 
-EXTRACTOR_VERSION = "1.0.0"
+
+def _rules_fingerprint() -> str:
+    """Hash of the modules whose rules decide the metrics, so any change re-extracts."""
+    import hashlib
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("ingest.py", "structure.py", "quantities.py", "extract.py", "countries.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:8]
+
+
+# Bump the number for a deliberate change of the rules; the suffix follows the code itself.
+EXTRACTOR_VERSION = f"1.1.0+{_rules_fingerprint()}"
 
 # Words that end a counted noun phrase: prepositions, auxiliaries, pronouns, conjunctions.
 STOP = set("""
@@ -23,7 +37,10 @@ within without would yet you your also globally worldwide respectively annually 
 each together already still just now nearly almost approximately around all whereby thus
 received became become remain remained reached reach reaching include includes included
 participated join joined make made take took provide provided benefit benefited held involving
-""".split())
+twice once thrice met gave led saw found sent won began brought built bought came went got kept
+left lost paid put ran said sold set spent stood told wrote rose fell grew drew knew chose spoke
+broke shut won hit cut let
+""".split()) | set(WORD_VALUES) | {"hundred", "thousand", "million", "billion"}
 DETERMINERS = {"the", "a", "an", "such", "these", "those", "its", "their", "our", "all", "some",
                "other", "another", "further", "additional_"}
 SENTENCE_END = re.compile(r"[.!?][\"”’')*]*\s+(?=[\"“‘(*]?[A-Z0-9])")
@@ -33,10 +50,14 @@ CLAUSE_BREAK = re.compile(r",\s+(?=(?:and|but|while|whereas|which|thus|bringing|
                           r"resulting|raising|making)\b)|;\s+")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z'’]+)*-?")
 YEAR = re.compile(r"(?<![\w/.-])(1[89]\d\d|20\d\d)(?![\w/]|[–-]\d)")
+# A year after these words is a period's bound, a baseline or a target, not the figure's year.
 YEAR_EXCLUDED_BEFORE = re.compile(
-    r"(?:\bsince|\bcompared\s+(?:with|to)|\bby|\buntil|\bbefore|\bthan|\bfrom|\bbetween|[–-]"
-    r"|\band|\bto)\s+(?:(?:the\s+)?(?:end|start|beginning|middle)\s+of\s+)?(?:[A-Z][a-z]+\s+)?$",
-    re.I)
+    r"(?:(?i:\bsince|\bcompared\s+(?:with|to)|\bby|\buntil|\bbefore|\bthan|\bfrom|\bbetween"
+    r"|\band|\bto)\s+|[–—-]\s*)(?i:(?:the\s+)?(?:end|start|beginning|middle)\s+of\s+)?"
+    r"(?:[A-Z][a-z]+\s+)?$")
+# "2,500 in 2020": a year right after the figure is its own, whatever came earlier.
+YEAR_RIGHT_AFTER = re.compile(r"\s*(?:[a-z][a-z-]*\s+){0,3}?(?:in|during|for|as\s+at|as\s+of)\s+"
+                              r"(?:[A-Z][a-z]+\s+)?(1[89]\d\d|20\d\d)\b(?![–-]\d)")
 LEFT_PATTERNS = [
     # "bringing the total number of Member States ... to 10"
     re.compile(r"\b(?:bringing|brought|bring|raising|raised)\s+(?:the\s+)?(?P<np>[^;]+?)\s+to\s+$",
@@ -91,7 +112,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence boundaries in a paragraph's text."""
     spans, start = [], 0
     for m in SENTENCE_END.finditer(text):
-        if text[m.start()] == "." and ABBREVIATIONS.search(text, 0, m.start()):
+        if text[m.start()] == "." and ABBREVIATIONS.search(text, max(0, m.start() - 8),
+                                                            m.start()):
             continue
         spans.append((start, m.start() + 1))
         start = m.end()
@@ -168,7 +190,10 @@ def noun_phrase(text: str, pos: int, allow_of: bool = True) -> tuple[str, int] |
 def _borrow_head(text: str, found: tuple[str, int]) -> str:
     """'12 African and 11 Latin American countries': the first count shares the last noun."""
     phrase, end = found
-    m = re.match(r"\s+(?:and|or)\s+\d[\d,.]*\s+", text[end:end + 30])
+    m = re.match(r"\s+(?:and|or)\s+(?:\d[\d,.]*|[A-Za-z]+(?:-[a-z]+)?)\s+", text[end:end + 30])
+    if m and not (m.group().split()[1][0].isdigit() or m.group().split()[1].lower().split("-")[0]
+                  in WORD_VALUES):
+        m = None
     if m and text[end - len(phrase):end][:1].isupper() and " " not in phrase:
         if nxt := noun_phrase(text, end + m.end()):
             return f"{phrase} {nxt[0].split()[-1]}"
@@ -211,6 +236,12 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
             if m and (found := noun_phrase(text, q.end + m.end())):
                 return found[0]
     elif q.unit == "count":
+        if text[q.start - 1:q.start] == "(" and text[q.end:q.end + 1] == ")":
+            # "officers from Argentina (5), Bangladesh (35)": what the list counts is named
+            # before the list.
+            heads = re.findall(r"\b([a-z][a-z-]+s)\s+(?:from|in|of|across)\b",
+                               text[clause_start:q.start])
+            return heads[-1] if heads else None
         if found := noun_phrase(text, q.end):
             return _borrow_head(text, found)
         if m := re.match(r"\s+of\s+(?:the|these|those|its|their)\s+", after):
@@ -244,8 +275,11 @@ def _years(sentence: str, offset: int) -> list[tuple[int, int]]:
 
 
 def year_for(q: Quantity, years: list[tuple[int, int]], clause_start: int,
-             cumulative: bool) -> int | None:
-    """The year a figure refers to: nearest before it in its clause, else in its sentence."""
+             cumulative: bool, right_after: int | None = None) -> int | None:
+    """The year a figure refers to: right after it, else nearest before it in its clause,
+    else in its sentence."""
+    if right_after is not None:
+        return right_after
     before_clause = [y for p, y in years if clause_start <= p < q.start]
     if before_clause:
         return before_clause[-1]
@@ -291,8 +325,9 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
                 previous[q.unit] = previous["any"] = entity
             cumulative = bool(re.match(r"(?:bringing|raising)\b", text[clause_start:]) or
                               re.search(r"\bsince\b", text[clause_start:q.start]))
+            after = YEAR_RIGHT_AFTER.match(text, q.end, sub_end)
             year = year_for(q, _years(text[sub_start:sub_end], sub_start), clause_start,
-                            cumulative)
+                            cumulative, int(after.group(1)) if after else None)
             start, end = par.to_source(q.start), par.to_source(q.end - 1) + 1
             metrics.append(Metric(
                 metric_id=f"{document_id}:{start}-{end}",

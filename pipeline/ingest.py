@@ -99,7 +99,7 @@ def list_reports(raw_dir: Path) -> list[Path]:
     return sorted(p for p in Path(raw_dir).iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-_FIRST_PARAGRAPH = re.compile(r"^(?:-\s+)?(?:1\.|I\.)\s+\S", re.M)
+_FIRST_PARAGRAPH = re.compile(r"^(?:-\s+|#{1,6}\s+)?(?:1\.|I\.)\s+\S", re.M)
 
 
 def front_matter(text: str) -> str:
@@ -109,8 +109,8 @@ def front_matter(text: str) -> str:
 
 
 _SYMBOL = re.compile(r"^(?:[A-Z]{1,4}(?:\.\d+)?/)+[A-Z0-9.()/-]*\d[A-Z0-9.()/-]*$")
-_DATE = re.compile(r"^(\d{1,2}) (January|February|March|April|May|June|July|August|September|"
-                   r"October|November|December) (\d{4})$")
+_DATE = re.compile(r"\b(\d{1,2}) (January|February|March|April|May|June|July|August|September|"
+                   r"October|November|December) (\d{4})\b")
 _SESSION = re.compile(r"^[A-Z][a-z]+(?:-[a-z]+)? (?:special |regular |resumed )?session$")
 _AGENDA = re.compile(r"^Items? ([\d, and]+?) of the (?:provisional )?agenda", re.I)
 _BODY = re.compile(r"^(?:General Assembly|Security Council|Economic and Social Council|"
@@ -141,10 +141,12 @@ def parse_metadata(header: str) -> Metadata:
     sessions: list[str] = []
     agenda: list[str] = []
     for i, line in enumerate(lines):
-        if date_issued is None and (m := _DATE.match(line)):
-            date_issued = datetime.strptime(line, "%d %B %Y").date().isoformat()
-        if language is None and line.startswith("Original:"):
-            language = line.split(":", 1)[1].strip() or None
+        # The issue date follows "Distr.: General", on its line or the next.
+        if date_issued is None and (m := _DATE.search(line)) and (
+                "Distr" in line or i and "Distr" in lines[i - 1]):
+            date_issued = datetime.strptime(m.group(), "%d %B %Y").date().isoformat()
+        if language is None and (m := re.search(r"Original:\s*([A-Z][a-z]+)", line)):
+            language = m.group(1)
         if _SESSION.match(line):
             body = next((b for b in reversed(lines[:i]) if _BODY.match(b)), None)
             sessions.append(f"{body}: {line}" if body else line)

@@ -114,22 +114,31 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "measure": re.compile(rf"\s*(?:{measures})(?![A-Za-z])", re.I),
         "curword": re.compile(rf"\s+(?:{curwords}|[A-Z]{{3}})\b", re.I),
         "mask": re.compile(
-            r"(?:https?://|www\.)\S+|<[^>\s]+>|\S+@\S+\.\w+"  # addresses
+            r"(?:https?://|www\.)\S+|<[^>\s]+>|\b[\w.+-]+@[\w-]+\.\w+"  # addresses
             r"|\b(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./()-]*"  # document symbols
             r"|\b\d+(?:/\d+)+\b"  # resolution numbers 56/9
-            r"|\b[A-Za-z]+[-‑]?\d+[\w-]*"  # COVID-19, G20, TRACK4TIP
+            r"|\b(?=[A-Za-z]+[-‑]?\d)[A-Za-z]+[-‑]?\d+[\w-]*"  # COVID-19, G20, TRACK4TIP
             r"|\b\d+(?:st|nd|rd|th)\b"  # ordinals
             rf"|\b\d{{1,2}}(?:\s*(?:–|-|to|and)\s*\d{{1,2}})?\s+(?:{MONTHS})(?:\s+\d{{4}})?"
-            rf"|\b(?:{MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?\b|\b(?:{MONTHS})\s+\d{{4}}"
+            rf"|\b(?:{MONTHS})\s+\d{{1,2}}(?:\s*(?:–|-|to)\s*\d{{1,2}})?(?:,\s*\d{{4}})?\b"
+            rf"|\b(?:{MONTHS})\s+\d{{4}}"
             r"|\b\d{1,2}[:.]\d{2}\s*(?:a\.m\.|p\.m\.|hours|h\b)|\b\d{1,2}\s*(?:a\.m\.|p\.m\.)"
-            rf"|\b(?i:{IDENTIFIER_WORDS})\s+(?:[\dIVXivx][\w.()/]*)"
-            r"(?:\s*(?:,|and|or|to|–|-)\s*(?:\d[\w.()/]*))*"
+            r"|\b\d{1,2}:\d{2}\b"
+            # the look-ahead prunes the long word list at most positions
+            rf"|\b(?=[A-Za-z]{{2,16}}\.?\s+\(?[\dIVXivx])(?i:{IDENTIFIER_WORDS})\s+\(?"
+            r"(?:[\dIVXivx][\w.()/]*)"
+            r"(?:\s*\((?:19|20)\d\d\))?"
+            r"(?:\s*(?:,|and|or|to|–|-)\s*(?:\d[\w./]*)(?:\s*\((?:19|20)\d\d\))?)*"
             r"|\((?:19|20)\d\d\)"
         ),
         "year_span": re.compile(r"\b(?:1[89]\d\d|20\d\d)(?:\s*[–/-]\s*(?:\d{2}|\d{4}))?\b"),
         "duration": re.compile(rf"(?:\s+|-)(?:(?:and\s+a\s+half|more|other|further)\s+)?"
                                rf"{TIME_UNITS}\b", re.I),
         "hyphen_adj": re.compile(r"-([a-z]+)\b"),
+        "fraction": re.compile(r"[- ](?:thirds?|halves|half|fifths?|sixths?|sevenths?|eighths?|"
+                               r"ninths?|tenths?)\b", re.I),
+        "acronym": re.compile(r"(?:\b[A-Z]{2,}[a-z]?|\b(?:aged?|ages|level|phase|grade))\s?$",
+                              re.I),
     }
 
 
@@ -157,6 +166,17 @@ def _number_value(raw: str) -> float | None:
     return float(total + current)
 
 
+def _after_identifier(text: str, start: int) -> bool:
+    """'ISO 9001', 'SDG 16', 'COP 26', 'aged 15': an acronym or age word before a number."""
+    m = _patterns()["acronym"].search(text, max(0, start - 12), start)
+    if not m:
+        return False
+    word = m.group().strip()
+    if word.isupper() or word[:-1].isupper():
+        return word not in PREFIX_CODES
+    return word.lower() in ("age", "aged", "ages", "level", "phase", "grade")
+
+
 def _is_year(raw: str, currency: str | None, value: float) -> bool:
     return (currency is None and re.fullmatch(r"\d{4}", raw) is not None
             and 1800 <= value <= 2100)
@@ -175,6 +195,9 @@ def find_quantities(text: str) -> list[Quantity]:
         pos = m.end()
         q = _read_quantity(text, masked, m)
         if q is None:
+            # An excluded number takes its range partner with it: "aged 5 to 17".
+            if partner := re.match(r"\s*(?:to|–|—)\s*\d[\d,.]*", masked[m.end():]):
+                pos = m.end() + partner.end()
             continue
         if found and q.start < found[-1].end:
             continue
@@ -183,25 +206,19 @@ def find_quantities(text: str) -> list[Quantity]:
     return found
 
 
+# ISO codes accepted before a number; others ("COP 26", "ALL 5") read as acronyms there.
+PREFIX_CODES = {"USD", "EUR", "GBP", "CHF", "JPY", "CNY", "CAD", "AUD", "NZD", "SEK", "NOK",
+                "DKK", "INR", "RUB", "BRL", "ZAR", "MXN", "KES", "NGN", "EGP", "XOF", "XAF",
+                "PKR", "AFN", "IRR", "TRY", "THB", "IDR", "PHP", "KRW", "SAR", "AED", "QAR"}
+
+
 def _currency_code(symbol: str | None) -> str | None:
     if not symbol:
         return None
     symbol = symbol.strip().lstrip("\\")
     if symbol in CURRENCY_SYMBOLS:
         return CURRENCY_SYMBOLS[symbol]
-    return symbol if is_currency_code(symbol) else None
-
-
-@cache
-def _currency_codes() -> frozenset[str]:
-    import pycountry
-
-    return frozenset(c.alpha_3 for c in pycountry.currencies)
-
-
-def is_currency_code(code: str) -> bool:
-    """True for an ISO 4217 code such as USD or EUR."""
-    return code in _currency_codes()
+    return symbol if symbol in PREFIX_CODES else None
 
 
 def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
@@ -221,6 +238,15 @@ def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
         return None
     if before == "-" and start >= 2 and text[start - 2].isalpha():
         return None
+    if not in_words and currency is None and _after_identifier(text, start):
+        return None
+    parenthesised = before == "(" and text[m.end():m.end() + 1] == ")"
+    if parenthesised and not re.search(r"[A-Z][\w'’-]*\)?\s*\($", text[max(0, start - 40):start]):
+        return None  # "(1)", "(2)": an enumeration, not "Argentina (5)"
+    if in_words and pats["fraction"].match(text, m.end()):
+        return None  # "two thirds": a fraction
+    if after in "°′″":
+        return None  # temperatures and angles
     value = _number_value(raw)
     if value is None:
         return None
@@ -278,7 +304,7 @@ def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
             end = ms.end()
         elif cw := pats["curword"].match(text, end):
             word = re.sub(r"\s+", " ", cw.group().strip().lower())
-            code = CURRENCY_WORDS.get(word) or (word.upper() if is_currency_code(word.upper())
+            code = CURRENCY_WORDS.get(word) or (word.upper() if word.upper() in PREFIX_CODES
                                                 else None)
             if code:
                 unit, end = code, cw.end()

@@ -53,8 +53,7 @@ class Paragraph:
 
     def to_source(self, pos: int) -> int:
         """Map an offset in the paragraph text to an offset in the source."""
-        starts = [p[0] for p in self.pieces]
-        i = max(bisect.bisect_right(starts, pos) - 1, 0)
+        i = max(bisect.bisect_right(self.pieces, (pos, float("inf"), 0)) - 1, 0)
         text_pos, start, end = self.pieces[i]
         return min(start + (pos - text_pos), end)
 
