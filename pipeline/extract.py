@@ -48,7 +48,7 @@ ABBREVIATIONS = re.compile(r"(?:\b[A-Z]|\bNo|\bno|Mr|Ms|Dr|St|Nos|vs|e\.g|i\.e|p
                            r"|Co|approx|etc)$")
 CLAUSE_BREAK = re.compile(r",\s+(?=(?:and|but|while|whereas|which|thus|bringing|representing|"
                           r"resulting|raising|making)\b)|;\s+")
-WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z'’]+)*-?")
+WORD = re.compile(r"[“\"‘]?[A-Za-z][A-Za-z'’]*(?:-[A-Za-z'’]+)*-?[”\"’]?")
 YEAR = re.compile(r"(?<![\w/.-])(1[89]\d\d|20\d\d)(?![\w/]|[–-]\d)")
 # A year after these words is a period's bound, a baseline or a target, not the figure's year.
 YEAR_EXCLUDED_BEFORE = re.compile(
@@ -183,8 +183,36 @@ def noun_phrase(text: str, pos: int, allow_of: bool = True) -> tuple[str, int] |
         taken.pop()
     if not taken:
         return None
-    phrase = text[taken[0].start():taken[-1].end()]
+    phrase = re.sub(r"[“”\"‘]|’(?=\s|$)", "", text[taken[0].start():taken[-1].end()])
     return re.sub(r"\s+", " ", phrase).lower(), taken[-1].end()
+
+
+PREPOSITIONS = {"of", "on", "in", "for", "among", "at"}
+
+
+def _noun_before(left: str) -> str | None:
+    """'the gender pay gap' in '... the gender pay gap was': the noun phrase before a verb."""
+    words = list(WORD.finditer(left))
+    if not words or left[words[-1].end():].strip() or not _acceptable(words[-1].group()) or \
+            words[-1].group().lower().endswith("ed"):
+        return None
+    taken: list[re.Match[str]] = []
+    for w in reversed(words[-8:]):
+        low = w.group().lower()
+        gap = left[w.end():taken[0].start()] if taken else ""
+        if gap.strip():
+            break  # punctuation between words ends the phrase
+        if low in PREPOSITIONS and taken:
+            taken.insert(0, w)
+            continue
+        if not _acceptable(w.group()) or low in DETERMINERS:
+            break
+        taken.insert(0, w)
+    while taken and taken[0].group().lower() in PREPOSITIONS:
+        taken.pop(0)
+    if not taken:
+        return None
+    return _clean_np(left[taken[0].start():taken[-1].end()])
 
 
 def _borrow_head(text: str, found: tuple[str, int]) -> str:
@@ -235,6 +263,11 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
                               r"value|volume|level)\s+of\s+)?(?=[a-z])", after)
             if m and (found := noun_phrase(text, q.end + m.end())):
                 return found[0]
+            # "a 40 per cent quota for women": the noun the percentage qualifies
+            if (found := noun_phrase(text, q.end)) and not re.match(
+                    r"(?:increase|decrease|rise|reduction|decline|growth|drop|jump|fall|cut|"
+                    r"points?)\b", found[0]):
+                return found[0]
     elif q.unit == "count":
         if text[q.start - 1:q.start] == "(" and text[q.end:q.end + 1] == ")":
             # "officers from Argentina (5), Bangladesh (35)": what the list counts is named
@@ -256,15 +289,26 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
         if m := pattern.search(left):
             if np := _clean_np(m.group("np")):
                 return np
-    if q.unit != "count" or VALUE_VERB.search(left):
+    if verb := VALUE_VERB.search(left):
+        if np := _noun_before(left[:verb.start()]):
+            return np
+    if q.unit != "count" or verb:
         return _subject(left)
     return None
 
 
-def _years(sentence: str, offset: int) -> list[tuple[int, int]]:
-    """Years a figure may refer to: (position, year), without periods, baselines or targets."""
+def _years(sentence: str, offset: int, inside: int | None = None) -> list[tuple[int, int]]:
+    """Years a figure may refer to: (position, year), without periods, baselines, targets,
+    titles, or asides in parentheses that do not hold the figure (at offset inside)."""
     out = []
-    masked = re.sub(r"\*[^*]+\*|“[^”]+”", lambda m: " " * len(m.group()), sentence)
+
+    def blank(m: re.Match[str]) -> str:
+        if m.group().startswith("(") and inside is not None and \
+                offset + m.start() < inside < offset + m.end():
+            return m.group()
+        return " " * len(m.group())
+
+    masked = re.sub(r"\*[^*]+\*|“[^”]+”|\([^()]*\)", blank, sentence)
     for m in YEAR.finditer(masked):
         if YEAR_EXCLUDED_BEFORE.search(masked[max(0, m.start() - 40):m.start()]):
             continue
@@ -306,11 +350,17 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
         return []
     metrics: list[Metric] = []
     spans = sentence_spans(text)
+    qi = 0  # quantities and sentences are both in text order: walk them together
     for s_start, s_end in spans:
-        sentence = text[s_start:s_end]
-        in_sentence = [q for q in quantities if s_start <= q.start < s_end]
+        while qi < len(quantities) and quantities[qi].start < s_start:
+            qi += 1
+        first = qi
+        while qi < len(quantities) and quantities[qi].start < s_end:
+            qi += 1
+        in_sentence = quantities[first:qi]
         if not in_sentence:
             continue
+        sentence = text[s_start:s_end]
         subsentences = [(s_start + a, s_start + b) for a, b in _split_semicolons(sentence)]
         countries = [{"iso3": c.iso3, "m49": c.m49, "name": re.sub(r"\s+", " ", c.name)}
                      for c in _unique_countries(sentence)]
@@ -326,7 +376,7 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
             cumulative = bool(re.match(r"(?:bringing|raising)\b", text[clause_start:]) or
                               re.search(r"\bsince\b", text[clause_start:q.start]))
             after = YEAR_RIGHT_AFTER.match(text, q.end, sub_end)
-            year = year_for(q, _years(text[sub_start:sub_end], sub_start), clause_start,
+            year = year_for(q, _years(text[sub_start:sub_end], sub_start, q.start), clause_start,
                             cumulative, int(after.group(1)) if after else None)
             start, end = par.to_source(q.start), par.to_source(q.end - 1) + 1
             metrics.append(Metric(

@@ -27,9 +27,10 @@ QUALIFIERS = {
                   "well over", "just over", "greater than", "higher than", "well above"],
     "less_than": ["under", "less than", "fewer than", "below", "just under", "a fraction of",
                   "lower than", "well below"],
-    "at_least": ["at least", "no fewer than", "no less than", "a minimum of", "not less than"],
+    "at_least": ["at least", "no fewer than", "no less than", "a minimum of", "not less than",
+                 "a minimum", "minimum", "at minimum", "at a minimum"],
     "up_to": ["up to", "as much as", "as many as", "as high as", "a maximum of",
-              "not more than", "no more than", "as little as"],
+              "not more than", "no more than", "as little as", "a maximum", "maximum"],
 }
 
 CURRENCY_SYMBOLS = {"US$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR",
@@ -119,6 +120,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"|\b\d+(?:/\d+)+\b"  # resolution numbers 56/9
             r"|\b(?=[A-Za-z]+[-‑]?\d)[A-Za-z]+[-‑]?\d+[\w-]*"  # COVID-19, G20, TRACK4TIP
             r"|\b\d+(?:st|nd|rd|th)\b"  # ordinals
+            r"|\b\d{1,5}\.(?:,\s*\d{1,5}\.)+,?"  # paragraph labels "40., 41., 42.,"
             rf"|\b\d{{1,2}}(?:\s*(?:–|-|to|and)\s*\d{{1,2}})?\s+(?:{MONTHS})(?:\s+\d{{4}})?"
             rf"|\b(?:{MONTHS})\s+\d{{1,2}}(?:\s*(?:–|-|to)\s*\d{{1,2}})?(?:,\s*\d{{4}})?\b"
             rf"|\b(?:{MONTHS})\s+\d{{4}}"
@@ -132,13 +134,14 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"|\((?:19|20)\d\d\)"
         ),
         "year_span": re.compile(r"\b(?:1[89]\d\d|20\d\d)(?:\s*[–/-]\s*(?:\d{2}|\d{4}))?\b"),
-        "duration": re.compile(rf"(?:\s+|-)(?:(?:and\s+a\s+half|more|other|further)\s+)?"
-                               rf"{TIME_UNITS}\b", re.I),
+        "duration": re.compile(rf"(?:\s+|-)(?:(?:and\s+a\s+half|more|other|further|consecutive|"
+                               rf"working|calendar|full|additional|straight|subsequent|business)"
+                               rf"\s+)?{TIME_UNITS}\b", re.I),
         "hyphen_adj": re.compile(r"-([a-z]+)\b"),
         "fraction": re.compile(r"[- ](?:thirds?|halves|half|fifths?|sixths?|sevenths?|eighths?|"
                                r"ninths?|tenths?)\b", re.I),
-        "acronym": re.compile(r"(?:\b[A-Z]{2,}[a-z]?|\b(?:aged?|ages|level|phase|grade))\s?$",
-                              re.I),
+        "acronym": re.compile(r"(?:\b[A-Z]{2,}[a-z]?|\b(?:aged?|ages|age\s+of|level|phase|grade))"
+                              r"\s?$", re.I),
     }
 
 
@@ -174,7 +177,8 @@ def _after_identifier(text: str, start: int) -> bool:
     word = m.group().strip()
     if word.isupper() or word[:-1].isupper():
         return word not in PREFIX_CODES
-    return word.lower() in ("age", "aged", "ages", "level", "phase", "grade")
+    return re.sub(r"\s+", " ", word.lower()) in ("age", "aged", "ages", "age of", "level",
+                                                  "phase", "grade")
 
 
 def _is_year(raw: str, currency: str | None, value: float) -> bool:
@@ -196,7 +200,8 @@ def find_quantities(text: str) -> list[Quantity]:
         q = _read_quantity(text, masked, m)
         if q is None:
             # An excluded number takes its range partner with it: "aged 5 to 17".
-            if partner := re.match(r"\s*(?:to|–|—)\s*\d[\d,.]*", masked[m.end():]):
+            partner = re.match(r"\s*(?:to|–|—)\s*\d[\d,.]*", masked[m.end():])
+            if partner and not re.fullmatch(r"\d{4}", m.group("num")):
                 pos = m.end() + partner.end()
             continue
         if found and q.start < found[-1].end:
@@ -238,11 +243,20 @@ def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
         return None
     if before == "-" and start >= 2 and text[start - 2].isalpha():
         return None
+    if re.search(r"\b(?:19|20)\d\d\s*[-–—]\s*$", text[max(0, start - 8):start]):
+        return None  # the end of a period "2013–2022", with or without a glued note marker
+    # "observations,74 the", "23.7%6": a footnote marker glued to the text before it.
+    if before and before in ",;:)”’\"%" and start >= 2 and not text[start - 2].isspace() and (
+            before != ")" or not in_words):
+        return None
     if not in_words and currency is None and _after_identifier(text, start):
         return None
     parenthesised = before == "(" and text[m.end():m.end() + 1] == ")"
     if parenthesised and not re.search(r"[A-Z][\w'’-]*\)?\s*\($", text[max(0, start - 40):start]):
         return None  # "(1)", "(2)": an enumeration, not "Argentina (5)"
+    if re.fullmatch(r"(?:1[89]|20)\d\d\.\d{1,3}", raw) and re.match(r"\s+[A-Z“\"(]",
+                                                                   text[m.end():m.end() + 2]):
+        return None  # "in 2022.1 It": a year ending a sentence, then a footnote marker
     if in_words and pats["fraction"].match(text, m.end()):
         return None  # "two thirds": a fraction
     if after in "°′″":
@@ -309,6 +323,11 @@ def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
             if code:
                 unit, end = code, cw.end()
     size_adjective = None
+    # "... in 2021. 8 The Subcommittee": a footnote marker left between two sentences (house
+    # style spells out a number that starts a sentence).
+    if (unit == "count" and not in_words and re.search(r"[.!?][\"”’)*]?\s+$", text[:start][-4:])
+            and re.match(r"\s+[A-Z]", text[end:end + 2])):
+        return None
     if unit == "count":
         if pats["duration"].match(text, end):
             return None

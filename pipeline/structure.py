@@ -33,6 +33,7 @@ class Paragraph:
     section_id: int | None
     pieces: list[tuple[int, int, int]] = field(default_factory=list)  # (text_pos, start, end)
     text: str = ""
+    last_label: int = 0  # the highest number of a label such as "5., 6., 7."
 
     @property
     def char_start(self) -> int:
@@ -94,7 +95,12 @@ class Structure:
 
 # --- line classification -----------------------------------------------------------------
 
-_PARA = re.compile(r"(\d{1,4})\.[ \t]+(?=\S)")
+# "12. Text", and "5., 6., 7. Text" where one paragraph answers several numbers.
+_PARA = re.compile(r"(\d{1,5})\.(?:,[ \t]*(\d{1,5})\.)*(?:(?<=\.),)?[ \t]+(?=\S)")
+_LABEL_NUMBERS = re.compile(r"(\d{1,5})\.")
+_LABEL_ONLY = re.compile(r"(\d{1,5})\.(?:,[ \t]*\d{1,5}\.)*,?[ \t]*$")
+_NOTES_HEADING = re.compile(r"(?:Notes|Footnotes|Endnotes)$")
+_PLAIN_NOTE = re.compile(r"(\d{1,3})[ \t]+(?=\S)")
 _ROMAN = re.compile(r"([IVXL]{1,6})\.[ \t]+(\S.{0,200})$")
 _LETTER = re.compile(r"([A-Z])\.[ \t]+(\S.{0,200})$")
 _NUMHEAD = re.compile(r"(\d{1,2})\.[ \t]+(\S.{0,200})$")
@@ -216,7 +222,17 @@ class _Builder:
 
     @property
     def last_number(self) -> int:
-        return self.paragraphs[-1].number if self.paragraphs else 0
+        if not self.paragraphs:
+            return 0
+        return max(self.paragraphs[-1].number, self.paragraphs[-1].last_label)
+
+    def plain_note_expected(self, number: int) -> bool:
+        """A line '7 See ...' is footnote 7 when 7 is the next note and its marker is in text."""
+        digits = [int(f.marker) for f in self.footnotes if f.marker.isdigit()]
+        if number != (max(digits) + 1 if digits else 1) or not self.paragraphs:
+            return False
+        tail = self.paragraphs[-1].text[-3000:]
+        return bool(re.search(rf"(?:[A-Za-z.,;:)”’\"%]|\.\s){number}(?!\d)", tail))
 
     def heading(self, level: int, number: str | None, title: str, start: int) -> None:
         while self.stack and self.stack[-1].level >= level:
@@ -230,12 +246,13 @@ class _Builder:
         self.stack.append(section)
         self.current = section
 
-    def paragraph(self, number: int, start: int, end: int) -> None:
+    def paragraph(self, number: int, start: int, end: int, last_label: int = 0) -> None:
         expected = self.last_number + 1
         if number != expected:
             self.warnings.append(
                 f"paragraph numbering jumps from {self.last_number} to {number}")
-        par = Paragraph(number, self.stack[-1].section_id if self.stack else None)
+        par = Paragraph(number, self.stack[-1].section_id if self.stack else None,
+                        last_label=last_label)
         par.add(self.source, start, end)
         self.paragraphs.append(par)
         self.current = par
@@ -293,10 +310,22 @@ def parse(doc: Document) -> Structure:
     source = doc.text
     lines, table_spans, _ = _body_lines(source)
     b = _Builder(doc.document_id, source)
-    in_body = False
+    in_body = notes = False
     for i, line in enumerate(lines):
         text = line.text
         para = _PARA.match(text)
+        if in_body and _NOTES_HEADING.match(text):
+            notes = True  # an end-notes section: numbered lines from here are footnotes
+            b.current = None
+            continue
+        plain = _PLAIN_NOTE.match(text) if in_body and not para else None
+        if plain and (notes or b.plain_note_expected(int(plain.group(1)))):
+            b.footnote(plain.group(1), line.start, line.end)
+            continue
+        if notes and isinstance(b.current, Footnote):
+            b.current.text += " " + text
+            b.current.char_end = line.end
+            continue
         if not in_body:
             if para and para.group(1) == "1" or _ROMAN.match(text) and text.startswith("I."):
                 in_body = True
@@ -308,6 +337,19 @@ def parse(doc: Document) -> Structure:
         if note and not text.startswith("**"):
             b.footnote(note.group(1), line.start, line.end)
             continue
+        if (label := _LABEL_ONLY.match(text)) and int(label.group(1)) == b.last_number + 1:
+            # "40., 41., 42.," alone on a line: the label goes on over the next line
+            numbers = [int(n) for n in _LABEL_NUMBERS.findall(text)]
+            b.paragraph(numbers[0], line.end, line.end, max(numbers))
+            continue
+        cur_par = b.paragraphs[-1] if b.paragraphs else None
+        if para and cur_par is not None and not cur_par.text.strip() and \
+                int(para.group(1)) == b.last_number + 1:
+            numbers = [int(n) for n in _LABEL_NUMBERS.findall(text[:para.end()])]
+            cur_par.last_label = max(numbers)
+            cur_par.pieces, cur_par.text = [], ""
+            cur_par.add(source, line.start + para.end(), line.end)
+            continue
         if para:
             number = int(para.group(1))
             rest = text[para.end():]
@@ -315,7 +357,8 @@ def parse(doc: Document) -> Structure:
             if number == b.last_number + 1 or (
                     b.last_number < number <= b.last_number + 3 and sentence_like
                     and not line.md_heading):
-                b.paragraph(number, line.start + para.end(), line.end)
+                label = [int(n) for n in _LABEL_NUMBERS.findall(text[:para.end()])]
+                b.paragraph(number, line.start + para.end(), line.end, max(label))
                 continue
             if number <= b.last_number and sentence_like and not line.md_heading:
                 if number == b.last_number:

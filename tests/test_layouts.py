@@ -1,0 +1,100 @@
+"""Layouts and habits of real converted UN reports, on text written for these tests."""
+
+import pytest
+
+from pipeline.extract import extract_paragraph
+from pipeline.ingest import Document
+from pipeline.structure import Paragraph, parse
+
+
+def _doc(text: str) -> Document:
+    return Document("t", "t.txt", "txt", text, "0" * 64, len(text))
+
+
+def _metrics(text: str):
+    par = Paragraph(1, None)
+    par.add(text, 0, len(text))
+    return extract_paragraph(par, "t", None, None)
+
+
+def test_one_reply_for_several_recommendation_numbers():
+    text = ("1. The State accepts the following recommendations.\n"
+            "2., 3., 4.   The State accepts these recommendations and has acted on them.\n"
+            "5., 6.,\n7.   The State notes these recommendations.\n"
+            "8.   The State accepts this recommendation.\n")
+    s = parse(_doc(text))
+    assert [p.number for p in s.paragraphs] == [1, 2, 5, 8]
+    assert s.warnings == []
+    assert not any(m.value in (3, 4, 6, 7) for p in s.paragraphs
+                   for m in _metrics(p.text))
+
+
+def test_end_notes_section_is_footnotes_not_text():
+    text = ("1. The Committee noted progress in 2022.1 It welcomed 12 new shelters.2\n"
+            "2. The Committee recommended further steps.3\n\nNotes\n\n"
+            "1 See CCPR/C/SVN/CO/4, para. 12.\n2 Ibid., paras. 5 and 6.\n"
+            "3 See https://example.org/doc?id=4366774,103533:NO.\n")
+    s = parse(_doc(text))
+    assert [f.marker for f in s.footnotes] == ["1", "2", "3"]
+    assert [p.number for p in s.paragraphs] == [1, 2]
+    values = [m.value for p in s.paragraphs for m in _metrics(p.text)]
+    assert values == [12]
+
+
+def test_plain_numbered_footnote_at_the_foot_of_a_page():
+    text = ("1. The Office trained 40 judges in the capital.1 It also\n"
+            "1 See the annual report for details.\n"
+            "A/HRC/55/12\n"
+            "trained 25 prosecutors.\n2. Next paragraph.\n")
+    s = parse(_doc(text))
+    assert [f.marker for f in s.footnotes] == ["1"]
+    assert "25 prosecutors" in s.paragraphs[0].text
+    assert [m.value for m in _metrics(s.paragraphs[0].text)] == [40, 25]
+
+
+@pytest.mark.parametrize("sentence", [
+    "The rate fell to 23.7%6 in the last survey.",
+    "Recalling its previous observations,74 the Committee asked for data.",
+    "The plan was adopted in 2021. 8 The Subcommittee welcomed it.",
+    "The Programme for Youth 2013–202212 was extended.",
+    "The Programme for Youth 2013–\n202212 was extended.",
+])
+def test_footnote_markers_left_in_the_text_are_not_metrics(sentence):
+    values = [m.value for m in _metrics(sentence)]
+    assert values in ([23.7], []), values
+
+
+def test_each_figure_of_a_comparison_keeps_its_own_year():
+    ms = _metrics("Child poverty increased from 11.2% in 2009 to 13.5% in 2012.")
+    assert [(m.value, m.unit, m.year) for m in ms] == [(11.2, "percent", 2009),
+                                                       (13.5, "percent", 2012)]
+
+
+def test_year_then_to_then_a_count_is_not_a_range():
+    ms = _metrics("Compensation was offered in 2022 to 25,671 “erased” persons.")
+    assert [(m.value, m.value_max, m.entity, m.year) for m in ms] == [
+        (25671, None, "erased persons", 2022)]
+
+
+@pytest.mark.parametrize("sentence", [
+    "It criminalizes contacting persons under the age of 15 online.",
+    "Detention may last no more than 15 consecutive days.",
+    "Shelters host girls aged 12 to 17.",
+])
+def test_ages_and_durations_are_not_counts(sentence):
+    assert _metrics(sentence) == []
+
+
+def test_entity_of_a_rate_is_the_noun_before_the_verb():
+    ms = _metrics("The Committee of Experts noted that the gender pay gap was 8 per cent.")
+    assert [(m.value, m.entity) for m in ms] == [(8, "gender pay gap")]
+
+
+def test_minimum_is_at_least_and_the_percentage_names_its_noun():
+    [m] = _metrics("The law sets a minimum 40 per cent quota for women on electoral lists.")
+    assert (m.qualifier, m.unit, m.entity) == ("at_least", "percent", "quota")
+
+
+def test_year_in_an_aside_does_not_date_the_figure_outside_it():
+    [m] = _metrics("The strategy (adopted in April 2013) aims to reach 40,000 households.")
+    assert m.year is None and m.entity == "households"
