@@ -35,6 +35,17 @@ PACKAGE = {
     "keywords": ["United Nations", "indicators", "reports", "open data"],
 }
 FIRST_VERSION = "1.0.0"
+EXTRA_DESCRIPTIONS = {"evaluation": {
+    "": ("Measured accuracy of the metrics of each report that has a hand-made gold set, "
+         "scored as tests/data/gold/GUIDELINES.md defines: precision, recall and f1 on the "
+         "numbers; unit, qualifier and year accuracy and entity agreement on matched metrics; "
+         "strict_f1 counts a metric only when unit, qualifier and entity are right too."),
+    "document_id": "The report scored.",
+    "measure": "The measure: gold, predicted, matched (counts) or a share from 0 to 1.",
+    "value": "The measure's value.",
+}}
+# Bump when the way files are written changes, so an unchanged state is republished.
+PUBLISH_FORMAT = 1
 
 
 @dataclass
@@ -180,8 +191,18 @@ def _changelog_entry(version: str, bump: str, old: dict | None, sources: list[di
     return "\n".join(lines) + "\n"
 
 
+def _package(version: str, sources: list[dict], schemas: dict, state: str | None,
+             resources: list[dict]) -> dict:
+    """The datapackage.json descriptor; the key order is fixed so the bytes are stable."""
+    return dict(PACKAGE, version=version, sources=sources,
+                **{"x-schemas-sha256": _sha256(json.dumps(schemas, sort_keys=True).encode()),
+                   "x-state": state},
+                resources=resources)
+
+
 def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
-            extra_resources: dict[str, pa.Table] | None = None) -> PublishResult:
+            extra_resources: dict[str, pa.Table] | None = None,
+            state: str | None = None) -> PublishResult:
     """Write the package into a staging folder, then swap it in; no-op when nothing changed."""
     published = Path(published)
     published.mkdir(parents=True, exist_ok=True)
@@ -199,20 +220,27 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
         resources.append({"name": name, "type": "table", "path": f"data/{name}.csv",
                           "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
                           "bytes": len(cbytes), "hash": f"sha256:{_sha256(cbytes)}",
-                          "schema": {"fields": [{"name": f.name, "type": "number" if
-                                                 pa.types.is_floating(f.type) else "string"}
-                                                for f in table.schema]}})
+                          "description": EXTRA_DESCRIPTIONS.get(name, {}).get("", ""),
+                          "schema": {"fields": [
+                              {"name": f.name, "type": "number" if pa.types.is_floating(f.type)
+                               else "string",
+                               "description": EXTRA_DESCRIPTIONS.get(name, {}).get(f.name, "")}
+                              for f in table.schema]}})
     schemas = {s.name: s.descriptor for s in all_schemas()}
     old_path = published / "datapackage.json"
     old = json.loads(old_path.read_text(encoding="utf-8")) if old_path.exists() else None
     if old and old.get("resources") == resources and old.get("sources") == sources:
+        if old.get("x-state") != state:  # same data from a new state: record it, no release
+            tmp = old_path.with_suffix(".json.tmp")
+            package = _package(old["version"], sources, schemas, state, resources)
+            tmp.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n",
+                           encoding="utf-8")
+            os.replace(tmp, old_path)
         return PublishResult(old["version"], False, None, published)
     bump = _bump(old, sources, schemas)
     version = _next_version(old["version"], bump) if old else FIRST_VERSION
     counts = {name: tables[name].num_rows for name in TABLES}
-    package = dict(PACKAGE, version=version, sources=sources,
-                   **{"x-schemas-sha256": _sha256(json.dumps(schemas, sort_keys=True).encode())},
-                   resources=resources)
+    package = _package(version, sources, schemas, state, resources)
     staging = published / ".staging"
     if staging.exists():
         shutil.rmtree(staging)

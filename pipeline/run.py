@@ -124,18 +124,39 @@ def sources(con) -> list[dict]:
              "version": f"sha256:{sha}"} for did, title, src, sha in rows]
 
 
-def evaluation_table(raw_dir: Path) -> pa.Table | None:
-    """Measured accuracy on every report in raw/ that has a gold file."""
-    from pipeline.evaluate import evaluate_document
+def evaluation_table(con) -> pa.Table | None:
+    """Measured accuracy of the stored metrics of every document that has a gold file."""
+    from pipeline.evaluate import load_records, normalise, score
 
     rows = []
+    stored = {r[0] for r in con.execute("SELECT document_id FROM documents").fetchall()}
     for gold in sorted(GOLD_DIR.glob("*.jsonl")):
-        doc = next((p for p in list_reports(raw_dir) if p.stem == gold.stem), None)
-        if doc is None:
+        if gold.stem not in stored:
             continue
-        for measure, value in evaluate_document(gold, doc).as_dict().items():
-            rows.append({"document_id": doc.stem, "measure": measure, "value": float(value)})
+        cur = con.execute("SELECT paragraph, value, value_max, unit, entity, qualifier, year "
+                          "FROM metrics WHERE document_id = ? ORDER BY char_start", [gold.stem])
+        names = [d[0] for d in cur.description]
+        predicted = [normalise(dict(zip(names, r, strict=True))) for r in cur.fetchall()]
+        for measure, value in score(load_records(gold), predicted).as_dict().items():
+            rows.append({"document_id": gold.stem, "measure": measure, "value": float(value)})
     return pa.Table.from_pylist(rows) if rows else None
+
+
+def state_key(con) -> str:
+    """What the published files are a function of: documents, rules, schemas, gold files."""
+    import hashlib
+    import json
+
+    from pipeline.publish import PUBLISH_FORMAT
+    from pipeline.schema import all_schemas
+
+    docs = con.execute("SELECT document_id, sha256, extractor_version FROM documents "
+                       "ORDER BY document_id").fetchall()
+    gold = [(g.name, hashlib.sha256(g.read_bytes()).hexdigest())
+            for g in sorted(GOLD_DIR.glob("*.jsonl"))]
+    state = {"documents": docs, "schemas": [s.descriptor for s in all_schemas()],
+             "gold": gold, "format": PUBLISH_FORMAT}
+    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
 
 def failure_share(con) -> float:
@@ -144,6 +165,22 @@ def failure_share(con) -> float:
                          "FROM validation_failures").fetchall()[0][0]
     metrics = con.execute("SELECT count(*) FROM metrics").fetchall()[0][0]
     return failed / max(failed + metrics, 1)
+
+
+def unchanged_release(published: Path, state: str):
+    """The current release when it was made from the same state and its files are intact."""
+    import json
+
+    from pipeline.publish import PublishResult, recover, verify_hashes
+
+    descriptor = published / "datapackage.json"
+    if not descriptor.exists():
+        return None
+    recover(published)
+    package = json.loads(descriptor.read_text(encoding="utf-8"))
+    if package.get("x-state") != state or verify_hashes(published):
+        return None
+    return PublishResult(package["version"], False, None, published)
 
 
 def publish_from_db(con, settings: Settings):
@@ -157,7 +194,10 @@ def publish_from_db(con, settings: Settings):
         raise RuntimeError(
             f"{share:.1%} of rows failed validation (limit {settings.max_failure_share:.0%}): "
             "publishing blocked, the previous release stays; see validation_failures")
+    state = state_key(con)
+    if (unchanged := unchanged_release(settings.published_dir, state)) is not None:
+        return unchanged
     tables = {name: read_table(con, name) for name in TABLES}
-    evaluation = evaluation_table(settings.raw_dir)
+    evaluation = evaluation_table(con)
     extra = {"evaluation": evaluation} if evaluation is not None else {}
-    return publish(tables, sources(con), settings.published_dir, extra)
+    return publish(tables, sources(con), settings.published_dir, extra, state)
