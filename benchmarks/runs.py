@@ -5,8 +5,9 @@ Usage (from the project root)::
     .venv/bin/python benchmarks/runs.py            # both measurements
     .venv/bin/python benchmarks/runs.py --mb 5     # a smaller large report
 
-1. ``indicators run`` on a scratch copy of raw/: first on an empty database (full run), then
-   again with nothing changed (no-op run: every report's sha256 and extractor version are
+1. ``indicators run`` on a scratch raw/ holding ``--docs`` variants of the first report (each
+   with one figure changed, so none is a duplicate): first on an empty database (full run),
+   then again with nothing changed (no-op run: every report's sha256 and extractor version are
    already stored, so nothing is extracted and nothing is rewritten). Each is a subprocess,
    start-up included.
 2. A report of about ``--mb`` megabytes (the first report's body repeated with continuing
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,6 +72,7 @@ def child_process(path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=20.0, help="size of the large report")
+    ap.add_argument("--docs", type=int, default=20, help="reports in the run benchmark")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -79,10 +80,14 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        shutil.copytree(ROOT / "raw", work / "raw")
+        (work / "raw").mkdir()
+        text = (ROOT / "raw" / "unodc-activities-report-2021.txt").read_text(encoding="utf-8")
+        for k in range(args.docs):
+            variant = text.replace("over 5 million", f"over {5 + k} million")
+            (work / "raw" / f"report-{k:03d}.txt").write_text(variant, encoding="utf-8")
         full = timed_run(work)
         noop = timed_run(work)
-        print(f"full run: {full:.2f} s   no-op run: {noop:.2f} s   "
+        print(f"{args.docs} reports: full run {full:.2f} s, no-op run {noop:.2f} s "
               f"(no-op is {noop / full:.0%} of full, start-up included)")
         big = work / "large-report.txt"
         size = large_report(args.mb, big)

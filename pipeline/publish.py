@@ -229,7 +229,8 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
     schemas = {s.name: s.descriptor for s in all_schemas()}
     old_path = published / "datapackage.json"
     old = json.loads(old_path.read_text(encoding="utf-8")) if old_path.exists() else None
-    if old and old.get("resources") == resources and old.get("sources") == sources:
+    same_data = old and old.get("resources") == resources and old.get("sources") == sources
+    if same_data and not verify_hashes(published):
         if old.get("x-state") != state:  # same data from a new state: record it, no release
             tmp = old_path.with_suffix(".json.tmp")
             package = _package(old["version"], sources, schemas, state, resources)
@@ -237,7 +238,8 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
                            encoding="utf-8")
             os.replace(tmp, old_path)
         return PublishResult(old["version"], False, None, published)
-    bump = _bump(old, sources, schemas)
+    # Same data but damaged files: rewrite them as they were, with no new release.
+    bump = "repair" if same_data else _bump(old, sources, schemas)
     version = _next_version(old["version"], bump) if old else FIRST_VERSION
     counts = {name: tables[name].num_rows for name in TABLES}
     package = _package(version, sources, schemas, state, resources)
@@ -252,8 +254,8 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
     history = log_path.read_text(encoding="utf-8") if log_path.exists() else "# Changelog\n"
     head, _, rest = history.partition("\n")
     entry = _changelog_entry(version, bump, old, sources, counts)
-    (staging / "CHANGELOG.md").write_text(f"{head}\n\n{entry}{rest}".rstrip("\n") + "\n",
-                                          encoding="utf-8")
+    text = history if bump == "repair" else f"{head}\n\n{entry}{rest}".rstrip("\n") + "\n"
+    (staging / "CHANGELOG.md").write_text(text, encoding="utf-8")
     (staging / "datapackage.json").write_text(
         json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (staging / "COMPLETE").touch()

@@ -122,3 +122,15 @@ def test_frictionless_command_validates_the_committed_package():
     result = subprocess.run([str(exe), "validate", "published/datapackage.json"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_damaged_published_file_is_repaired_without_a_new_release(workspace, instance):
+    first = run_in_process(instance=instance)
+    data = workspace / "published" / "data" / "metrics.csv"
+    good = data.read_bytes()
+    data.write_bytes(good.replace(b"lives", b"LIVES"))
+    again = run_in_process(instance=instance)
+    assert again.success, again.errors
+    assert data.read_bytes() == good
+    assert again.version == first.version
+    assert frictionless_errors(workspace / "published") == []
