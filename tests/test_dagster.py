@@ -51,3 +51,41 @@ def test_blocking_check_stops_publishing_when_too_many_rows_fail(workspace, inst
     assert not summary.success
     assert any("quarantine_below_threshold" in e for e in summary.errors)
     assert not (workspace / "published" / "datapackage.json").exists()
+
+
+def test_rerunning_one_partition_changes_only_that_document(workspace, instance):
+    raw = workspace / "raw"
+    text = (raw / "unodc-activities-report-2021.txt").read_text(encoding="utf-8")
+    (raw / "other-report.txt").write_text(text.replace("over 5 million", "over 9 million"),
+                                          encoding="utf-8")
+    keys = ["other-report", "unodc-activities-report-2021"]
+    instance.add_dynamic_partitions("documents", keys)
+    for key in keys:
+        assert dg.materialize([d.document], partition_key=key, instance=instance).success
+    db = workspace / "published" / "indicators.duckdb"
+
+    def rows(document_id):
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.execute("select * from metrics where document_id = ? order by metric_id",
+                                [document_id]).fetchall()
+        finally:
+            con.close()
+
+    before = rows("unodc-activities-report-2021")
+    (raw / "other-report.txt").write_text(text.replace("over 5 million", "over 8 million"),
+                                          encoding="utf-8")
+    assert dg.materialize([d.document], partition_key="other-report", instance=instance).success
+    assert rows("unodc-activities-report-2021") == before
+    assert min(r[4] for r in rows("other-report") if r[2] == 1) == 8_000_000  # paragraph 1
+
+
+def test_dagster_command_loads_the_definitions():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).parent / "dagster"
+    result = subprocess.run([str(exe), "definitions", "validate", "-m", "pipeline.definitions"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]

@@ -134,3 +134,19 @@ def test_damaged_published_file_is_repaired_without_a_new_release(workspace, ins
     assert data.read_bytes() == good
     assert again.version == first.version
     assert frictionless_errors(workspace / "published") == []
+
+
+def test_semver_bump_follows_what_changed():
+    from pipeline.publish import _bump, _next_version
+
+    schemas = {"metrics": {"fields": []}}
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(json.dumps(schemas, sort_keys=True).encode()).hexdigest()
+    old = {"x-schemas-sha256": digest, "sources": [{"title": "a"}]}
+    assert _bump(old, [{"title": "a"}], schemas) == "patch"
+    assert _bump(old, [{"title": "a"}, {"title": "b"}], schemas) == "minor"
+    assert _bump(old, [{"title": "a"}], {"metrics": {"fields": [{"name": "x"}]}}) == "major"
+    assert [_next_version("1.4.2", b) for b in ("patch", "minor", "major")] == [
+        "1.4.3", "1.5.0", "2.0.0"]

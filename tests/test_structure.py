@@ -189,3 +189,48 @@ def test_not_a_pdf_is_reported(tmp_path):
     path.write_bytes(b"%PDF-1.4 this is not really a PDF")
     with pytest.raises(ReportError, match="fake.pdf: not a readable PDF"):
         ingest(path)
+
+
+def test_header_block_moved_into_the_body_and_barcodes_are_dropped():
+    text = ("1. The Office trained 40 judges.\n\nDistr.: General\n12 May 2031\n\n"
+            "Original: English\n\n*3101234*\n\n2. The Office trained 12 prosecutors.\n")
+    s = parse(_doc(text))
+    assert [_norm(p.text) for p in s.paragraphs] == ["The Office trained 40 judges.",
+                                                    "The Office trained 12 prosecutors."]
+
+
+def test_word_hyphenated_across_a_line_end_is_joined():
+    text = "1. The programme supported the develop-\nment of 14 national strategies.\n"
+    s = parse(_doc(text))
+    assert s.paragraphs[0].text == "The programme supported the development of 14 national " \
+                                   "strategies."
+    assert s.paragraphs[0].to_source(s.paragraphs[0].text.index("14")) == text.index("14")
+
+
+def test_metadata_of_a_converted_markdown_header():
+    from pipeline.ingest import parse_metadata
+
+    header = ("## United Nations\n\nS/2031/118\n\n## Security Council\n\n"
+              "Distr.: General 3 February 2031\n\nOriginal: French\n\n"
+              "## Report of the Secretary-General on the situation in the region\n\n"
+              "## Summary\n\nThe present report covers developments during 2030.\n")
+    md = parse_metadata(header)
+    assert md.symbols == ("S/2031/118",)
+    assert md.date_issued == "2031-02-03"
+    assert md.original_language == "French"
+    assert "Security Council" in md.bodies
+    assert md.reporting_year == 2030
+
+
+def test_markdown_conversion_gives_the_same_metrics():
+    from pipeline.extract import extract
+
+    original = REPORT.read_text(encoding="utf-8")
+    md = "\n".join("- " + line if re.match(r"^\d+\. \S.{200,}", line) else
+                   ("## " + line if re.match(r"^(?:[IVX]+|[A-H])\. ", line) else line)
+                   for line in original.split("\n"))
+    want = [(m.paragraph, m.value, m.unit, m.entity, m.qualifier, m.year)
+            for m in extract(parse(ingest(REPORT)))]
+    got = [(m.paragraph, m.value, m.unit, m.entity, m.qualifier, m.year)
+           for m in extract(parse(_doc(md, "variant.md")))]
+    assert got == want
