@@ -99,6 +99,7 @@ class Structure:
 _PARA = re.compile(r"(\d{1,5})\.(?:,[ \t]*(\d{1,5})\.)*(?:(?<=\.),)?[ \t]+(?=\S)")
 _LABEL_NUMBERS = re.compile(r"(\d{1,5})\.")
 _LABEL_ONLY = re.compile(r"(\d{1,5})\.(?:,[ \t]*\d{1,5}\.)*,?[ \t]*$")
+_TABLE_CAPTION = re.compile(r"(?:Table|Figure)\s+[\dIVX]+[.:]?(?:\s|$)")
 _NOTES_HEADING = re.compile(r"(?:Notes|Footnotes|Endnotes)$")
 _PLAIN_NOTE = re.compile(r"(\d{1,3})[ \t]+(?=\S)")
 _ROMAN = re.compile(r"([IVXL]{1,6})\.[ \t]+(\S.{0,200})$")
@@ -161,16 +162,20 @@ def _body_lines(text: str) -> tuple[list[_Line], list[tuple[int, int]], list[str
     blank = True
     page_break = False
     in_header_block = 0
+    table_rows = -1  # >= 0 inside a plain-text table introduced by a "Table 3" caption
     for raw in text.split("\n"):
         start, end = pos, pos + len(raw)
         pos = end + 1
         stripped = raw.strip()
+        if table_rows >= 0 and (not stripped and table_rows >= 2 or _PARA.match(stripped)):
+            table_rows = -1
         if not stripped or is_furniture(stripped):
             blank = blank or not stripped
             page_break = page_break or bool(stripped)
             continue
-        if stripped.startswith("|"):
+        if stripped.startswith("|") or table_rows >= 0 or _TABLE_CAPTION.match(stripped):
             table_lines.append((start, end))
+            table_rows = -1 if stripped.startswith("|") else table_rows + 1
             blank = True
             continue
         # A header block ("Distr.: General ... Original: English") repeated inside the body.
@@ -405,7 +410,10 @@ def _tables(source: str, spans: list[tuple[int, int]], paragraphs: list[Paragrap
             return
         rows = []
         for s, e in group:
-            cells = [c.strip() for c in source[s:e].strip().strip("|").split("|")]
+            line = source[s:e].strip()
+            parts = line.strip("|").split("|") if line.startswith("|") else re.split(
+                r"\s{2,}|\t", line)
+            cells = [c.strip() for c in parts]
             if not all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
                 rows.append(cells)
         start = group[0][0]

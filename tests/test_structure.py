@@ -234,3 +234,14 @@ def test_markdown_conversion_gives_the_same_metrics():
     got = [(m.paragraph, m.value, m.unit, m.entity, m.qualifier, m.year)
            for m in extract(parse(_doc(md, "variant.md")))]
     assert got == want
+
+
+def test_plain_text_table_after_a_caption_is_a_table_not_text():
+    text = ("1. Seizures rose sharply in 2031.\n\nTable 1\nSeizures by region, 2031\n"
+            "Region      Cocaine (tons)      Heroin (tons)\nAfrica      12      3\n"
+            "Asia        4       27\n\n2. The Office trained 20 analysts.\n")
+    s = parse(_doc(text))
+    assert [p.number for p in s.paragraphs] == [1, 2]
+    assert len(s.tables) == 1 and s.tables[0].paragraph == 1
+    assert ["Africa", "12", "3"] in s.tables[0].rows
+    assert all("27" not in p.text for p in s.paragraphs)
