@@ -47,7 +47,12 @@ SENTENCE_END = re.compile(r"[.!?][\"”’')*]*\s+(?=[\"“‘(*]?[A-Z0-9])")
 ABBREVIATIONS = re.compile(r"(?:\b[A-Z]|\bNo|\bno|Mr|Ms|Dr|St|Nos|vs|e\.g|i\.e|paras?|Vol|Inc|Ltd"
                            r"|Co|approx|etc)$")
 CLAUSE_BREAK = re.compile(r",\s+(?=(?:and|but|while|whereas|which|thus|bringing|representing|"
-                          r"resulting|raising|making)\b)|;\s+")
+                          r"resulting|raising|making|up|down)\b)|;\s+")
+# "up from 22.3 per cent", "of which 612": the figure counts what the previous one counted.
+SAME_AS_PREVIOUS = re.compile(r"(?:\b(?:up|down|rose|increased|grew|fell|decreased|declined|"
+                              r"dropped|went|risen|fallen)\s+from|\bthan|\bversus|"
+                              r"\bcompared\s+(?:with|to)|\bof\s+(?:which|whom))\s+(?:\S+\s+)?$",
+                              re.I)
 WORD = re.compile(r"[“\"‘]?[A-Za-z][A-Za-z'’]*(?:-[A-Za-z'’]+)*-?[”\"’]?")
 YEAR = re.compile(r"(?<![\w/.-])(1[89]\d\d|20\d\d)(?![\w/]|[–-]\d)")
 # A year after these words is a period's bound, a baseline or a target, not the figure's year.
@@ -74,7 +79,9 @@ VALUE_VERB = re.compile(r"\b(?:reached|reach|reaches|totalled|totaled|totals?|wa
                         r"stood\s+at|stands\s+at|amounted\s+to|amounts\s+to|numbered|rose\s+to|"
                         r"increased\s+to|grew\s+to|fell\s+to|decreased\s+to|dropped\s+to|"
                         r"declined\s+to|came\s+to|exceeded|received|mobilized|mobilised|"
-                        r"raised|increase\s+to)\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}$", re.I)
+                        r"raised|increase\s+to|totalling|totaling|worth|valued\s+at|"
+                        r"amounting\s+to|(?:rose|increased|grew|fell|decreased|declined|"
+                        r"dropped|went)\s+from)\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}$", re.I)
 INTRO = re.compile(r"^(?:In|As|During|Since|Under|Through|With|Following|Despite|By|At|For|After|"
                    r"Before|Overall|Moreover|Furthermore|In addition|However|Thus|Also|Between|"
                    r"Of|Among|Within|Across|To|From|Over|Together|Pursuant|Owing|Due)\b[^,]*,\s*")
@@ -277,7 +284,9 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
             return heads[-1] if heads else None
         if found := noun_phrase(text, q.end):
             return _borrow_head(text, found)
-        if m := re.match(r"\s+of\s+(?:the|these|those|its|their)\s+", after):
+        # "three of the challenges", "15 of the country's 18 provinces"
+        if m := re.match(r"\s+of\s+(?:the|these|those|its|their)\s+(?:[A-Za-z]+['’]s\s+)?"
+                         r"(?:\d[\d,.]*\s+)?", after):
             if found := noun_phrase(text, q.end + m.end()):
                 return found[0]
     else:  # money
@@ -319,7 +328,8 @@ def _years(sentence: str, offset: int, inside: int | None = None) -> list[tuple[
 
 
 def year_for(q: Quantity, years: list[tuple[int, int]], clause_start: int,
-             cumulative: bool, right_after: int | None = None) -> int | None:
+             cumulative: bool, right_after: int | None = None,
+             clause_end: float = float("inf")) -> int | None:
     """The year a figure refers to: right after it, else nearest before it in its clause,
     else in its sentence."""
     if right_after is not None:
@@ -330,7 +340,7 @@ def year_for(q: Quantity, years: list[tuple[int, int]], clause_start: int,
     before = [y for p, y in years if p < clause_start]
     if before and not cumulative:
         return before[-1]
-    after = [y for p, y in years if p >= q.end]
+    after = [y for p, y in years if q.end <= p < clause_end]
     return after[0] if after else None
 
 
@@ -369,15 +379,20 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
             sub_start, sub_end = next(((a, b) for a, b in subsentences if a <= q.start < b),
                                       (s_start, s_end))
             clause_start = _clause_start(text, sub_start, q.start)
-            entity = (entity_for(text, q, clause_start) or previous.get(q.unit)
-                      or previous.get("any"))
+            comparison = SAME_AS_PREVIOUS.search(text, max(clause_start, q.start - 40), q.start)
+            entity = (comparison and (previous.get(q.unit) or previous.get("any"))
+                      or entity_for(text, q, clause_start)
+                      or previous.get(q.unit) or previous.get("any")
+                      or (q.unit != "count" and _subject(text[sub_start:q.start])) or None)
             if entity:
                 previous[q.unit] = previous["any"] = entity
             cumulative = bool(re.match(r"(?:bringing|raising)\b", text[clause_start:]) or
                               re.search(r"\bsince\b", text[clause_start:q.start]))
             after = YEAR_RIGHT_AFTER.match(text, q.end, sub_end)
+            next_break = CLAUSE_BREAK.search(text, q.end, sub_end)
             year = year_for(q, _years(text[sub_start:sub_end], sub_start, q.start), clause_start,
-                            cumulative, int(after.group(1)) if after else None)
+                            cumulative, int(after.group(1)) if after else None,
+                            next_break.start() if next_break else sub_end)
             start, end = par.to_source(q.start), par.to_source(q.end - 1) + 1
             metrics.append(Metric(
                 metric_id=f"{document_id}:{start}-{end}",

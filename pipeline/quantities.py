@@ -349,6 +349,9 @@ def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
         phrase = re.sub(r"\s+", " ", qm.group().strip().lower())
         qualifier = next(k for k, v in QUALIFIERS.items() if phrase in v)
         qstart = start - (len(text[max(0, start - 30):start]) - qm.start())
+    # "8.2 million" is 8200000, not 8199999.999999999
+    value = float(f"{value:.12g}")
+    value_max = float(f"{value_max:.12g}") if value_max is not None else None
     return Quantity(qstart, end, value, value_max, unit, qualifier, in_words, size_adjective)
 
 

@@ -98,3 +98,25 @@ def test_minimum_is_at_least_and_the_percentage_names_its_noun():
 def test_year_in_an_aside_does_not_date_the_figure_outside_it():
     [m] = _metrics("The strategy (adopted in April 2013) aims to reach 40,000 households.")
     assert m.year is None and m.entity == "households"
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("The appeal, which sought US$ 4.4 billion, was 52 per cent funded.",
+     [(4.4e9, "appeal"), (52, "appeal")]),
+    ("The number of displaced persons rose from 2.9 million in May to 3.4 million in June.",
+     [(2.9e6, "displaced persons"), (3.4e6, "displaced persons")]),
+    ("Partners reached 15 of the country's 18 provinces.", [(15, "provinces"),
+                                                             (18, "provinces")]),
+    ("Women held 26.5 per cent of seats, up from 22.3 per cent in 2015.",
+     [(26.5, "seats"), (22.3, "seats")]),
+    ("The Office received 1,024 complaints, of which 612 concerned detention.",
+     [(1024, "complaints"), (612, "complaints")]),
+    ("The Mission assisted 8.2 million people.", [(8.2e6, "people")]),
+])
+def test_entities_in_common_report_phrasings(sentence, expected):
+    assert [(m.value, m.entity) for m in _metrics(sentence)] == expected
+
+
+def test_a_baseline_year_after_up_from_belongs_to_the_baseline_only():
+    ms = _metrics("Women held 26.5 per cent of seats, up from 22.3 per cent in 2015.")
+    assert [m.year for m in ms] == [None, 2015]
