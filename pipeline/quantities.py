@@ -107,7 +107,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return {
         "number": re.compile(number),
         "second": re.compile(rf"\s*(?:–|—|-|to|and)\s*{number}"),
-        "scale": re.compile(r"\s*(?:thousand|million|billion|trillion)\b|(?:k|m|mn|mln|bn|b)\b",
+        "scale": re.compile(r"\s*(?:thousand|million|billion|trillion)\b|\s?(?:k|m|mn|mln|bn|b)\b",
                             re.I),
         "qualifier": re.compile(rf"(?:^|(?<=[\s(]))(?i:{qual})\s+$"),
         "percent": re.compile(rf"\s*{PERCENT}(?![a-z])", re.I),
@@ -120,6 +120,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"|\b\d+(?:/\d+)+\b"  # resolution numbers 56/9
             r"|\b(?=[A-Za-z]+[-‑]?\d)[A-Za-z]+[-‑]?\d+[\w-]*"  # COVID-19, G20, TRACK4TIP
             r"|\b\d+(?:st|nd|rd|th)\b"  # ordinals
+            r"|\b\d{4}-\d{2}-\d{2}\b"  # ISO dates
             r"|\b\d{1,5}\.(?:,\s*\d{1,5}\.)+,?"  # paragraph labels "40., 41., 42.,"
             rf"|\b\d{{1,2}}(?:\s*(?:–|-|to|and)\s*\d{{1,2}})?\s+(?:{MONTHS})(?:\s+\d{{4}})?"
             rf"|\b(?:{MONTHS})\s+\d{{1,2}}(?:\s*(?:–|-|to)\s*\d{{1,2}})?(?:,\s*\d{{4}})?\b"
