@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)
+export INDICATORS_DAGSTER_STATE := $(CURDIR)/.dagster
 
 .PHONY: run test lint dev benchmark clean
 

@@ -147,20 +147,26 @@ def dictionary(write_readme: bool = typer.Option(False, help="update README.md's
 @app.command()
 def run(wait: bool = typer.Option(True, help="wait for another run's lock instead of exiting"),
         ) -> None:
-    """Process every report in raw/ and publish (Dagster, in-process)."""
+    """Process every report in raw/ and publish (Dagster, in-process).
+
+    Exit status: 0 all published; 1 publishing failed or was blocked (the previous release
+    stays); 2 published, but some reports could not be read (listed in the summary).
+    """
     from rich.console import Console
 
     from pipeline.orchestrate import run_in_process
 
     console = Console()
     started = time.perf_counter()
-    os.environ.setdefault("DAGSTER_HOME", str(Path(__file__).resolve().parent.parent))
+    root = Path(__file__).resolve().parent.parent
+    os.environ.setdefault("DAGSTER_HOME", str(root))
+    # dagster.yaml keeps Dagster's state here, whatever directory the command runs from
+    os.environ.setdefault("INDICATORS_DAGSTER_STATE", str(root / ".dagster"))
     with console.status("Running the pipeline (ingest, parse, extract, validate, store, "
                         "publish)..."):
         summary = run_in_process(wait=wait)
     summary.print(console, time.perf_counter() - started)
-    if not summary.success:
-        raise typer.Exit(1)
+    raise typer.Exit(summary.exit_code)
 
 
 if __name__ == "__main__":

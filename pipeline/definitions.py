@@ -7,6 +7,7 @@ import json
 import dagster as dg
 
 from pipeline.run import (
+    RawFolderError,
     Settings,
     publish_from_db,
     remove_missing,
@@ -69,10 +70,13 @@ def warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     with run_lock(settings):
         con = _connect()
         try:
-            outcomes = sync_all(con, settings.raw_dir)
+            outcomes = sync_all(con, settings.raw_dir, settings.allow_empty)
+            # A report that fails now keeps its last good rows; a duplicate keeps none.
             kept = {o.document_id for o in outcomes if o.status != "duplicate"}
-            removed = remove_missing(con, settings.raw_dir, kept)
+            removed = remove_missing(con, kept)
             rows = counts(con)
+        except RawFolderError as err:
+            raise dg.Failure(str(err)) from None
         finally:
             con.close()
     errors = [o.error for o in outcomes if o.status in ("failed", "duplicate")]
@@ -174,30 +178,39 @@ daily_publish = dg.ScheduleDefinition(job=publish_job, cron_schedule="0 3 * * *"
 
 
 def _fingerprints(settings: Settings) -> dict[str, str]:
+    """Checksum of each report in raw/ by document id; files that vanish meanwhile are skipped."""
     from pipeline.ingest import list_reports
 
-    return {p.stem: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in list_reports(settings.raw_dir)}
+    out = {}
+    if not settings.raw_dir.is_dir():
+        return out
+    for p in list_reports(settings.raw_dir):
+        try:
+            out[p.stem] = hashlib.sha256(p.read_bytes()).hexdigest()
+        except OSError:
+            continue
+    return out
 
 
 @dg.sensor(jobs=[documents_job, publish_job], minimum_interval_seconds=60)
 def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     """New or changed files in raw/ get a document run each, then a publish run."""
-    seen = json.loads(context.cursor) if context.cursor else {}
+    state = json.loads(context.cursor) if context.cursor else {}
+    seen, tick = state.get("files", {}), state.get("tick", 0) + 1
     current = _fingerprints(_settings())
     changed = {k: h for k, h in current.items() if seen.get(k) != h}
     removed = sorted(set(seen) - set(current))
     known = set(context.instance.get_dynamic_partitions("documents"))
     new = sorted(k for k in changed if k not in known)
-    requests = [dg.RunRequest(job_name="documents_job", partition_key=k, run_key=f"{k}:{h}")
-                for k, h in sorted(changed.items())]
+    # The tick makes run keys unique, so a file that changes back (A, B, A) runs again.
+    requests = [dg.RunRequest(job_name="documents_job", partition_key=k,
+                              run_key=f"{k}:{h}:{tick}") for k, h in sorted(changed.items())]
     if changed or removed:
-        digest = hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()
-        requests.append(dg.RunRequest(job_name="publish_job", run_key=f"publish:{digest}"))
+        requests.append(dg.RunRequest(job_name="publish_job", run_key=f"publish:{tick}"))
     return dg.SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=[documents.build_add_request(new)] if new else [],
-        cursor=json.dumps(current, sort_keys=True))
+        cursor=json.dumps({"files": current, "tick": tick}, sort_keys=True))
 
 
 defs = dg.Definitions(

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".pdf"}
+VALID_ID = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
 class ReportError(ValueError):
@@ -77,7 +78,11 @@ def ingest(path: Path) -> Document:
     """Read one report file into a Document."""
     path = Path(path)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise ReportError(path, f"unsupported file type {path.suffix or '(none)'!r}")
+        raise ReportError(path, f"unsupported file type {path.suffix or '(none)'!r} "
+                                "(use .txt, .md or .pdf)")
+    if not VALID_ID.match(path.stem):
+        raise ReportError(path, "the file name becomes the document id and may hold only "
+                                "letters, digits, '.', '_' and '-': rename the file")
     try:
         data = path.read_bytes()
     except OSError as err:

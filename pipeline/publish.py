@@ -118,13 +118,14 @@ def _resource(name: str, fmt: str, data: bytes) -> dict:
 
 
 def _bump(old: dict | None, new_sources: list[dict], new_schemas: dict) -> str:
-    """Semver part to bump: major for schema changes, minor for new documents, else patch."""
+    """Semver part to bump: major for schema changes, minor when documents come or go, else
+    patch (the same documents read again, e.g. by improved rules)."""
     if old is None:
         return "none"
     if old.get("x-schemas-sha256") != _sha256(json.dumps(new_schemas, sort_keys=True).encode()):
         return "major"
     old_docs = {s["title"] for s in old.get("sources", [])}
-    if {s["title"] for s in new_sources} - old_docs:
+    if {s["title"] for s in new_sources} != old_docs:  # documents added or removed
         return "minor"
     return "patch"
 

@@ -27,9 +27,12 @@ class Settings:
     published_dir: Path = field(default_factory=lambda: Path(os.environ.get(
         "INDICATORS_PUBLISHED", ROOT / "published")))
     db_path: Path = field(default_factory=lambda: Path(os.environ.get(
-        "INDICATORS_DB", ROOT / "published" / "indicators.duckdb")))
+        "INDICATORS_DB", Path(os.environ.get("INDICATORS_PUBLISHED", ROOT / "published"))
+        / "indicators.duckdb")))
     max_failure_share: float = field(default_factory=lambda: float(os.environ.get(
         "INDICATORS_MAX_FAILURE_SHARE", "0.05")))
+    allow_empty: bool = field(default_factory=lambda: os.environ.get(
+        "INDICATORS_ALLOW_EMPTY", "") == "1")
 
 
 @dataclass
@@ -48,34 +51,52 @@ class RunLocked(RuntimeError):
     """Another run holds the lock."""
 
 
+_HELD: dict[Path, int] = {}  # locks this process holds, with their depth
+
+
 @contextmanager
 def run_lock(settings: Settings, wait: bool = True):
-    """One run at a time per published folder (CLI, sensor runs, schedule)."""
+    """One run at a time per published folder (CLI, sensor runs, schedule); re-entrant."""
     settings.published_dir.mkdir(parents=True, exist_ok=True)
-    with open(settings.published_dir / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise RunLocked(f"another run holds {settings.published_dir / '.lock'}") from None
+    path = (settings.published_dir / ".lock").resolve()
+    if _HELD.get(path):
+        _HELD[path] += 1
         try:
             yield
         finally:
+            _HELD[path] -= 1
+        return
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise RunLocked(f"another run holds {path}; try again later") from None
+        _HELD[path] = 1
+        try:
+            yield
+        finally:
+            _HELD.pop(path, None)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def sync_document(con, path: Path, force: bool = False) -> DocumentOutcome:
     """Process one report into the database unless it is unchanged; errors are reported."""
-    import hashlib
-
     from pipeline.process import process_document
     from pipeline.store import load_document, stored_documents
     from pipeline.validate import validate_document
 
     did = document_id_for(path)
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = _digest(path)
     except OSError as err:
-        return DocumentOutcome(did, path.name, "failed", f"{path.name}: cannot be read ({err})")
+        return DocumentOutcome(did, path.name, "failed",
+                               f"{path.name}: cannot be read ({err.strerror})")
     if not force and stored_documents(con).get(did) == (digest, EXTRACTOR_VERSION):
         return DocumentOutcome(did, path.name, "unchanged")
     try:
@@ -89,29 +110,68 @@ def sync_document(con, path: Path, force: bool = False) -> DocumentOutcome:
     return DocumentOutcome(did, path.name, "loaded", rows=rows, failures=validated.failed_rows)
 
 
-def sync_all(con, raw_dir: Path) -> list[DocumentOutcome]:
-    """Sync every report in raw/; a file with the same content as an earlier one is skipped."""
-    import hashlib
+def _pick_files(con, paths: list[Path]) -> tuple[list[Path], list[DocumentOutcome]]:
+    """The files to process, and outcomes for the ones set aside (duplicates, clashes)."""
+    from pipeline.store import stored_documents
 
-    outcomes, seen = [], {}
-    for path in list_reports(raw_dir):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest in seen:
-            outcomes.append(DocumentOutcome(
-                document_id_for(path), path.name, "duplicate",
-                f"{path.name}: same content as {seen[digest]}; not published twice"))
-            continue
-        seen[digest] = path.name
-        outcomes.append(sync_document(con, path))
-    return outcomes
+    stored = stored_documents(con)
+    by_stem: dict[str, list[Path]] = {}
+    for p in paths:
+        by_stem.setdefault(document_id_for(p), []).append(p)
+    kept, aside = [], []
+    for stem, group in by_stem.items():
+        if len(group) > 1:  # "x.txt" and "x.md" would both be document "x"
+            names = ", ".join(p.name for p in group)
+            aside += [DocumentOutcome(stem, p.name, "failed",
+                                      f"{p.name}: files {names} share the document id {stem!r}; "
+                                      "rename one") for p in group]
+        else:
+            kept.append(group[0])
+    digests: dict[Path, str] = {}
+    for p in kept:
+        try:
+            digests[p] = _digest(p)
+        except OSError:
+            digests[p] = f"unreadable:{p.name}"  # sync_document reports it
+    # Among files with the same content, keep the one already published, else the first name.
+    groups: dict[str, list[Path]] = {}
+    for p in kept:
+        groups.setdefault(digests[p], []).append(p)
+    chosen = []
+    for digest, group in groups.items():
+        group.sort(key=lambda p: (stored.get(p.stem, ("",))[0] != digest, p.name))
+        chosen.append(group[0])
+        aside += [DocumentOutcome(p.stem, p.name, "duplicate",
+                                  f"{p.name}: same content as {group[0].name}; "
+                                  "not published twice") for p in group[1:]]
+    return sorted(chosen), aside
 
 
-def remove_missing(con, raw_dir: Path, keep: set[str] | None = None) -> list[str]:
-    """Drop documents whose file has left raw/; returns their ids."""
-    from pipeline.store import remove_documents, stored_documents
+class RawFolderError(RuntimeError):
+    """raw/ is missing, or empty while documents are published."""
 
-    present = keep if keep is not None else {document_id_for(p) for p in list_reports(raw_dir)}
-    gone = sorted(set(stored_documents(con)) - present)
+
+def sync_all(con, raw_dir: Path, allow_empty: bool = False) -> list[DocumentOutcome]:
+    """Sync every report in raw/, setting aside duplicates and id clashes."""
+    from pipeline.store import stored_documents
+
+    if not Path(raw_dir).is_dir():
+        raise RawFolderError(f"{raw_dir}: the raw folder does not exist")
+    paths = list_reports(raw_dir)
+    if not paths and stored_documents(con) and not allow_empty:
+        raise RawFolderError(
+            f"{raw_dir} is empty: refusing to unpublish every document (a missing mount?); "
+            "set INDICATORS_ALLOW_EMPTY=1 to really empty the dataset")
+    chosen, aside = _pick_files(con, paths)
+    outcomes = [sync_document(con, p) for p in chosen]
+    return sorted(outcomes + aside, key=lambda o: (o.document_id, o.source_file))
+
+
+def remove_missing(con, keep: set[str]) -> list[str]:
+    """Drop every stored document, and every quarantined row, whose id is not in keep."""
+    from pipeline.store import remove_documents, stored_ids
+
+    gone = sorted(stored_ids(con) - keep)
     remove_documents(con, gone)
     return gone
 
@@ -160,11 +220,14 @@ def state_key(con) -> str:
 
 
 def failure_share(con) -> float:
-    """Quarantined rows as a share of all metric rows."""
-    failed = con.execute("SELECT count(DISTINCT table_name || coalesce(row_key, '')) "
-                         "FROM validation_failures").fetchall()[0][0]
-    metrics = con.execute("SELECT count(*) FROM metrics").fetchall()[0][0]
-    return failed / max(failed + metrics, 1)
+    """Quarantined rows as a share of all rows, quarantined ones included."""
+    from pipeline.schema import TABLES
+
+    failed = con.execute("SELECT count(*) FROM (SELECT DISTINCT document_id, table_name, "
+                         "row_key FROM validation_failures)").fetchall()[0][0]
+    stored = sum(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]
+                 for t in TABLES if t != "validation_failures")
+    return failed / max(failed + stored, 1)
 
 
 def unchanged_release(published: Path, state: str):

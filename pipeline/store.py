@@ -109,8 +109,19 @@ def remove_documents(con: duckdb.DuckDBPyConnection, document_ids: list[str]) ->
     for did in document_ids:
         con.execute("BEGIN TRANSACTION")
         _delete_children(con, did)
+        # Forget the checksum with the children: if the parent's own delete never happens,
+        # the next run reloads the file instead of taking the empty row as up to date.
+        con.execute("UPDATE documents SET sha256 = repeat('0', 64) WHERE document_id = ?",
+                    [did])
         con.execute("COMMIT")
         con.execute("DELETE FROM documents WHERE document_id = ?", [did])
+
+
+def stored_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every document id with rows anywhere, quarantined rows included."""
+    rows = con.execute("SELECT document_id FROM documents UNION "
+                       "SELECT document_id FROM validation_failures").fetchall()
+    return {r[0] for r in rows}
 
 
 def stored_documents(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:

@@ -137,6 +137,11 @@ def validate_document(tables: DocumentTables) -> ValidatedTables:
                                  "failure_case": None})
             valid = valid[~orphan]
         frames[name] = valid.reset_index(drop=True)
+    docs = frames.get("documents")
+    if docs is not None and not docs.empty:  # the counts say what is published
+        for table, column in (("paragraphs", "paragraphs"), ("footnotes", "footnotes"),
+                              ("metrics", "metrics")):
+            docs[column] = pd.array([len(frames.get(table, []))] * len(docs), dtype="Int64")
     # A check across columns reports each column of a failing row: keep one line per row.
     fail_df = pd.DataFrame(failures, columns=FAILURE_COLUMNS).drop_duplicates(
         ignore_index=True)

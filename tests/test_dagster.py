@@ -81,11 +81,17 @@ def test_rerunning_one_partition_changes_only_that_document(workspace, instance)
 
 
 def test_dagster_command_loads_the_definitions():
+    import os
     import subprocess
     import sys
+    import tempfile
     from pathlib import Path
 
     exe = Path(sys.executable).parent / "dagster"
-    result = subprocess.run([str(exe), "definitions", "validate", "-m", "pipeline.definitions"],
-                            capture_output=True, text=True, timeout=300)
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as state:
+        env = dict(os.environ, DAGSTER_HOME=str(root), INDICATORS_DAGSTER_STATE=state)
+        result = subprocess.run([str(exe), "definitions", "validate", "-m",
+                                 "pipeline.definitions"], capture_output=True, text=True,
+                                timeout=300, env=env, cwd=root)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]

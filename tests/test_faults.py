@@ -20,7 +20,8 @@ REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
 def _env(ws: Path, **extra: str) -> dict:
     env = dict(os.environ, INDICATORS_RAW=str(ws / "raw"),
                INDICATORS_PUBLISHED=str(ws / "published"),
-               INDICATORS_DB=str(ws / "published" / "indicators.duckdb"), DAGSTER_HOME=str(ROOT))
+               INDICATORS_DB=str(ws / "published" / "indicators.duckdb"), DAGSTER_HOME=str(ROOT),
+               INDICATORS_DAGSTER_STATE=str(ws / ".dagster"))
     env.pop("INDICATORS_KILL_AT", None)
     env.update(extra)
     return env
@@ -97,9 +98,20 @@ def test_second_run_at_the_same_time_exits_with_a_clear_message(ws, monkeypatch)
     assert _documents(ws) == 1
 
 
-def test_same_content_under_two_names_is_reported_once(ws):
-    shutil.copy(REPORT, ws / "raw" / "copy-of-report.txt")
+def test_same_content_under_two_names_is_reported_once_and_the_published_one_stays(ws):
+    shutil.copy(REPORT, ws / "raw" / "a-copy-of-report.txt")  # sorts before the original
     result = _run(ws)
-    assert result.returncode == 0
+    assert result.returncode == 0, result.stdout
     assert "same content as" in result.stdout
-    assert _documents(ws) == 2  # the report and second-report, not the copy
+    con = duckdb.connect(str(ws / "published" / "indicators.duckdb"), read_only=True)
+    ids = {r[0] for r in con.execute("select document_id from documents").fetchall()}
+    con.close()
+    assert ids == {"unodc-activities-report-2021", "second-report"}
+
+
+def test_exit_status_says_when_a_report_could_not_be_read(ws):
+    (ws / "raw" / "broken.txt").write_bytes(b"")
+    result = _run(ws)
+    assert result.returncode == 2
+    assert "broken.txt: the file is empty" in result.stdout
+    assert _documents(ws) == 2

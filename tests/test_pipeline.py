@@ -98,7 +98,7 @@ def test_new_and_removed_documents_bump_the_version_and_the_changelog(workspace,
     (raw / "second-report.txt").unlink()
     removed = run_in_process(instance=instance)
     assert removed.removed == "second-report"
-    assert removed.version == "1.1.1"
+    assert removed.version == "1.2.0"
     log = (workspace / "published" / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "Removed document" in log and "## 1.1.0" in log
     assert _count(workspace, "select count(*) from documents") == 1
@@ -147,6 +147,43 @@ def test_semver_bump_follows_what_changed():
     old = {"x-schemas-sha256": digest, "sources": [{"title": "a"}]}
     assert _bump(old, [{"title": "a"}], schemas) == "patch"
     assert _bump(old, [{"title": "a"}, {"title": "b"}], schemas) == "minor"
+    assert _bump(old, [], schemas) == "minor"
     assert _bump(old, [{"title": "a"}], {"metrics": {"fields": [{"name": "x"}]}}) == "major"
     assert [_next_version("1.4.2", b) for b in ("patch", "minor", "major")] == [
         "1.4.3", "1.5.0", "2.0.0"]
+
+
+def test_file_names_that_cannot_be_ids_and_clashing_ids_are_reported(workspace, instance):
+    raw = workspace / "raw"
+    text = (raw / "unodc-activities-report-2021.txt").read_text(encoding="utf-8")
+    (raw / "UNODC report 2022.txt").write_text(text.replace("5 million", "6 million"))
+    (raw / "twin.txt").write_text(text.replace("5 million", "7 million"))
+    (raw / "twin.md").write_text(text.replace("5 million", "8 million"))
+    summary = run_in_process(instance=instance)
+    errors = {o["source_file"]: o["error"] for o in summary.failed_documents}
+    assert "rename the file" in errors["UNODC report 2022.txt"]
+    assert "share the document id 'twin'" in errors["twin.txt"]
+    assert "share the document id 'twin'" in errors["twin.md"]
+    assert summary.published and summary.exit_code == 2
+    assert _count(workspace, "select count(*) from documents") == 1
+
+
+def test_empty_raw_folder_does_not_unpublish_everything(workspace, instance):
+    first = run_in_process(instance=instance)
+    (workspace / "raw" / "unodc-activities-report-2021.txt").unlink()
+    summary = run_in_process(instance=instance)
+    assert not summary.published and summary.exit_code == 1
+    assert any("refusing to unpublish every document" in e for e in summary.errors)
+    assert summary.version == first.version
+    assert _count(workspace, "select count(*) from documents") == 1
+
+
+def test_document_counts_are_what_is_published():
+    from pipeline.process import process_document
+    from pipeline.validate import validate_document
+
+    tables = process_document(ROOT / "raw" / "unodc-activities-report-2021.txt")
+    tables.rows["metrics"][0]["unit"] = "not a unit"
+    validated = validate_document(tables)
+    assert validated.frames["documents"].at[0, "metrics"] == len(validated.frames["metrics"])
+    assert len(validated.frames["metrics"]) == len(tables.rows["metrics"]) - 1
