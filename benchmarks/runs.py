@@ -38,7 +38,7 @@ def timed_run(workdir: Path) -> float:
     env = dict(os.environ, INDICATORS_RAW=str(workdir / "raw"),
                INDICATORS_PUBLISHED=str(workdir / "published"),
                INDICATORS_DB=str(workdir / "published" / "indicators.duckdb"),
-               DAGSTER_HOME=str(ROOT))
+               DAGSTER_HOME=str(ROOT), INDICATORS_DAGSTER_STATE=str(workdir / ".dagster"))
     start = time.perf_counter()
     subprocess.run([str(CLI), "run"], cwd=workdir, env=env, check=True,
                    capture_output=True)

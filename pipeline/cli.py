@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sys
@@ -17,6 +18,17 @@ app = typer.Typer(help="Quantitative statements from institutional reports, as o
 EXTRACT_FIELDS = ["metric_id", "document_id", "paragraph", "quote", "value", "value_max", "unit",
                   "entity", "qualifier", "year", "theme", "subtheme", "countries", "sentence",
                   "char_start", "char_end", "extractor_version"]
+
+
+def _emit(lines) -> None:
+    """Write lines to stdout; a reader that stops early (`| head`) is not an error."""
+    try:
+        for line in lines:
+            sys.stdout.write(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
 
 
 def _fail(message: str) -> None:
@@ -40,14 +52,15 @@ def extract(path: Path, format: str = typer.Option("jsonl", help="jsonl or csv")
         r = m.as_record()
         records.append({k: r[k] for k in EXTRACT_FIELDS})
     if format == "jsonl":
-        for r in records:
-            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+        _emit(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     elif format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=EXTRACT_FIELDS, lineterminator="\n")
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=EXTRACT_FIELDS, lineterminator="\n")
         writer.writeheader()
         for r in records:
             r["countries"] = ";".join(c["iso3"] for c in r["countries"])
             writer.writerow(r)
+        _emit([out.getvalue()])
     else:
         _fail(f"unknown format {format!r} (use jsonl or csv)")
 
@@ -64,13 +77,17 @@ def parse(path: Path, format: str = typer.Option("jsonl", help="jsonl only")) ->
     except ReportError as err:
         _fail(str(err))
     sections = section_titles(structure)
-    for p in structure.paragraphs:
-        sec = sections.get(p.section_id)
-        sys.stdout.write(json.dumps({
-            "document_id": structure.document_id, "paragraph": p.number,
-            "section_path": sec.path if sec else None, "section_title": sec.title if sec else None,
-            "text": p.text, "char_start": p.char_start, "char_end": p.char_end},
-            ensure_ascii=False) + "\n")
+    def lines():
+        for p in structure.paragraphs:
+            sec = sections.get(p.section_id)
+            yield json.dumps({
+                "document_id": structure.document_id, "paragraph": p.number,
+                "section_path": sec.path if sec else None,
+                "section_title": sec.title if sec else None,
+                "text": p.text, "char_start": p.char_start, "char_end": p.char_end},
+                ensure_ascii=False) + "\n"
+
+    _emit(lines())
 
 
 @app.command()
