@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -24,6 +25,7 @@ def _rules_fingerprint() -> str:
 
 # Bump the number for a deliberate change of the rules; the suffix follows the code itself.
 EXTRACTOR_VERSION = f"1.1.0+{_rules_fingerprint()}"
+WINDOW = 400  # characters looked back from a figure for what it counts
 
 # Words that end a counted noun phrase: prepositions, auxiliaries, pronouns, conjunctions.
 STOP = set("""
@@ -306,25 +308,45 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
     return None
 
 
-def _years(sentence: str, offset: int, inside: int | None = None) -> list[tuple[int, int]]:
-    """Years a figure may refer to: (position, year), without periods, baselines, targets,
-    titles, or asides in parentheses that do not hold the figure (at offset inside)."""
-    out = []
+@dataclass
+class _Span:
+    """What is worked out once per sentence part: clause breaks and candidate years."""
 
-    def blank(m: re.Match[str]) -> str:
-        if m.group().startswith("(") and inside is not None and \
-                offset + m.start() < inside < offset + m.end():
-            return m.group()
-        return " " * len(m.group())
+    start: int
+    end: int
+    break_starts: list[int]
+    break_ends: list[int]
+    years: list[tuple[int, int, tuple[int, int] | None]]  # position, year, enclosing aside
 
-    masked = re.sub(r"\*[^*]+\*|“[^”]+”|\([^()]*\)", blank, sentence)
+    def clause(self, q: Quantity) -> tuple[int, int]:
+        """Start of the clause holding q, and where the next clause begins."""
+        i = bisect.bisect_right(self.break_ends, q.start)
+        j = bisect.bisect_left(self.break_starts, q.end)
+        return (self.break_ends[i - 1] if i else self.start,
+                self.break_starts[j] if j < len(self.break_starts) else self.end)
+
+    def years_for(self, q: Quantity) -> list[tuple[int, int]]:
+        """Years a figure may refer to; an aside's years only for figures inside it."""
+        return [(p, y) for p, y, aside in self.years
+                if aside is None or aside[0] < q.start < aside[1]]
+
+
+def _span(text: str, start: int, end: int) -> _Span:
+    """Clause breaks and years (without periods, baselines, targets, titles) of a span."""
+    breaks = list(CLAUSE_BREAK.finditer(text, start, end))
+    part = text[start:end]
+    asides = [(start + m.start(), start + m.end()) for m in re.finditer(r"\([^()]*\)", part)]
+    masked = re.sub(r"\*[^*]+\*|“[^”]+”", lambda m: " " * len(m.group()), part)
+    years = []
     for m in YEAR.finditer(masked):
         if YEAR_EXCLUDED_BEFORE.search(masked[max(0, m.start() - 40):m.start()]):
             continue
-        if re.match(r"\s*(?:–|-|to|and)\s*(?:1[89]|20)\d\d", masked[m.end():]):
+        if re.match(r"\s*(?:–|-|to|and)\s*(?:1[89]|20)\d\d", masked[m.end():m.end() + 12]):
             continue
-        out.append((offset + m.start(), int(m.group(1))))
-    return out
+        pos = start + m.start()
+        aside = next((a for a in asides if a[0] < pos < a[1]), None)
+        years.append((pos, int(m.group(1)), aside))
+    return _Span(start, end, [b.start() for b in breaks], [b.end() for b in breaks], years)
 
 
 def year_for(q: Quantity, years: list[tuple[int, int]], clause_start: int,
@@ -342,13 +364,6 @@ def year_for(q: Quantity, years: list[tuple[int, int]], clause_start: int,
         return before[-1]
     after = [y for p, y in years if q.end <= p < clause_end]
     return after[0] if after else None
-
-
-def _clause_start(text: str, sent_start: int, pos: int) -> int:
-    start = sent_start
-    for m in CLAUSE_BREAK.finditer(text, sent_start, pos):
-        start = m.end()
-    return start
 
 
 def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
@@ -371,28 +386,31 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
         if not in_sentence:
             continue
         sentence = text[s_start:s_end]
-        subsentences = [(s_start + a, s_start + b) for a, b in _split_semicolons(sentence)]
+        sentence_text = re.sub(r"\s+", " ", sentence).strip()
+        parts = [_span(text, s_start + a, s_start + b) for a, b in _split_semicolons(sentence)]
         countries = [{"iso3": c.iso3, "m49": c.m49, "name": re.sub(r"\s+", " ", c.name)}
                      for c in _unique_countries(sentence)]
         previous: dict[str, str] = {}
+        part_starts = [p.start for p in parts]
         for q in in_sentence:
-            sub_start, sub_end = next(((a, b) for a, b in subsentences if a <= q.start < b),
-                                      (s_start, s_end))
-            clause_start = _clause_start(text, sub_start, q.start)
-            comparison = SAME_AS_PREVIOUS.search(text, max(clause_start, q.start - 40), q.start)
+            part = parts[max(bisect.bisect_right(part_starts, q.start) - 1, 0)]
+            clause_start, clause_end = part.clause(q)
+            # Look-behinds are bounded so a sentence with thousands of figures stays linear.
+            near = max(clause_start, q.start - WINDOW)
+            comparison = SAME_AS_PREVIOUS.search(text, max(near, q.start - 40), q.start)
             entity = (comparison and (previous.get(q.unit) or previous.get("any"))
-                      or entity_for(text, q, clause_start)
+                      or entity_for(text, q, near)
                       or previous.get(q.unit) or previous.get("any")
-                      or (q.unit != "count" and _subject(text[sub_start:q.start])) or None)
+                      or (q.unit != "count" and _subject(
+                          text[part.start:min(q.start, part.start + WINDOW)])) or None)
             if entity:
                 previous[q.unit] = previous["any"] = entity
-            cumulative = bool(re.match(r"(?:bringing|raising)\b", text[clause_start:]) or
-                              re.search(r"\bsince\b", text[clause_start:q.start]))
-            after = YEAR_RIGHT_AFTER.match(text, q.end, sub_end)
-            next_break = CLAUSE_BREAK.search(text, q.end, sub_end)
-            year = year_for(q, _years(text[sub_start:sub_end], sub_start, q.start), clause_start,
-                            cumulative, int(after.group(1)) if after else None,
-                            next_break.start() if next_break else sub_end)
+            cumulative = bool(
+                re.match(r"(?:bringing|raising)\b", text[clause_start:clause_start + 9])
+                or re.search(r"\bsince\b", text[near:q.start]))
+            after = YEAR_RIGHT_AFTER.match(text, q.end, part.end)
+            year = year_for(q, part.years_for(q), clause_start, cumulative,
+                            int(after.group(1)) if after else None, clause_end)
             start, end = par.to_source(q.start), par.to_source(q.end - 1) + 1
             metrics.append(Metric(
                 metric_id=f"{document_id}:{start}-{end}",
@@ -408,7 +426,7 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
                 theme=theme,
                 subtheme=subtheme,
                 section_id=par.section_id,
-                sentence=re.sub(r"\s+", " ", sentence).strip(),
+                sentence=sentence_text,
                 char_start=start,
                 char_end=end,
                 countries=countries,

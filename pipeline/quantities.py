@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -115,7 +116,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "measure": re.compile(rf"\s*(?:{measures})(?![A-Za-z])", re.I),
         "curword": re.compile(rf"\s+(?:{curwords}|[A-Z]{{3}})\b", re.I),
         "mask": re.compile(
-            r"(?:https?://|www\.)\S+|<[^>\s]+>|\b[\w.+-]+@[\w-]+\.\w+"  # addresses
+            # addresses; the look-ahead keeps a long run of word characters linear
+            r"(?:https?://|www\.)\S+|<[^>\s]+>|\b(?=[\w.+-]{1,64}@)[\w.+-]+@[\w-]+\.\w+"
             r"|\b(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./()-]*"  # document symbols
             r"|\b\d+(?:/\d+)+\b"  # resolution numbers 56/9
             r"|\b(?=[A-Za-z]+[-‑]?\d)[A-Za-z]+[-‑]?\d+[\w-]*"  # COVID-19, G20, TRACK4TIP
@@ -326,7 +328,8 @@ def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
     size_adjective = None
     # "... in 2021. 8 The Subcommittee": a footnote marker left between two sentences (house
     # style spells out a number that starts a sentence).
-    if (unit == "count" and not in_words and re.search(r"[.!?][\"”’)*]?\s+$", text[:start][-4:])
+    if (unit == "count" and not in_words
+            and re.search(r"[.!?][\"”’)*]?\s+$", text[max(0, start - 4):start])
             and re.match(r"\s+[A-Z]", text[end:end + 2])):
         return None
     if unit == "count":
@@ -350,6 +353,8 @@ def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
         phrase = re.sub(r"\s+", " ", qm.group().strip().lower())
         qualifier = next(k for k, v in QUALIFIERS.items() if phrase in v)
         qstart = start - (len(text[max(0, start - 30):start]) - qm.start())
+    if not math.isfinite(value) or value_max is not None and not math.isfinite(value_max):
+        return None  # hundreds of digits: not an amount anyone stated
     # "8.2 million" is 8200000, not 8199999.999999999
     value = float(f"{value:.12g}")
     value_max = float(f"{value_max:.12g}") if value_max is not None else None
