@@ -115,10 +115,11 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "points": re.compile(rf"\s+{PERCENTAGE_POINTS}\b", re.I),
         "measure": re.compile(rf"\s*(?:{measures})(?![A-Za-z])", re.I),
         "curword": re.compile(rf"\s+(?:{curwords}|[A-Z]{{3}})\b", re.I),
+        # addresses; the look-ahead keeps a long run of word characters linear
+        "addresses": re.compile(
+            r"(?:https?://|www\.)\S+|<[^>\s]+>|\b(?=[\w.+-]{1,64}@)[\w.+-]+@[\w-]+\.\w+"),
         "mask": re.compile(
-            # addresses; the look-ahead keeps a long run of word characters linear
-            r"(?:https?://|www\.)\S+|<[^>\s]+>|\b(?=[\w.+-]{1,64}@)[\w.+-]+@[\w-]+\.\w+"
-            r"|\b(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./()-]*"  # document symbols
+            r"\b(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./()-]*"  # document symbols
             r"|\b\d+(?:/\d+)+\b"  # resolution numbers 56/9
             r"|\b(?=[A-Za-z]+[-‑]?\d)[A-Za-z]+[-‑]?\d+[\w-]*"  # COVID-19, G20, TRACK4TIP
             r"|\b\d+(?:st|nd|rd|th)\b"  # ordinals
@@ -131,9 +132,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"|\b\d{1,2}:\d{2}\b"
             # the look-ahead prunes the long word list at most positions
             rf"|\b(?=[A-Za-z]{{2,16}}\.?\s+\(?[\dIVXivx])(?i:{IDENTIFIER_WORDS})\s+\(?"
-            r"(?:[\dIVXivx][\w.()/]*)"
-            r"(?:\s*\((?:19|20)\d\d\))?"
-            r"(?:\s*(?:,|and|or|to|–|-)\s*(?:\d[\w./]*)(?:\s*\((?:19|20)\d\d\))?)*"
+            # a number, or a list of them ("Items 4, 6 and 8", not "... and 3 experts")
+            r"(?:\d[\w.()/]*(?:\s*\((?:19|20)\d\d\))?"
+            r"(?:\s*(?:,|and|or|to|–|-)\s*\d[\w./]*(?:\s*\((?:19|20)\d\d\))?"
+            r"(?!\s+(?!(?:and|or|to|of|in|on|at|for|with|as|were|was|are|is|be|have|has|had|"
+            r"will|would|which|that|above|below|respectively)\b)[a-z]{3,}))*"
+            r"|[IVXLC]{1,7}\b|[ivxl]{1,5}\b)"  # or a roman numeral
             r"|\((?:19|20)\d\d\)"
         ),
         "year_span": re.compile(r"\b(?:1[89]\d\d|20\d\d)(?:\s*[–/-]\s*(?:\d{2}|\d{4}))?\b"),
@@ -151,7 +155,13 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 def mask_identifiers(text: str) -> str:
     """Blank out addresses, symbols, identifiers, ordinals, dates and times (same length)."""
     pats = _patterns()
-    return pats["mask"].sub(lambda m: " " * len(m.group()), text)
+
+    def blank(m: re.Match[str]) -> str:
+        return " " * len(m.group())
+
+    if "<" in text or "@" in text or "www." in text or "http" in text:
+        text = pats["addresses"].sub(blank, text)
+    return pats["mask"].sub(blank, text)
 
 
 def _number_value(raw: str) -> float | None:

@@ -120,3 +120,13 @@ def test_entities_in_common_report_phrasings(sentence, expected):
 def test_a_baseline_year_after_up_from_belongs_to_the_baseline_only():
     ms = _metrics("Women held 26.5 per cent of seats, up from 22.3 per cent in 2015.")
     assert [m.year for m in ms] == [None, 2015]
+
+
+@pytest.mark.parametrize(("sentence", "values"), [
+    ("The guidance in annex I and 3 experts from the region helped.", [3]),
+    ("Under paragraph 12 and 3 expert missions, the Office acted.", [3]),
+    ("The vehicles and 5 countries were named in the principle text.", [5]),
+    ("Items 4, 6 and 8 of the agenda were considered.", []),
+])
+def test_identifier_lists_stop_where_a_count_begins(sentence, values):
+    assert [m.value for m in _metrics(sentence)] == values
