@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 from pipeline.countries import find_countries
 from pipeline.quantities import WORD_VALUES, Quantity, find_quantities
-from pipeline.structure import Paragraph, Structure, theme_of
+from pipeline.structure import Paragraph, Structure, section_titles, theme_of
 
 
 def _rules_fingerprint() -> str:
@@ -454,7 +454,8 @@ def _unique_countries(sentence: str):
 def extract(structure: Structure) -> list[Metric]:
     """All metrics of a parsed document, in reading order."""
     metrics: list[Metric] = []
+    sections = section_titles(structure)
     for par in structure.paragraphs:
-        theme, subtheme = theme_of(structure, par.section_id)
+        theme, subtheme = theme_of(structure, par.section_id, sections)
         metrics.extend(extract_paragraph(par, structure.document_id, theme, subtheme))
     return metrics

@@ -435,9 +435,10 @@ def section_titles(structure: Structure) -> dict[int, Section]:
     return {s.section_id: s for s in structure.sections}
 
 
-def theme_of(structure: Structure, section_id: int | None) -> tuple[str | None, str | None]:
+def theme_of(structure: Structure, section_id: int | None,
+             by_id: dict[int, Section] | None = None) -> tuple[str | None, str | None]:
     """The thematic section (level 2, else level 1) and the sub-outcome heading (level 3)."""
-    by_id = section_titles(structure)
+    by_id = by_id if by_id is not None else section_titles(structure)
     chain = []
     while section_id is not None:
         sec = by_id[section_id]
