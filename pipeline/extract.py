@@ -367,10 +367,11 @@ def year_for(q: Quantity, years: list[tuple[int, int]], clause_start: int,
 
 
 def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
-                      subtheme: str | None) -> list[Metric]:
-    """All metrics of one paragraph."""
+                      subtheme: str | None, note_markers: frozenset[int] = frozenset(),
+                      ) -> list[Metric]:
+    """All metrics of one paragraph; note_markers are its footnotes' numbers."""
     text = par.text
-    quantities = find_quantities(text)
+    quantities = [q for q in find_quantities(text) if not _is_note_marker(text, q, note_markers)]
     if not quantities:
         return []
     metrics: list[Metric] = []
@@ -434,6 +435,13 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
     return metrics
 
 
+def _is_note_marker(text: str, q: Quantity, markers: frozenset[int]) -> bool:
+    """'the e-learning tool 3 on the': a converted footnote marker, not a count of anything."""
+    return (q.unit == "count" and not q.in_words and q.qualifier == "exact"
+            and q.value_max is None and q.value in markers
+            and text[q.start:q.end].isdigit() and noun_phrase(text, q.end) is None)
+
+
 def _split_semicolons(sentence: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for m in re.finditer(r";\s+", sentence):
@@ -455,7 +463,12 @@ def extract(structure: Structure) -> list[Metric]:
     """All metrics of a parsed document, in reading order."""
     metrics: list[Metric] = []
     sections = section_titles(structure)
+    markers: dict[int, set[int]] = {}
+    for note in structure.footnotes:
+        if note.paragraph is not None and note.marker.isascii() and note.marker.isdigit():
+            markers.setdefault(note.paragraph, set()).add(int(note.marker))
     for par in structure.paragraphs:
         theme, subtheme = theme_of(structure, par.section_id, sections)
-        metrics.extend(extract_paragraph(par, structure.document_id, theme, subtheme))
+        metrics.extend(extract_paragraph(par, structure.document_id, theme, subtheme,
+                                         frozenset(markers.get(par.number, ()))))
     return metrics

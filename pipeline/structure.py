@@ -101,13 +101,15 @@ _LABEL_NUMBERS = re.compile(r"(\d{1,5})\.")
 _LABEL_ONLY = re.compile(r"(\d{1,5})\.(?:,[ \t]*\d{1,5}\.)*,?[ \t]*$")
 _TABLE_CAPTION = re.compile(r"(?:Table|Figure)\s+[\dIVX]+[.:]?(?:\s|$)")
 _NOTES_HEADING = re.compile(r"(?:Notes|Footnotes|Endnotes)$")
-_PLAIN_NOTE = re.compile(r"(\d{1,3})[ \t]+(?=\S)")
+# "3 Available at ...", "12 See A/76/123": a footnote numbered in plain digits
+_PLAIN_NOTE = re.compile(r"(\d{1,3})[ \t]+(?=[A-Z*“\"<(]|www\.|http|[a-z]+\.)")
 _ROMAN = re.compile(r"([IVXL]{1,6})\.[ \t]+(\S.{0,200})$")
 _LETTER = re.compile(r"([A-Z])\.[ \t]+(\S.{0,200})$")
 _NUMHEAD = re.compile(r"(\d{1,2})\.[ \t]+(\S.{0,200})$")
 # "* E/CN.7/2022/1." is a note; "*Title*" (Markdown emphasis) is not.
 _FOOTNOTE = re.compile(rf"([{SUPERSCRIPTS}]+[ \t]*|\*{{1,3}}[ \t]+)(?=\S)")
-_MD_PREFIX = re.compile(r"(#{1,6}[ \t]+|[-*+][ \t]+(?=\d{1,4}\.[ \t]))")
+# "## Heading", "- 12. Paragraph", and "- 3 Available at ..." (a converted footnote)
+_MD_PREFIX = re.compile(r"(#{1,6}[ \t]+|[-*+][ \t]+(?=\d{1,4}\.?[ \t]))")
 _CLOSED = re.compile(rf"[.!?][\"”’')\]*_{SUPERSCRIPTS}\d]*$")
 
 _FURNITURE_LINE = [
@@ -138,6 +140,13 @@ def is_furniture(line: str) -> bool:
 def is_closed(text: str) -> bool:
     """True when a text ends a sentence (so a following short line may be a heading)."""
     return bool(_CLOSED.search(text.rstrip()))
+
+
+def _plain_marker(number: int) -> re.Pattern[str]:
+    """A footnote marker in plain digits: glued to a word or stop ('tool3', 'Asia.3'), or
+    standing between a word and the next ('tool 3 on', 'Asia. 3 The')."""
+    return re.compile(rf"(?:[A-Za-z;:)”’\"%]|(?<!\d)[.,])\s?{number}(?![\d,.]\d)"
+                      rf"(?=[\s.,;:)]|$)")
 
 
 def _marker_digits(marker: str) -> str:
@@ -236,8 +245,17 @@ class _Builder:
         digits = [int(f.marker) for f in self.footnotes if f.marker.isdigit()]
         if number != (max(digits) + 1 if digits else 1) or not self.paragraphs:
             return False
-        tail = self.paragraphs[-1].text[-3000:]
-        return bool(re.search(rf"(?:[A-Za-z.,;:)”’\"%]|\.\s){number}(?!\d)", tail))
+        return any(_plain_marker(number).search(p.text) for p in self.paragraphs[-15:])
+
+    def _link_plain(self, number: int) -> int | None:
+        """The paragraph holding plain marker n: searched forward from the previous note's."""
+        previous = [f.paragraph for f in self.footnotes if f.paragraph is not None]
+        first = previous[-1] if previous else 0
+        pattern = _plain_marker(number)
+        for par in self.paragraphs:
+            if par.number >= first and pattern.search(par.text):
+                return par.number
+        return None
 
     def heading(self, level: int, number: str | None, title: str, start: int) -> None:
         while self.stack and self.stack[-1].level >= level:
@@ -266,10 +284,13 @@ class _Builder:
         marker = marker.strip()
         key = _marker_digits(marker)
         linked = None
-        for par in reversed(self.paragraphs):
-            if marker in par.text:
-                linked = par.number
-                break
+        if marker.isascii() and marker.isdigit():  # a plain "3": find the paragraph with it
+            linked = self._link_plain(int(marker))
+        else:
+            for par in reversed(self.paragraphs):
+                if marker in par.text:
+                    linked = par.number
+                    break
         note = Footnote(key, self.source[start:end], linked, start, end)
         self.footnotes.append(note)
         self.current = note

@@ -245,3 +245,47 @@ def test_plain_text_table_after_a_caption_is_a_table_not_text():
     assert len(s.tables) == 1 and s.tables[0].paragraph == 1
     assert ["Africa", "12", "3"] in s.tables[0].rows
     assert all("27" not in p.text for p in s.paragraphs)
+
+
+def _docling_style(text: str) -> str:
+    """The report as a PDF-to-Markdown converter writes it: '## ' headings, '- 12.' bullets,
+    footnote markers as plain digits ('Asia. 1 The'), notes as '- 1 Available at ...', and
+    running heads, job numbers, page numbers and image placeholders between paragraphs."""
+    digits = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+    out, n = [], 0
+    for line in text.split("\n"):
+        s = line.strip()
+        if m := re.match(r"^([¹²³⁴⁵⁶⁷⁸⁹]+) (.*)", s):
+            out.append(f"- {m.group(1).translate(digits)} {m.group(2)}")
+            continue
+        s = re.sub(r"(\S)([¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: f"{m.group(1)} "
+                   f"{m.group(2).translate(digits)}", s)
+        if not s:
+            out.append("")
+        elif re.match(r"^\d+\. \S.{150,}", s):
+            n += 1
+            out.append("- " + s)
+            if n % 12 == 0:
+                out += ["", "V.22-00123", "", f"{n // 12 + 1}/17", "", "E/CN.7/2022/4", "",
+                        "<!-- image -->"]
+        elif len(s) < 150 and not s.endswith(".") and not s.startswith("("):
+            out.append("## " + s)
+        else:
+            out.append(s)
+    return "\n".join(out)
+
+
+def test_converter_markdown_with_plain_digit_notes_gives_the_same_results():
+    from pipeline.extract import extract
+
+    want = parse(ingest(REPORT))
+    got = parse(_doc(_docling_style(REPORT.read_text(encoding="utf-8")), "converted.md"))
+    assert [p.number for p in got.paragraphs] == list(range(1, 132))
+    assert got.warnings == []
+    assert [(f.marker, f.paragraph) for f in got.footnotes] == [
+        (f.marker, f.paragraph) for f in want.footnotes]
+    assert [(s.level, s.title) for s in got.sections] == [(s.level, s.title)
+                                                          for s in want.sections]
+    key = [(m.paragraph, m.value, m.unit, m.qualifier, m.year, m.entity) for m in extract(want)]
+    assert [(m.paragraph, m.value, m.unit, m.qualifier, m.year, m.entity)
+            for m in extract(got)] == key
