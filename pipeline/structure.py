@@ -145,7 +145,7 @@ def is_closed(text: str) -> bool:
 def _plain_marker(number: int) -> re.Pattern[str]:
     """A footnote marker in plain digits: glued to a word or stop ('tool3', 'Asia.3'), or
     standing between a word and the next ('tool 3 on', 'Asia. 3 The')."""
-    return re.compile(rf"(?:[A-Za-z;:)”’\"%]|(?<!\d)[.,])\s?{number}(?![\d,.]\d)"
+    return re.compile(rf"(?:[A-Za-z;:)”’\"%]\s?|(?<!\d)[.,]\s?|\.\s){number}(?![\d,.]\d)"
                       rf"(?=[\s.,;:)]|$)")
 
 
