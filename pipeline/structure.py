@@ -163,8 +163,8 @@ class _Line:
     after_page_break: bool = False
 
 
-def _body_lines(text: str) -> tuple[list[_Line], list[tuple[int, int]], list[str]]:
-    """Content lines of the body, table line spans, and warnings about furniture blocks."""
+def _body_lines(text: str) -> tuple[list[_Line], list[tuple[int, int]]]:
+    """Content lines (furniture dropped, Markdown marks stripped) and table line spans."""
     out: list[_Line] = []
     table_lines: list[tuple[int, int]] = []
     pos = 0
@@ -210,7 +210,7 @@ def _body_lines(text: str) -> tuple[list[_Line], list[tuple[int, int]], list[str
             content = content_stripped
         out.append(_Line(cstart, cstart + len(content), content, md_heading, blank, page_break))
         blank = page_break = False
-    return out, table_lines, []
+    return out, table_lines
 
 
 def _squash(text: str) -> str:
@@ -322,7 +322,7 @@ class _Builder:
         self.current = par
 
 
-def _next_starts_unit(lines: list[_Line], i: int, last_number: int) -> bool:
+def _next_starts_unit(lines: list[_Line], i: int) -> bool:
     """Whether the line after i opens a paragraph or a numbered heading."""
     if i + 1 >= len(lines):
         return True
@@ -331,93 +331,109 @@ def _next_starts_unit(lines: list[_Line], i: int, last_number: int) -> bool:
                 or lines[i + 1].md_heading)
 
 
+def _read_front(b: _Builder, line: _Line) -> bool:
+    """Before the body: only notes count. True once the body starts at this line."""
+    para = _PARA.match(line.text)
+    if para and para.group(1) == "1" or line.text.startswith("I.") and _ROMAN.match(line.text):
+        return True
+    if note := _FOOTNOTE.match(line.text):
+        b.footnote(note.group(1), line.start, line.end)
+    return False
+
+
+def _read_note(b: _Builder, line: _Line, in_notes: bool) -> bool:
+    """Footnotes: superscript, '*' and plain-digit ones; True if the line was one."""
+    text = line.text
+    plain = None if _PARA.match(text) else _PLAIN_NOTE.match(text)
+    if plain and (in_notes or b.plain_note_expected(int(plain.group(1)))):
+        b.footnote(plain.group(1), line.start, line.end)
+        return True
+    if in_notes and isinstance(b.current, Footnote):
+        b.current.text += " " + text
+        b.current.char_end = line.end
+        return True
+    note = _FOOTNOTE.match(text)
+    if note and not text.startswith("**"):
+        b.footnote(note.group(1), line.start, line.end)
+        return True
+    return False
+
+
+def _read_numbered(b: _Builder, line: _Line) -> bool:
+    """Numbered paragraphs and their labels; True if the line was taken."""
+    text, source = line.text, b.source
+    if (label := _LABEL_ONLY.match(text)) and int(label.group(1)) == b.last_number + 1:
+        # "40., 41., 42.," alone on a line: the label goes on over the next line
+        numbers = [int(n) for n in _LABEL_NUMBERS.findall(text)]
+        b.paragraph(numbers[0], line.end, line.end, max(numbers))
+        return True
+    para = _PARA.match(text)
+    if not para:
+        return False
+    number = int(para.group(1))
+    label = [int(n) for n in _LABEL_NUMBERS.findall(text[:para.end()])]
+    last = b.paragraphs[-1] if b.paragraphs else None
+    if last is not None and not last.text.strip() and number == b.last_number + 1:
+        last.last_label = max(label)  # "43., 44.  Text" ends a label begun on the line before
+        last.pieces, last.text = [], ""
+        last.add(source, line.start + para.end(), line.end)
+        return True
+    rest = text[para.end():]
+    sentence_like = is_closed(rest) or len(rest) > 200
+    if number == b.last_number + 1 or (b.last_number < number <= b.last_number + 3
+                                       and sentence_like and not line.md_heading):
+        b.paragraph(number, line.start + para.end(), line.end, max(label))
+        return True
+    if number <= b.last_number and sentence_like and not line.md_heading:
+        # a list item "1. ..." inside a paragraph, or a repeated number
+        if number == b.last_number:
+            b.warnings.append(f"paragraph number {number} repeated")
+        b.continuation(line)
+        return True
+    return False  # out of sequence and short: a numbered heading
+
+
+def _read_heading(b: _Builder, lines: list[_Line], i: int) -> bool:
+    """Numbered (I. / A. / 1.) and unnumbered headings; True if the line was one."""
+    line, text = lines[i], lines[i].text
+    for level, pattern in ((1, _ROMAN), (2, _LETTER), (3, _NUMHEAD)):
+        if (m := pattern.match(text)) and _is_heading_text(m.group(2)):
+            b.heading(level, m.group(1), m.group(2), line.start)
+            return True
+    cur = b.current
+    # After a heading, a capitalised heading-like line is the next heading; a wrapped
+    # heading continues in lower case.
+    closed = cur is None or isinstance(cur, Section) and (
+        line.after_blank or text[:1].isupper()) or (
+        isinstance(cur, (Paragraph, Footnote)) and is_closed(cur.text))
+    if line.md_heading or (closed and _is_heading_text(text) and text[:1].isupper()
+                           and _next_starts_unit(lines, i)):
+        level = 2 if any(s.level == 1 for s in b.stack) else 1
+        b.heading(level, None, text, line.start)
+        return True
+    return False
+
+
 def parse(doc: Document) -> Structure:
     """Split a document into sections, numbered paragraphs, footnotes and tables."""
-    source = doc.text
-    lines, table_spans, _ = _body_lines(source)
-    b = _Builder(doc.document_id, source)
-    in_body = notes = False
+    lines, table_spans = _body_lines(doc.text)
+    b = _Builder(doc.document_id, doc.text)
+    in_body = in_notes = False
     for i, line in enumerate(lines):
-        text = line.text
-        para = _PARA.match(text)
-        if in_body and _NOTES_HEADING.match(text):
-            notes = True  # an end-notes section: numbered lines from here are footnotes
+        if not in_body:
+            in_body = _read_front(b, line)
+            if not in_body:
+                continue
+        if _NOTES_HEADING.match(line.text):
+            in_notes = True  # an end-notes section: numbered lines from here are footnotes
             b.current = None
             continue
-        plain = _PLAIN_NOTE.match(text) if in_body and not para else None
-        if plain and (notes or b.plain_note_expected(int(plain.group(1)))):
-            b.footnote(plain.group(1), line.start, line.end)
-            continue
-        if notes and isinstance(b.current, Footnote):
-            b.current.text += " " + text
-            b.current.char_end = line.end
-            continue
-        if not in_body:
-            if para and para.group(1) == "1" or _ROMAN.match(text) and text.startswith("I."):
-                in_body = True
-            else:
-                if note := _FOOTNOTE.match(text):
-                    b.footnote(note.group(1), line.start, line.end)
-                continue
-        note = _FOOTNOTE.match(text)
-        if note and not text.startswith("**"):
-            b.footnote(note.group(1), line.start, line.end)
-            continue
-        if (label := _LABEL_ONLY.match(text)) and int(label.group(1)) == b.last_number + 1:
-            # "40., 41., 42.," alone on a line: the label goes on over the next line
-            numbers = [int(n) for n in _LABEL_NUMBERS.findall(text)]
-            b.paragraph(numbers[0], line.end, line.end, max(numbers))
-            continue
-        cur_par = b.paragraphs[-1] if b.paragraphs else None
-        if para and cur_par is not None and not cur_par.text.strip() and \
-                int(para.group(1)) == b.last_number + 1:
-            numbers = [int(n) for n in _LABEL_NUMBERS.findall(text[:para.end()])]
-            cur_par.last_label = max(numbers)
-            cur_par.pieces, cur_par.text = [], ""
-            cur_par.add(source, line.start + para.end(), line.end)
-            continue
-        if para:
-            number = int(para.group(1))
-            rest = text[para.end():]
-            sentence_like = is_closed(rest) or len(rest) > 200
-            if number == b.last_number + 1 or (
-                    b.last_number < number <= b.last_number + 3 and sentence_like
-                    and not line.md_heading):
-                label = [int(n) for n in _LABEL_NUMBERS.findall(text[:para.end()])]
-                b.paragraph(number, line.start + para.end(), line.end, max(label))
-                continue
-            if number <= b.last_number and sentence_like and not line.md_heading:
-                if number == b.last_number:
-                    b.warnings.append(f"paragraph number {number} repeated")
-                b.continuation(line)
-                continue
-        if m := _ROMAN.match(text):
-            if _is_heading_text(m.group(2)):
-                b.heading(1, m.group(1), m.group(2), line.start)
-                continue
-        if m := _LETTER.match(text):
-            if _is_heading_text(m.group(2)):
-                b.heading(2, m.group(1), m.group(2), line.start)
-                continue
-        if m := _NUMHEAD.match(text):
-            if _is_heading_text(m.group(2)):
-                b.heading(3, m.group(1), m.group(2), line.start)
-                continue
-        cur = b.current
-        # After a heading, a capitalised heading-like line is the next heading; a wrapped
-        # heading continues in lower case.
-        closed = cur is None or isinstance(cur, Section) and (
-            line.after_blank or text[:1].isupper()) or (
-            isinstance(cur, (Paragraph, Footnote)) and is_closed(cur.text))
-        if (line.md_heading or closed and _is_heading_text(text)
-                and text[:1].isupper() and _next_starts_unit(lines, i, b.last_number)):
-            level = 2 if any(s.level == 1 for s in b.stack) else 1
-            b.heading(level, None, text, line.start)
-            continue
-        b.continuation(line)
+        if not (_read_note(b, line, in_notes) or _read_numbered(b, line)
+                or _read_heading(b, lines, i)):
+            b.continuation(line)
     if not b.paragraphs:
         raise ReportError(doc.source_file, "no numbered paragraphs found (expected '1. ...')")
-    tables = _tables(source, table_spans, b.paragraphs)
+    tables = _tables(doc.text, table_spans, b.paragraphs)
     return Structure(doc.document_id, b.sections, b.paragraphs, b.footnotes, tables, b.warnings)
 
 
