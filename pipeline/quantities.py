@@ -239,6 +239,100 @@ def _currency_code(symbol: str | None) -> str | None:
     return symbol if symbol in PREFIX_CODES else None
 
 
+def _not_a_quantity(text: str, m: re.Match[str], start: int, currency: str | None) -> bool:
+    """Numbers that belong to something else: identifiers, markers, periods, enumerations."""
+    raw, in_words = m.group("num"), not m.group("num")[0].isdigit()
+    before = text[max(0, start - 1):start]
+    after = text[m.end():m.end() + 1]
+    # Glued to a word, a symbol or a decimal point: part of an identifier, not a quantity.
+    if before and (before.isalnum() or before in "/.‑_") or after == "/" or (
+            after.isalpha() and not in_words and not re.match(
+                r"(?:bn|mn|mln|m|k|km|kg|ha|b)\b|%", text[m.end():m.end() + 4])):
+        return True
+    if before == "-" and start >= 2 and text[start - 2].isalpha():
+        return True
+    if re.search(r"\b(?:19|20)\d\d\s*[-–—]\s*$", text[max(0, start - 8):start]):
+        return True  # the end of a period "2013–2022", with or without a glued note marker
+    # "observations,74 the", "23.7%6": a footnote marker glued to the text before it.
+    if before and before in ",;:)”’\"%" and start >= 2 and not text[start - 2].isspace() and (
+            before != ")" or not in_words):
+        return True
+    if not in_words and currency is None and _after_identifier(text, start):
+        return True
+    if before == "(" and after == ")" and not re.search(r"[A-Z][\w'’-]*\)?\s*\($",
+                                                       text[max(0, start - 40):start]):
+        return True  # "(1)", "(2)": an enumeration, not "Argentina (5)"
+    if re.fullmatch(r"(?:1[89]|20)\d\d\.\d{1,3}", raw) and re.match(r"\s+[A-Z“\"(]",
+                                                                   text[m.end():m.end() + 2]):
+        return True  # "in 2022.1 It": a year ending a sentence, then a footnote marker
+    if in_words and _patterns()["fraction"].match(text, m.end()):
+        return True  # "two thirds": a fraction
+    return after != "" and after in "°′″"  # temperatures and angles
+
+
+def _read_range(text: str, masked: str, m: re.Match[str], start: int, end: int, value: float,
+                scaled: bool, currency: str | None) -> tuple[float, float | None, int]:
+    """'116 to 170', '10–20', 'between 10 and 20': value, value_max and the new end."""
+    pats = _patterns()
+    raw = m.group("num")
+    rng = pats["second"].match(masked, end)
+    left = text[max(0, start - 60):start]
+    if not rng or re.search(r"\bfrom\s+$", left, re.I):
+        return value, None, end  # "from 10 to 20" is two figures, not a range
+    joiner = text[end:rng.start("num")].strip().lstrip("\\$€£").strip()
+    second_raw = rng.group("num")
+    if joiner.startswith("and") and not re.search(r"\bbetween\s+$", left, re.I):
+        return value, None, end
+    if second_raw[0].isdigit() != raw[0].isdigit() or (joiner[:1] in "-–—"
+                                                       and not raw[0].isdigit()):
+        return value, None, end
+    second = _number_value(second_raw)
+    if second is None or _is_year(second_raw, currency, second) and value < 1800:
+        return value, None, end
+    factor, new_end = 1.0, rng.end()
+    if (rscale := pats["scale"].match(text, rng.end())) and \
+            rscale.group().strip().lower() in SCALES:
+        factor = SCALES[rscale.group().strip().lower()]
+        new_end = rscale.end()
+    low = value if scaled else value * factor  # "5 to 10 million": the scale is shared
+    if second * factor < low:
+        return value, None, end  # "120 to 5" (a vote) is not a range
+    return low, second * factor, new_end
+
+
+def _read_unit(text: str, end: int, value: float, value_max: float | None,
+               currency: str | None) -> tuple[str, float, float | None, int]:
+    """The unit after a number (per cent, tonnes, km, a currency word) and the new end."""
+    pats = _patterns()
+    if currency:
+        return currency, value, value_max, end
+    if pm := pats["percent"].match(text, end):
+        return "percent", value, value_max, pm.end()
+    if pp := pats["points"].match(text, end):
+        return "percentage_point", value, value_max, pp.end()
+    if ms := pats["measure"].match(text, end):
+        unit, factor = MEASURES[re.sub(r"\s+", " ", ms.group().strip().lower())]
+        return (unit, value * factor, value_max * factor if value_max is not None else None,
+                ms.end())
+    if cw := pats["curword"].match(text, end):
+        word = re.sub(r"\s+", " ", cw.group().strip().lower())
+        code = CURRENCY_WORDS.get(word) or (word.upper() if word.upper() in PREFIX_CODES
+                                            else None)
+        if code:
+            return code, value, value_max, cw.end()
+    return "count", value, value_max, end
+
+
+def _read_qualifier(text: str, start: int) -> tuple[str, int]:
+    """The qualifier before a number ('over', 'almost', ...) and where the quote starts."""
+    window = max(0, start - 30)
+    qm = _patterns()["qualifier"].search(text[window:start])
+    if not qm or _is_preposition(text[max(0, window - 30):window + qm.start()], qm.group()):
+        return "exact", start
+    phrase = re.sub(r"\s+", " ", qm.group().strip().lower())
+    return next(k for k, v in QUALIFIERS.items() if phrase in v), window + qm.start()
+
+
 def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
     """Read the number at m with its scale, range, unit and qualifier; None if excluded."""
     pats = _patterns()
@@ -247,124 +341,40 @@ def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
     if m.group("cur") and currency is None:
         start = m.start("num")  # three capitals that are not a currency: an acronym
     in_words = not raw[0].isdigit()
-    before = text[max(0, start - 1):start]
-    after = text[m.end():m.end() + 1]
-    # Glued to a word, a symbol or a decimal point: part of an identifier, not a quantity.
-    if before and (before.isalnum() or before in "/.‑_") or after in ("/",) or (
-            after.isalpha() and not in_words and not re.match(
-                r"(?:bn|mn|mln|m|k|km|kg|ha|b)\b|%", text[m.end():m.end() + 4])):
-        return None
-    if before == "-" and start >= 2 and text[start - 2].isalpha():
-        return None
-    if re.search(r"\b(?:19|20)\d\d\s*[-–—]\s*$", text[max(0, start - 8):start]):
-        return None  # the end of a period "2013–2022", with or without a glued note marker
-    # "observations,74 the", "23.7%6": a footnote marker glued to the text before it.
-    if before and before in ",;:)”’\"%" and start >= 2 and not text[start - 2].isspace() and (
-            before != ")" or not in_words):
-        return None
-    if not in_words and currency is None and _after_identifier(text, start):
-        return None
-    parenthesised = before == "(" and text[m.end():m.end() + 1] == ")"
-    if parenthesised and not re.search(r"[A-Z][\w'’-]*\)?\s*\($", text[max(0, start - 40):start]):
-        return None  # "(1)", "(2)": an enumeration, not "Argentina (5)"
-    if re.fullmatch(r"(?:1[89]|20)\d\d\.\d{1,3}", raw) and re.match(r"\s+[A-Z“\"(]",
-                                                                   text[m.end():m.end() + 2]):
-        return None  # "in 2022.1 It": a year ending a sentence, then a footnote marker
-    if in_words and pats["fraction"].match(text, m.end()):
-        return None  # "two thirds": a fraction
-    if after in "°′″":
-        return None  # temperatures and angles
-    value = _number_value(raw)
-    if value is None:
+    if _not_a_quantity(text, m, start, currency) or (value := _number_value(raw)) is None:
         return None
     end = m.end()
     scale = pats["scale"].match(text, end)
-    if scale and (scale.group().strip().lower() in ("thousand", "million", "billion", "trillion")
-                  or currency):
-        value *= SCALES[scale.group().strip().lower()]
+    word = scale.group().strip().lower() if scale else ""
+    if scale and (word in ("thousand", "million", "billion", "trillion") or currency):
+        value *= SCALES[word]
         end = scale.end()
     elif _is_year(raw, currency, value):
         return None
-    value_max = None
-    # Ranges: "116 to 170", "10–20", "between 10 and 20".
-    rng = pats["second"].match(masked, end)
-    left = text[max(0, start - 60):start]
-    between = re.search(r"\bbetween\s+$", left, re.I)
-    from_ = re.search(r"\bfrom\s+$", left, re.I)
-    if rng and not from_:
-        joiner = text[end:rng.start("num")].strip().lstrip("\\$€£").strip()
-        second_raw = rng.group("num")
-        if joiner.startswith("and") and not between:
-            rng = None
-        elif second_raw[0].isdigit() != raw[0].isdigit() or (
-                joiner[:1] in "-–—" and in_words):
-            rng = None
-        if rng:
-            second = _number_value(second_raw)
-            if second is None or _is_year(second_raw, currency, second) and value < 1800:
-                rng = None
-            else:
-                rscale = pats["scale"].match(text, rng.end())
-                factor = 1.0
-                if rscale and (rscale.group().strip().lower() in SCALES):
-                    factor = SCALES[rscale.group().strip().lower()]
-                    if not scale:
-                        value *= factor
-                    end = rscale.end()
-                else:
-                    end = rng.end()
-                value_max = second * factor
-                if value_max < value:
-                    value, value_max = value, None
-                    end = m.end() if not scale else scale.end()
-    unit = currency or "count"
-    if unit == "count":
-        if pm := pats["percent"].match(text, end):
-            unit, end = "percent", pm.end()
-        elif pp := pats["points"].match(text, end):
-            unit, end = "percentage_point", pp.end()
-        elif ms := pats["measure"].match(text, end):
-            word = re.sub(r"\s+", " ", ms.group().strip().lower())
-            unit, factor = MEASURES[word]
-            value *= factor
-            value_max = value_max * factor if value_max is not None else None
-            end = ms.end()
-        elif cw := pats["curword"].match(text, end):
-            word = re.sub(r"\s+", " ", cw.group().strip().lower())
-            code = CURRENCY_WORDS.get(word) or (word.upper() if word.upper() in PREFIX_CODES
-                                                else None)
-            if code:
-                unit, end = code, cw.end()
+    else:
+        scale = None
+    value, value_max, end = _read_range(text, masked, m, start, end, value, bool(scale),
+                                        currency)
+    unit, value, value_max, end = _read_unit(text, end, value, value_max, currency)
     size_adjective = None
-    # "... in 2021. 8 The Subcommittee": a footnote marker left between two sentences (house
-    # style spells out a number that starts a sentence).
-    if (unit == "count" and not in_words
-            and re.search(r"[.!?][\"”’)*]?\s+$", text[max(0, start - 4):start])
-            and re.match(r"\s+[A-Z]", text[end:end + 2])):
-        return None
     if unit == "count":
+        # "... in 2021. 8 The Subcommittee": a footnote marker left between two sentences
+        # (house style spells out a number that starts a sentence).
+        if (not in_words and re.search(r"[.!?][\"”’)*]?\s+$", text[max(0, start - 4):start])
+                and re.match(r"\s+[A-Z]", text[end:end + 2])):
+            return None
         if pats["duration"].match(text, end):
             return None
         if hy := pats["hyphen_adj"].match(text, end):
-            noun = SIZE_ADJECTIVES.get(hy.group(1))
-            if noun is None:
+            size_adjective = SIZE_ADJECTIVES.get(hy.group(1))
+            if size_adjective is None:
                 return None  # "one-stop", "three-pronged": adjectives, not counts
-            size_adjective = noun
             end = hy.end()
     if in_words and raw.lower() == "one" and _one_is_pronoun(text, start, end):
         return None
-    qualifier = "exact"
-    qstart = start
-    window = max(0, start - 30)
-    qm = pats["qualifier"].search(text[window:start])
-    if qm and _is_preposition(text[max(0, window - 30):window + qm.start()], qm.group()):
-        qm = None
-    if qm:
-        phrase = re.sub(r"\s+", " ", qm.group().strip().lower())
-        qualifier = next(k for k, v in QUALIFIERS.items() if phrase in v)
-        qstart = start - (len(text[max(0, start - 30):start]) - qm.start())
     if not math.isfinite(value) or value_max is not None and not math.isfinite(value_max):
         return None  # hundreds of digits: not an amount anyone stated
+    qualifier, qstart = _read_qualifier(text, start)
     # "8.2 million" is 8200000, not 8199999.999999999
     value = float(f"{value:.12g}")
     value_max = float(f"{value_max:.12g}") if value_max is not None else None
