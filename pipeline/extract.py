@@ -41,7 +41,7 @@ received became become remain remained reached reach reaching include includes i
 participated join joined make made take took provide provided benefit benefited held involving
 twice once thrice met gave led saw found sent won began brought built bought came went got kept
 left lost paid put ran said sold set spent stood told wrote rose fell grew drew knew chose spoke
-broke shut won hit cut let
+broke shut won hit cut let sought
 """.split()) | set(WORD_VALUES) | {"hundred", "thousand", "million", "billion"}
 DETERMINERS = {"the", "a", "an", "such", "these", "those", "its", "their", "our", "all", "some",
                "other", "another", "further", "additional_"}
@@ -59,12 +59,28 @@ WORD = re.compile(r"[“\"‘]?[A-Za-z][A-Za-z'’]*(?:-[A-Za-z'’]+)*-?[”\"�
 YEAR = re.compile(r"(?<![\w/.-])(1[89]\d\d|20\d\d)(?![\w/]|[–-]\d)")
 # A year after these words is a period's bound, a baseline or a target, not the figure's year.
 YEAR_EXCLUDED_BEFORE = re.compile(
-    r"(?:(?i:\bsince|\bcompared\s+(?:with|to)|\bby|\buntil|\bbefore|\bthan|\bfrom|\bbetween"
+    r"(?:(?i:\bsince|\bcompared\s+(?:with|to)|\buntil|\bbefore|\bthan|\bfrom|\bbetween|\bover"
     r"|\band|\bto)\s+|[–—-]\s*)(?i:(?:the\s+)?(?:end|start|beginning|middle)\s+of\s+)?"
-    r"(?:[A-Z][a-z]+\s+)?$")
+    r"(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?$"
+    r"|(?i:\bby)\s+$")  # "by 2030" is a target; "by the end of 2022" dates a figure
+MONTH_NAMES = {"January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December"}
+# "Global Report on Food Crises 2023": a year closing a title names the title, not the figure.
+TITLE_BEFORE = re.compile(r"\b([A-Z][a-z]+)\s+$")
+NOT_TITLE = MONTH_NAMES | {"In", "By", "Since", "During", "For", "Until", "Before", "After",
+                          "Of", "From", "To", "And", "Between", "As", "At", "Early", "Late",
+                          "Mid", "End", "Spring", "Summer", "Autumn", "Winter"}
+BASELINE = re.compile(r"(?:\b(?:up|down|rose|increased|grew|fell|decreased|declined|dropped|went|"
+                      r"risen|fallen)\s+from|\bthan|\bversus|\bcompared\s+(?:with|to))\s+"
+                      r"(?:\S+\s+)?$", re.I)
+# "up from X", "compared with X": what follows is a baseline with its own year.
+COMPARISON = re.compile(r"\b(?:compared\s+(?:with|to)|up\s+from|down\s+from|from|than|against|"
+                        r"over|versus|relative\s+to)\b", re.I)
 # "2,500 in 2020": a year right after the figure is its own, whatever came earlier.
-YEAR_RIGHT_AFTER = re.compile(r"\s*(?:[a-z][a-z-]*\s+){0,3}?(?:in|during|for|as\s+at|as\s+of)\s+"
-                              r"(?:[A-Z][a-z]+\s+)?(1[89]\d\d|20\d\d)\b(?![–-]\d)")
+YEAR_RIGHT_AFTER = re.compile(
+    r"\s*(?:[a-z][a-z-]*\s+){0,3}?(?:in|during|for|as\s+at|as\s+of|at\s+the\s+(?:start|end|"
+    r"beginning)\s+of|by\s+the\s+end\s+of|at\s+end-|by\s+mid-|in\s+mid-)\s*"
+    r"(?:[A-Z][a-z]+\s+)?(1[89]\d\d|20\d\d)\b(?![–-]\d)")
 LEFT_PATTERNS = [
     # "bringing the total number of Member States ... to 10"
     re.compile(r"\b(?:bringing|brought|bring|raising|raised)\s+(?:the\s+)?(?P<np>[^;]+?)\s+to\s+$",
@@ -157,7 +173,8 @@ def _acceptable(word: str) -> bool:
     return low not in STOP and (not low.endswith("ly") or low in NOUNS_IN_LY)
 
 
-def noun_phrase(text: str, pos: int, allow_of: bool = True) -> tuple[str, int] | None:
+def noun_phrase(text: str, pos: int, allow_of: bool = True,
+                gerund_first: bool = True) -> tuple[str, int] | None:
     """The counted noun phrase starting at pos: adjectives and nouns, with coordination."""
     words = _words(text, pos)
     while words and words[0].group().lower() in DETERMINERS:
@@ -169,7 +186,7 @@ def noun_phrase(text: str, pos: int, allow_of: bool = True) -> tuple[str, int] |
         low = w.lower()
         nxt = words[i + 1].group() if i + 1 < len(words) else None
         if low in ("and", "or") and taken:
-            if nxt and _acceptable(nxt) and not nxt.lower().endswith(("ed", "ing")) and (
+            if nxt and _acceptable(nxt) and not _verb_form(nxt) and (
                     not nxt[0].isupper() or taken[-1].group()[0].isupper()):
                 taken.append(words[i])
                 i += 1
@@ -182,8 +199,12 @@ def noun_phrase(text: str, pos: int, allow_of: bool = True) -> tuple[str, int] |
             continue
         if not _acceptable(w) or w.endswith("-") and not nxt:
             break
-        if low.endswith(("ed", "ing")) and "-" not in w and w[0].islower():
-            if not (nxt and _acceptable(nxt) and not nxt.lower().endswith(("ed", "ly"))
+        # "participated", "trained" after a noun end the phrase; "trained officers" and a
+        # first "funding" or "training" are part of it
+        if _verb_form(w) and "-" not in w and w[0].islower() and not (
+                gerund_first and not taken and low.endswith("ing")):
+            if not (nxt and _acceptable(nxt) and not _verb_form(nxt)
+                    and not nxt.lower().endswith("ly")
                     and nxt.lower() not in ("and", "or", "of")):
                 break
         taken.append(words[i])
@@ -197,13 +218,29 @@ def noun_phrase(text: str, pos: int, allow_of: bool = True) -> tuple[str, int] |
 
 
 PREPOSITIONS = {"of", "on", "in", "for", "among", "at"}
+# "to reach", "to support": an infinitive after a sum says what it is for, not what it is
+TO_VERBS = (r"(?:reach|support|strengthen|provide|help|fund|finance|assist|improve|build|"
+            r"address|cover|meet|ensure|implement|respond|enable|expand|deliver|reduce|"
+            r"increase|develop|protect|promote|prevent|combat|be|make|carry|scale)\b")
+CHANGE_NOUNS = {"increase", "decrease", "rise", "growth", "reduction", "decline", "drop", "fall",
+                "cut", "gain", "loss", "change", "jump"}
+# Words that stand for a figure already named: "the figure stood at", "the total reached"
+GENERIC = {"figure", "figures", "total", "number", "amount", "level", "sum", "it", "this",
+           "that", "these", "those"}
+
+
+def _verb_form(word: str) -> bool:
+    """Looks like a past participle or gerund ('trained', 'funding'), not 'seed' or 'king'."""
+    low = word.lower()
+    return (low.endswith("ed") and len(low) > 4 and not low.endswith("eed")
+            or low.endswith("ing") and len(low) > 5)
 
 
 def _noun_before(left: str) -> str | None:
     """'the gender pay gap' in '... the gender pay gap was': the noun phrase before a verb."""
     words = list(WORD.finditer(left))
     if not words or left[words[-1].end():].strip() or not _acceptable(words[-1].group()) or \
-            words[-1].group().lower().endswith("ed"):
+            _verb_form(words[-1].group()):
         return None
     taken: list[re.Match[str]] = []
     for w in reversed(words[-8:]):
@@ -216,6 +253,13 @@ def _noun_before(left: str) -> str | None:
             continue
         if not _acceptable(w.group()) or low in DETERMINERS:
             break
+        if _verb_form(w.group()) and w.group()[0].islower() and taken:
+            # "the Bank announced pledges": a verb after its subject ends the phrase;
+            # "of displaced persons" keeps its participle
+            prev = left[:w.start()].split()[-1:] or [""]
+            if prev[0][:1].isupper() or _acceptable(prev[0]) and prev[0].lower() not in \
+                    PREPOSITIONS:
+                break
         taken.insert(0, w)
     while taken and taken[0].group().lower() in PREPOSITIONS:
         taken.pop(0)
@@ -250,8 +294,17 @@ def _subject(clause: str) -> str | None:
     clause = INTRO.sub("", clause.strip())
     clause = re.sub(r"^(?:and|but|while|whereas|thus)\s+", "", clause)
     clause = NUMBER_OF.sub("", clause)
-    found = noun_phrase(clause, 0, allow_of=False)
+    found = noun_phrase(clause, 0, allow_of=False, gerund_first=False)
     return found[0] if found else None
+
+
+def _part_named(text: str, q: Quantity) -> str | None:
+    """'of which 35.3 million were refugees', 'of whom 41 per cent were women': the part."""
+    if re.search(r"\bof\s+(?:which|whom)\s+(?:\S+\s+)?$", text[max(0, q.start - 20):q.start]):
+        if (m := re.match(r"\s+(?:were|was|are|is)\s+", text[q.end:q.end + 20])) and \
+                (found := noun_phrase(text, q.end + m.end())):
+            return found[0]
+    return None
 
 
 def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
@@ -260,6 +313,9 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
         found = noun_phrase(text, q.end)
         return f"{found[0]} {q.size_adjective}" if found else q.size_adjective
     after = text[q.end:q.end + 200]
+    # "34 per cent of the total": the share is of whatever the clause is about
+    if re.match(r"\s+of\s+(?:the\s+)?(?:total|whole|overall\s+total)\b", after):
+        return _subject(text[clause_start:q.start])
     if q.unit in ("tonne", "km", "km2", "ha", "m3", "l") or q.unit.startswith("percent"):
         if m := re.match(r"\s+of\s+(?:the\s+|all\s+|its\s+|their\s+)?", after):
             if found := noun_phrase(text, q.end + m.end()):
@@ -295,11 +351,23 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
         if m := re.match(r"\s+(?:of|in|for)\s+(?=[a-z])", after):
             if found := noun_phrase(text, q.end + m.end(), allow_of=False):
                 return found[0]
+        # "allocated $732 million to humanitarian operations": where the money went
+        m = re.match(r"\s+to\s+(?:the\s+|its\s+|their\s+)?(?=[A-Za-z])", after)
+        if m and not re.match(TO_VERBS, after[m.end():]):
+            if found := noun_phrase(text, q.end + m.end(), allow_of=False):
+                return found[0]
     left = text[clause_start:q.start]
+    # "pledges of US$ 15.7 billion", "a target of 85 per cent": the noun the sum belongs to
+    if q.unit != "count" and (m := re.search(r"\s+of\s+$", left)):
+        np = _noun_before(left[:m.start()])
+        if np and np.split()[-1] not in CHANGE_NOUNS | GENERIC:
+            return np
     for pattern in LEFT_PATTERNS:
         if m := pattern.search(left):
             if np := _clean_np(m.group("np")):
                 return np
+    if re.match(r"(?:exceeded|exceeds|surpassed|surpassing|topped)\b", text[q.start:], re.I):
+        return _noun_before(left) or _subject(left)  # "the backlog exceeded 2,000"
     if verb := VALUE_VERB.search(left):
         if np := _noun_before(left[:verb.start()]):
             return np
@@ -337,9 +405,13 @@ def _span(text: str, start: int, end: int) -> _Span:
     part = text[start:end]
     asides = [(start + m.start(), start + m.end()) for m in re.finditer(r"\([^()]*\)", part)]
     masked = re.sub(r"\*[^*]+\*|“[^”]+”", lambda m: " " * len(m.group()), part)
+    masked = re.sub(r"\b(mid|end)-(?=(?:19|20)\d\d)", r"\1 ", masked)  # "by mid-2022"
     years = []
     for m in YEAR.finditer(masked):
         if YEAR_EXCLUDED_BEFORE.search(masked[max(0, m.start() - 40):m.start()]):
+            continue
+        title = TITLE_BEFORE.search(masked[max(0, m.start() - 30):m.start()])
+        if title and title.group(1) not in NOT_TITLE:
             continue
         if re.match(r"\s*(?:–|-|to|and)\s*(?:1[89]|20)\d\d", masked[m.end():m.end() + 12]):
             continue
@@ -376,6 +448,7 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
         return []
     metrics: list[Metric] = []
     spans = sentence_spans(text)
+    last_entities: dict[str, str] = {}  # for "the figure": what the paragraph counted last
     qi = 0  # quantities and sentences are both in text order: walk them together
     for s_start, s_end in spans:
         while qi < len(quantities) and quantities[qi].start < s_start:
@@ -399,19 +472,30 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
             # Look-behinds are bounded so a sentence with thousands of figures stays linear.
             near = max(clause_start, q.start - WINDOW)
             comparison = SAME_AS_PREVIOUS.search(text, max(near, q.start - 40), q.start)
-            entity = (comparison and (previous.get(q.unit) or previous.get("any"))
+            entity = (_part_named(text, q)
+                      or comparison and (previous.get(q.unit) or previous.get("any"))
                       or entity_for(text, q, near)
                       or previous.get(q.unit) or previous.get("any")
                       or (q.unit != "count" and _subject(
                           text[part.start:min(q.start, part.start + WINDOW)])) or None)
+            if entity in GENERIC:
+                entity = (previous.get(q.unit) or last_entities.get(q.unit)
+                          or last_entities.get("any") or entity)
             if entity:
                 previous[q.unit] = previous["any"] = entity
+                last_entities[q.unit] = last_entities["any"] = entity
             cumulative = bool(
                 re.match(r"(?:bringing|raising)\b", text[clause_start:clause_start + 9])
                 or re.search(r"\bsince\b", text[near:q.start]))
             after = YEAR_RIGHT_AFTER.match(text, q.end, part.end)
-            year = year_for(q, part.years_for(q), clause_start, cumulative,
-                            int(after.group(1)) if after else None, clause_end)
+            # a year after "compared with ..." belongs to the baseline, not to this figure
+            if cmp := COMPARISON.search(text, q.end, clause_end):
+                clause_end = cmp.start()
+            if BASELINE.search(text, max(near, q.start - 40), q.start) and not after:
+                year = None  # a baseline figure without its own year
+            else:
+                year = year_for(q, part.years_for(q), clause_start, cumulative,
+                                int(after.group(1)) if after else None, clause_end)
             start, end = par.to_source(q.start), par.to_source(q.end - 1) + 1
             metrics.append(Metric(
                 metric_id=f"{document_id}:{start}-{end}",

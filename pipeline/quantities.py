@@ -25,7 +25,8 @@ QUALIFIERS = {
                     "an estimated", "estimated", "roughly", "an average of", "on average",
                     "close to", "circa", "approx.", "just about", "averaging"],
     "more_than": ["over", "more than", "above", "exceeding", "in excess of", "upwards of",
-                  "well over", "just over", "greater than", "higher than", "well above"],
+                  "well over", "just over", "greater than", "higher than", "well above",
+                  "exceeded", "exceeds", "surpassed", "surpassing", "topped"],
     "less_than": ["under", "less than", "fewer than", "below", "just under", "a fraction of",
                   "lower than", "well below"],
     "at_least": ["at least", "no fewer than", "no less than", "a minimum of", "not less than",
@@ -323,6 +324,13 @@ def _read_unit(text: str, end: int, value: float, value_max: float | None,
     return "count", value, value_max, end
 
 
+def _is_duration(match: re.Match[str], value: float) -> bool:
+    """'three months', '12-week', 'one year': a duration; '3,200 night patrols' is a count."""
+    word = match.group().split()[-1].split("-")[-1].lower()
+    singular = not word.endswith("s") or word in ("times",)
+    return match.group().startswith("-") or not singular or value == 1 or word == "times"
+
+
 def _read_qualifier(text: str, start: int) -> tuple[str, int]:
     """The qualifier before a number ('over', 'almost', ...) and where the quote starts."""
     window = max(0, start - 30)
@@ -363,7 +371,7 @@ def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
         if (not in_words and re.search(r"[.!?][\"”’)*]?\s+$", text[max(0, start - 4):start])
                 and re.match(r"\s+[A-Z]", text[end:end + 2])):
             return None
-        if pats["duration"].match(text, end):
+        if (duration := pats["duration"].match(text, end)) and _is_duration(duration, value):
             return None
         if hy := pats["hyphen_adj"].match(text, end):
             size_adjective = SIZE_ADJECTIVES.get(hy.group(1))

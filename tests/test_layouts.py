@@ -130,3 +130,45 @@ def test_a_baseline_year_after_up_from_belongs_to_the_baseline_only():
 ])
 def test_identifier_lists_stop_where_a_count_begins(sentence, values):
     assert [m.value for m in _metrics(sentence)] == values
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("The Fund received 2,400 requests, of which 1,100 were urgent appeals.",
+     [(2400, "requests"), (1100, "urgent appeals")]),
+    ("Grants accounted for 61 per cent of the total.", [(61, "grants")]),
+    ("The Agency spent $4 million in funding to the camps.", [(4e6, "funding")]),
+    ("The Union contributed EUR 9 million to the national court programme.",
+     [(9e6, "national court programme")]),
+    ("The appeal sought $3 billion to reach 40 million people.",
+     [(3e9, "appeal"), (40e6, "people")]),
+    ("The Bank announced pledges of US$ 2.1 billion at the conference.", [(2.1e9, "pledges")]),
+    ("Rangers carried out 1,900 patrols, including 450 night patrols.",
+     [(1900, "patrols"), (450, "night patrols")]),
+    ("The project distributed 800 tons of certified seed.", [(800, "certified seed")]),
+])
+def test_entities_of_sums_shares_and_parts(sentence, expected):
+    assert [(m.value, m.entity) for m in _metrics(sentence)] == expected
+
+
+def test_a_generic_figure_takes_what_the_paragraph_counted_before():
+    ms = _metrics("Some 52 million people were displaced in 2030. By the end of 2031 the "
+                  "figure stood at 58.2 million.")
+    assert [(m.value, m.entity, m.year) for m in ms] == [(52e6, "people", 2030),
+                                                         (58.2e6, "people", 2031)]
+
+
+def test_a_verb_of_exceeding_is_a_more_than_qualifier():
+    [m] = _metrics("The backlog of pending cases exceeded 3,000.")
+    assert (m.qualifier, m.entity) == ("more_than", "backlog of pending cases")
+
+
+@pytest.mark.parametrize(("sentence", "years"), [
+    ("The Global Survey on Housing 2031 counted 140 cities.", [None]),
+    ("By mid-2031, 77 countries had signed.", [2031]),
+    ("Trade grew by 4 per cent over 2030.", [None]),
+    ("Between 3 March 2030 and 2 April 2031, the team held 64 hearings.", [None]),
+    ("In 2031, 420 schools reopened, compared with 380 in 2030.", [2031, 2030]),
+    ("In 2031, 420 schools reopened, up from 380.", [2031, None]),
+])
+def test_years_of_titles_baselines_and_periods(sentence, years):
+    assert [m.year for m in _metrics(sentence)] == years
