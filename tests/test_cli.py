@@ -63,3 +63,14 @@ def test_sql_reads_the_database(workspace):
     con.close()
     out = _run("sql", "select count(*) as n from paragraphs", "--db", str(Settings().db_path))
     assert out.returncode == 0 and "131" in out.stdout
+
+
+def test_accuracy_on_a_second_report_in_another_style():
+    """A UN-style report written and annotated blind for testing (see tests/data/heldout)."""
+    heldout = ROOT / "tests" / "data" / "heldout"
+    out = _run("evaluate", str(heldout / "un-style-report.jsonl"), "--doc",
+               str(heldout / "un-style-report.txt"))
+    assert out.returncode == 0, out.stderr
+    scores = dict(kv.split("=") for kv in out.stdout.split())
+    assert float(scores["f1"]) >= 0.98
+    assert float(scores["strict_f1"]) >= 0.85
