@@ -197,6 +197,12 @@ def noun_phrase(text: str, pos: int, allow_of: bool = True,
             taken.append(words[i])
             i += 1
             continue
+        # "internally displaced persons", "newly recruited staff": an adverb before a participle
+        if low.endswith("ly") and not _acceptable(w) and nxt and _verb_form(nxt) and \
+                i + 2 < len(words) and _acceptable(words[i + 2].group()):
+            taken += [words[i], words[i + 1]]
+            i += 2
+            continue
         if not _acceptable(w) or w.endswith("-") and not nxt:
             break
         # "participated", "trained" after a noun end the phrase; "trained officers" and a
@@ -313,6 +319,11 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
         found = noun_phrase(text, q.end)
         return f"{found[0]} {q.size_adjective}" if found else q.size_adjective
     after = text[q.end:q.end + 200]
+    # "78 per cent of whom are returnees", "46 per cent of them children"
+    if m := re.match(r"\s+of\s+(?:whom|which|them|these|those)\s+(?:(?:are|were|is|was)\s+)?",
+                     after):
+        if found := noun_phrase(text, q.end + m.end()):
+            return found[0]
     # "34 per cent of the total": the share is of whatever the clause is about
     if re.match(r"\s+of\s+(?:the\s+)?(?:total|whole|overall\s+total)\b", after):
         return _subject(text[clause_start:q.start])

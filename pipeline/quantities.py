@@ -361,6 +361,11 @@ def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
         return None
     else:
         scale = None
+    if (re.search(r"\bfrom\s+$", text[max(0, start - 10):start], re.I)
+            and (partner := pats["second"].match(masked, end))
+            and (duration := pats["duration"].match(text, partner.end()))
+            and _is_duration(duration, 2)):
+        return None  # "from 2 to 15 years": both ends of a duration
     value, value_max, end = _read_range(text, masked, m, start, end, value, bool(scale),
                                         currency)
     unit, value, value_max, end = _read_unit(text, end, value, value_max, currency)
@@ -405,5 +410,4 @@ def _one_is_pronoun(text: str, start: int, end: int) -> bool:
     after = text[end:end + 20].lower()
     before = text[max(0, start - 8):start].lower()
     return bool(re.match(r"\s+(?:of|another|or|by|and only|such|which|who|that|in|at)\b|[.,;:)]",
-                         after) or re.search(r"\b(?:no|any|each|every|the|this|that|which)\s+$",
-                                             before))
+                         after) or re.search(r"\b(?:no|any|each|every|the|this)\s+$", before))

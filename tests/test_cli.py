@@ -74,3 +74,16 @@ def test_accuracy_on_a_second_report_in_another_style():
     scores = dict(kv.split("=") for kv in out.stdout.split())
     assert float(scores["f1"]) >= 0.98
     assert float(scores["strict_f1"]) >= 0.85
+
+
+def test_accuracy_on_a_converted_markdown_report():
+    """A peacekeeping report in PDF-to-Markdown form, annotated blind (tests/data/heldout)."""
+    heldout = ROOT / "tests" / "data" / "heldout"
+    parsed = _run("parse", str(heldout / "peacekeeping-report.md"))
+    assert [json.loads(line)["paragraph"] for line in parsed.stdout.splitlines()] == list(
+        range(1, 42))
+    out = _run("evaluate", str(heldout / "peacekeeping-report.jsonl"), "--doc",
+               str(heldout / "peacekeeping-report.md"))
+    scores = dict(kv.split("=") for kv in out.stdout.split())
+    assert float(scores["f1"]) >= 0.98
+    assert float(scores["strict_f1"]) >= 0.85

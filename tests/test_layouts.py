@@ -172,3 +172,17 @@ def test_a_verb_of_exceeding_is_a_more_than_qualifier():
 ])
 def test_years_of_titles_baselines_and_periods(sentence, years):
     assert [m.year for m in _metrics(sentence)] == years
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Penalties ranged from 3 to 12 years of imprisonment.", []),
+    ("There were two attacks, in which one guard was wounded.", [(2, "attacks"), (1, "guard")]),
+    ("Camps hosted 1.4 million internally displaced persons.",
+     [(1.4e6, "internally displaced persons")]),
+    ("Some 9,000 people arrived, 64 per cent of whom are women.",
+     [(9000, "people"), (64, "women")]),
+    ("Some 9,000 people arrived, 40 per cent of them children.",
+     [(9000, "people"), (40, "children")]),
+])
+def test_durations_counts_of_one_adverbs_and_shares_of_a_group(sentence, expected):
+    assert [(m.value, m.entity) for m in _metrics(sentence)] == expected
