@@ -97,7 +97,8 @@ VALUE_VERB = re.compile(r"\b(?:reached|reach|reaches|totalled|totaled|totals?|wa
                         r"stood\s+at|stands\s+at|amounted\s+to|amounts\s+to|numbered|rose\s+to|"
                         r"increased\s+to|grew\s+to|fell\s+to|decreased\s+to|dropped\s+to|"
                         r"declined\s+to|came\s+to|exceeded|received|mobilized|mobilised|"
-                        r"raised|increase\s+to|totalling|totaling|worth|valued\s+at|"
+                        r"raised|increase\s+to|totalling|totaling|worth|valued\s+at|seeks|"
+                        r"sought|requires|required|requested|needs|needed|costs|cost|"
                         r"amounting\s+to|(?:rose|increased|grew|fell|decreased|declined|"
                         r"dropped|went)\s+from)\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}$", re.I)
 INTRO = re.compile(r"^(?:In|As|During|Since|Under|Through|With|Following|Despite|By|At|For|After|"
@@ -242,8 +243,19 @@ def _verb_form(word: str) -> bool:
             or low.endswith("ing") and len(low) > 5)
 
 
-def _noun_before(left: str) -> str | None:
+def _owner_of(left: str) -> str | None:
+    """'pledges of US$ 15.7 billion', 'a target of 85 per cent': the noun the sum belongs to."""
+    if m := re.search(r"\s+of\s+$", left):
+        np = _noun_before(left[:m.start()])
+        if np and np.split()[-1] not in CHANGE_NOUNS | GENERIC:
+            return np
+    return None
+
+
+def _noun_before(left: str, appositive: bool = False) -> str | None:
     """'the gender pay gap' in '... the gender pay gap was': the noun phrase before a verb."""
+    if appositive:
+        left = re.sub(r",\s*$", " ", left)  # "26 projects, worth $4.2 million"
     words = list(WORD.finditer(left))
     if not words or left[words[-1].end():].strip() or not _acceptable(words[-1].group()) or \
             _verb_form(words[-1].group()):
@@ -257,17 +269,20 @@ def _noun_before(left: str) -> str | None:
         if low in PREPOSITIONS and taken:
             taken.insert(0, w)
             continue
+        prev = left[:w.start()].split()[-1:] or [""]
+        if low in DETERMINERS and taken and prev[0].lower() in PREPOSITIONS:
+            taken.insert(0, w)  # "contributions for all operations": go on to the head
+            continue
         if not _acceptable(w.group()) or low in DETERMINERS:
             break
         if _verb_form(w.group()) and w.group()[0].islower() and taken:
             # "the Bank announced pledges": a verb after its subject ends the phrase;
             # "of displaced persons" keeps its participle
-            prev = left[:w.start()].split()[-1:] or [""]
             if prev[0][:1].isupper() or _acceptable(prev[0]) and prev[0].lower() not in \
                     PREPOSITIONS:
                 break
         taken.insert(0, w)
-    while taken and taken[0].group().lower() in PREPOSITIONS:
+    while taken and taken[0].group().lower() in PREPOSITIONS | DETERMINERS:
         taken.pop(0)
     if not taken:
         return None
@@ -339,6 +354,11 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
                               r"value|volume|level)\s+of\s+)?(?=[a-z])", after)
             if m and (found := noun_phrase(text, q.end + m.end())):
                 return found[0]
+            # "a 14 per cent increase", "an increase of 11 per cent": a change in what the
+            # sentence counted before, not in its subject
+            if re.match(rf"\s+(?:{'|'.join(CHANGE_NOUNS)})\b", after) or re.search(
+                    rf"\b(?:{'|'.join(CHANGE_NOUNS)})\s+of\s+$", text[clause_start:q.start]):
+                return None
             # "a 40 per cent quota for women": the noun the percentage qualifies
             if (found := noun_phrase(text, q.end)) and not re.match(
                     r"(?:increase|decrease|rise|reduction|decline|growth|drop|jump|fall|cut|"
@@ -359,6 +379,12 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
             if found := noun_phrase(text, q.end + m.end()):
                 return found[0]
     else:  # money
+        if np := _owner_of(text[clause_start:q.start]):
+            return np  # "a funding gap of $1.7 billion in the plan"
+        # "$108.4 million received", "$1.9 billion required"
+        if m := re.match(r"\s+(received|required|pledged|disbursed|allocated|committed|spent|"
+                         r"raised|mobilized|mobilised|requested|approved|budgeted)\b", after):
+            return f"funding {m.group(1)}"
         if m := re.match(r"\s+(?:of|in|for)\s+(?=[a-z])", after):
             if found := noun_phrase(text, q.end + m.end(), allow_of=False):
                 return found[0]
@@ -368,11 +394,8 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
             if found := noun_phrase(text, q.end + m.end(), allow_of=False):
                 return found[0]
     left = text[clause_start:q.start]
-    # "pledges of US$ 15.7 billion", "a target of 85 per cent": the noun the sum belongs to
-    if q.unit != "count" and (m := re.search(r"\s+of\s+$", left)):
-        np = _noun_before(left[:m.start()])
-        if np and np.split()[-1] not in CHANGE_NOUNS | GENERIC:
-            return np
+    if q.unit != "count" and (np := _owner_of(left)):
+        return np
     for pattern in LEFT_PATTERNS:
         if m := pattern.search(left):
             if np := _clean_np(m.group("np")):
@@ -380,7 +403,9 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
     if re.match(r"(?:exceeded|exceeds|surpassed|surpassing|topped)\b", text[q.start:], re.I):
         return _noun_before(left) or _subject(left)  # "the backlog exceeded 2,000"
     if verb := VALUE_VERB.search(left):
-        if np := _noun_before(left[:verb.start()]):
+        appositive = verb.group().split()[0].lower() in ("worth", "valued", "totalling",
+                                                          "totaling", "amounting")
+        if np := _noun_before(left[:verb.start()], appositive):
             return np
     if q.unit != "count" or verb:
         return _subject(left)

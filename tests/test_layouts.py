@@ -186,3 +186,22 @@ def test_years_of_titles_baselines_and_periods(sentence, years):
 ])
 def test_durations_counts_of_one_adverbs_and_shares_of_a_group(sentence, expected):
     assert [(m.value, m.entity) for m in _metrics(sentence)] == expected
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("The plan was 40 per cent funded, with $2.2 billion received out of $5.5 billion required.",
+     [(40, "plan"), (2.2e9, "funding received"), (5.5e9, "funding required")]),
+    ("Donors must close the funding gap of $900 million in the regional plan.",
+     [(9e8, "funding gap")]),
+    ("The 2031 appeal seeks $2.6 billion.", [(2.6e9, "appeal")]),
+    ("The Office's 14 clinics, worth $3 million, opened.", [(14, "clinics"), (3e6, "clinics")]),
+    ("Unpaid contributions for all field missions amounted to $900 million.",
+     [(9e8, "unpaid contributions")]),
+])
+def test_what_sums_of_money_are(sentence, expected):
+    assert [(m.value, m.entity) for m in _metrics(sentence)] == expected
+
+
+def test_a_percentage_change_is_a_change_in_what_was_counted():
+    ms = _metrics("The team recorded 1,200 arrests, a 9 per cent increase on the year before.")
+    assert [(m.value, m.entity) for m in ms] == [(1200, "arrests"), (9, "arrests")]
