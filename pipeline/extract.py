@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from pipeline.countries import find_countries
 from pipeline.quantities import WORD_VALUES, Quantity, find_quantities
@@ -131,7 +131,9 @@ class Metric:
 
     def as_record(self) -> dict:
         """The metric as a plain dict (the JSON lines contract)."""
-        return asdict(self)
+        record = {f.name: getattr(self, f.name) for f in fields(self)}
+        record["countries"] = [dict(c) for c in self.countries]
+        return record
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

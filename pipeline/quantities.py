@@ -99,7 +99,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"(?:\s+hundred(?:\s+(?:and\s+)?(?:(?:{tens})(?:[- ](?:{units}))?|{units}))?)?")
     digits = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
     cur = r"(?:\\?(?:US\$|A\$|C\$|R\$|\$)|€|£|¥|₹|(?:[A-Z]{3})\s?)"
-    number = rf"(?:(?P<cur>{cur})\s?)?(?P<num>{digits}|(?i:\b{word}\b))"
+    # the look-ahead on number words' first letters saves trying them at most positions
+    number = rf"(?:(?P<cur>{cur})\s?)?(?P<num>{digits}|(?i:\b(?=[efnost]){word}\b))"
     quals = sorted((q for qs in QUALIFIERS.values() for q in qs), key=len, reverse=True)
     qual = "|".join(re.escape(q).replace(r"\ ", r"\s+") for q in quals)
     measures = "|".join(re.escape(m).replace(r"\ ", r"\s+")
@@ -119,26 +120,29 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         # addresses; the look-ahead keeps a long run of word characters linear
         "addresses": re.compile(
             r"(?:https?://|www\.)\S+|<[^>\s]+>|\b(?=[\w.+-]{1,64}@)[\w.+-]+@[\w-]+\.\w+"),
+        # Grouped by first character so each position is tried against one group only.
         "mask": re.compile(
-            r"\b(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./()-]*"  # document symbols
-            r"|\b\d+(?:/\d+)+\b"  # resolution numbers 56/9
-            r"|\b(?=[A-Za-z]+[-‑]?\d)[A-Za-z]+[-‑]?\d+[\w-]*"  # COVID-19, G20, TRACK4TIP
-            r"|\b\d+(?:st|nd|rd|th)\b"  # ordinals
-            r"|\b\d{4}-\d{2}-\d{2}\b"  # ISO dates
-            r"|\b\d{1,5}\.(?:,\s*\d{1,5}\.)+,?"  # paragraph labels "40., 41., 42.,"
-            rf"|\b\d{{1,2}}(?:\s*(?:–|-|to|and)\s*\d{{1,2}})?\s+(?:{MONTHS})(?:\s+\d{{4}})?"
-            rf"|\b(?:{MONTHS})\s+\d{{1,2}}(?:\s*(?:–|-|to)\s*\d{{1,2}})?(?:,\s*\d{{4}})?\b"
-            rf"|\b(?:{MONTHS})\s+\d{{4}}"
-            r"|\b\d{1,2}[:.]\d{2}\s*(?:a\.m\.|p\.m\.|hours|h\b)|\b\d{1,2}\s*(?:a\.m\.|p\.m\.)"
-            r"|\b\d{1,2}:\d{2}\b"
-            # the look-ahead prunes the long word list at most positions
-            rf"|\b(?=[A-Za-z]{{2,16}}\.?\s+\(?[\dIVXivx])(?i:{IDENTIFIER_WORDS})\s+\(?"
+            r"\b(?=\d)(?:"
+            r"\d+(?:/\d+)+\b"  # resolution numbers 56/9
+            r"|\d+(?:st|nd|rd|th)\b"  # ordinals
+            r"|\d{4}-\d{2}-\d{2}\b"  # ISO dates
+            r"|\d{1,5}\.(?:,\s*\d{1,5}\.)+,?"  # paragraph labels "40., 41., 42.,"
+            rf"|\d{{1,2}}(?:\s*(?:–|-|to|and)\s*\d{{1,2}})?\s+(?:{MONTHS})(?:\s+\d{{4}})?"
+            r"|\d{1,2}[:.]\d{2}\s*(?:a\.m\.|p\.m\.|hours|h\b)|\d{1,2}\s*(?:a\.m\.|p\.m\.)"
+            r"|\d{1,2}:\d{2}\b)"  # times
+            r"|\b(?=[A-Za-z])(?:"
+            r"(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./()-]*"  # document symbols
+            r"|(?=[A-Za-z]+[-‑]?\d)[A-Za-z]+[-‑]?\d+[\w-]*"  # COVID-19, G20, TRACK4TIP
+            rf"|(?:{MONTHS})\s+\d{{1,2}}(?:\s*(?:–|-|to)\s*\d{{1,2}})?(?:,\s*\d{{4}})?\b"
+            rf"|(?:{MONTHS})\s+\d{{4}}"
+            # identifiers after a keyword; the look-ahead prunes the long word list
+            rf"|(?=[A-Za-z]{{2,16}}\.?\s+\(?[\dIVXivx])(?i:{IDENTIFIER_WORDS})\s+\(?"
             # a number, or a list of them ("Items 4, 6 and 8", not "... and 3 experts")
             r"(?:\d[\w.()/]*(?:\s*\((?:19|20)\d\d\))?"
             r"(?:\s*(?:,|and|or|to|–|-)\s*\d[\w./]*(?:\s*\((?:19|20)\d\d\))?"
             r"(?!\s+(?!(?:and|or|to|of|in|on|at|for|with|as|were|was|are|is|be|have|has|had|"
             r"will|would|which|that|above|below|respectively)\b)[a-z]{3,}))*"
-            r"|[IVXLC]{1,7}\b|[ivxl]{1,5}\b)"  # or a roman numeral
+            r"|[IVXLC]{1,7}\b|[ivxl]{1,5}\b))"  # or a roman numeral
             r"|\((?:19|20)\d\d\)"
         ),
         "year_span": re.compile(r"\b(?:1[89]\d\d|20\d\d)(?:\s*[–/-]\s*(?:\d{2}|\d{4}))?\b"),
