@@ -170,14 +170,17 @@ def _swap(published: Path, staging: Path) -> None:
 
 
 def _changelog_entry(version: str, bump: str, old: dict | None, sources: list[dict],
-                     counts: dict[str, int]) -> str:
+                     counts: dict[str, int], extractors: list[str]) -> str:
     old_docs = {s["title"] for s in (old or {}).get("sources", [])}
     new_docs = {s["title"] for s in sources}
     lines = [f"## {version}", ""]
     if old is None:
         lines.append("First release.")
     else:
-        lines.append(f"Change: {bump}.")
+        lines.append({"major": "Major: the tables' schemas changed.",
+                      "minor": "Minor: documents were added or removed.",
+                      "patch": "Patch: the same documents read again (improved rules or a "
+                               "changed file)."}.get(bump, f"Change: {bump}."))
     for title in sorted(new_docs - old_docs):
         lines.append(f"- Added document: {title}")
     for title in sorted(old_docs - new_docs):
@@ -186,6 +189,8 @@ def _changelog_entry(version: str, bump: str, old: dict | None, sources: list[di
         changed = [s["title"] for s in sources if s["title"] in old_docs and s not in
                    old.get("sources", [])]
         lines.extend(f"- Re-read document: {t}" for t in sorted(changed))
+    if extractors:
+        lines.append(f"- Extractor version: {', '.join(extractors)}")
     lines.append(f"- Rows: {counts.get('documents', 0)} documents, "
                  f"{counts.get('paragraphs', 0)} paragraphs, {counts.get('metrics', 0)} metrics, "
                  f"{counts.get('validation_failures', 0)} quarantined validation failures.")
@@ -254,7 +259,9 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
     log_path = published / "CHANGELOG.md"
     history = log_path.read_text(encoding="utf-8") if log_path.exists() else "# Changelog\n"
     head, _, rest = history.partition("\n")
-    entry = _changelog_entry(version, bump, old, sources, counts)
+    extractors = sorted({v for v in tables["documents"].column("extractor_version").to_pylist()
+                         if v})
+    entry = _changelog_entry(version, bump, old, sources, counts, extractors)
     text = history if bump == "repair" else f"{head}\n\n{entry}{rest}".rstrip("\n") + "\n"
     (staging / "CHANGELOG.md").write_text(text, encoding="utf-8")
     (staging / "datapackage.json").write_text(
