@@ -69,7 +69,8 @@ MONTH_NAMES = {"January", "February", "March", "April", "May", "June", "July", "
 TITLE_BEFORE = re.compile(r"\b([A-Z][a-z]+)\s+$")
 NOT_TITLE = MONTH_NAMES | {"In", "By", "Since", "During", "For", "Until", "Before", "After",
                           "Of", "From", "To", "And", "Between", "As", "At", "Early", "Late",
-                          "Mid", "End", "Spring", "Summer", "Autumn", "Winter"}
+                          "Mid", "End", "Spring", "Summer", "Autumn", "Winter", "The", "A",
+                          "An", "Its", "This", "That", "These", "Their", "Our", "Her", "His"}
 BASELINE = re.compile(r"(?:\b(?:up|down|rose|increased|grew|fell|decreased|declined|dropped|went|"
                       r"risen|fallen)\s+from|\bthan|\bversus|\bcompared\s+(?:with|to))\s+"
                       r"(?:\S+\s+)?$", re.I)

@@ -205,3 +205,8 @@ def test_what_sums_of_money_are(sentence, expected):
 def test_a_percentage_change_is_a_change_in_what_was_counted():
     ms = _metrics("The team recorded 1,200 arrests, a 9 per cent increase on the year before.")
     assert [(m.value, m.entity) for m in ms] == [(1200, "arrests"), (9, "arrests")]
+
+
+def test_a_year_in_front_of_a_named_plan_dates_its_figures():
+    [m] = _metrics("The 2031 response plan seeks $2.6 billion.")
+    assert m.year == 2031
