@@ -52,16 +52,15 @@ def test_plain_numbered_footnote_at_the_foot_of_a_page():
     assert [m.value for m in _metrics(s.paragraphs[0].text)] == [40, 25]
 
 
-@pytest.mark.parametrize("sentence", [
-    "The rate fell to 23.7%6 in the last survey.",
-    "Recalling its previous observations,74 the Committee asked for data.",
-    "The plan was adopted in 2021. 8 The Subcommittee welcomed it.",
-    "The Programme for Youth 2013–202212 was extended.",
-    "The Programme for Youth 2013–\n202212 was extended.",
+@pytest.mark.parametrize(("sentence", "values"), [
+    ("The rate fell to 23.7%6 in the last survey.", [23.7]),
+    ("Recalling its previous observations,74 the Committee asked for data.", []),
+    ("The plan was adopted in 2021. 8 The Subcommittee welcomed it.", []),
+    ("The Programme for Youth 2013–202212 was extended.", []),
+    ("The Programme for Youth 2013–\n202212 was extended.", []),
 ])
-def test_footnote_markers_left_in_the_text_are_not_metrics(sentence):
-    values = [m.value for m in _metrics(sentence)]
-    assert values in ([23.7], []), values
+def test_footnote_markers_left_in_the_text_are_not_metrics(sentence, values):
+    assert [m.value for m in _metrics(sentence)] == values
 
 
 def test_each_figure_of_a_comparison_keeps_its_own_year():

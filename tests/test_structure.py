@@ -46,14 +46,14 @@ def test_metadata_from_the_header():
 
 
 def test_paragraph_cut_by_a_page_break_and_a_footnote_is_joined():
-    text = ("I. Overview\n\n1. The Office trained 40 judges in the\n\n"
+    text = ("I. Overview\n\n1. The Office trained 40 judges¹ in the\n\n"
             "¹ See annex.\n\nE/CN.7/2031/4\n\nV.31-01234 3/17\n\n"
-            "capital and 12 prosecutors.¹\n\n2. A second paragraph.\n")
+            "capital and 12 prosecutors.\n\n2. A second paragraph.\n")
     s = parse(_doc(text))
     assert [p.number for p in s.paragraphs] == [1, 2]
-    assert _norm(s.paragraphs[0].text) == ("The Office trained 40 judges in the capital and "
-                                           "12 prosecutors.¹")
-    assert s.footnotes[0].paragraph is None or s.footnotes[0].text.startswith("¹")
+    assert _norm(s.paragraphs[0].text) == ("The Office trained 40 judges¹ in the capital and "
+                                           "12 prosecutors.")
+    assert [(f.marker, f.paragraph, f.text) for f in s.footnotes] == [("1", 1, "¹ See annex.")]
 
 
 def test_numbering_gaps_become_warnings():
