@@ -101,6 +101,8 @@ _LABEL_NUMBERS = re.compile(r"(\d{1,5})\.")
 _LABEL_ONLY = re.compile(r"(\d{1,5})\.(?:,[ \t]*\d{1,5}\.)*,?[ \t]*$")
 _TABLE_CAPTION = re.compile(r"(?:Table|Figure)\s+[\dIVX]+[.:]?(?:\s|$)")
 _NOTES_HEADING = re.compile(r"(?:Notes|Footnotes|Endnotes)$")
+# An annex restarts its own numbering; its text must not run on into the last paragraph.
+_ANNEX_HEADING = re.compile(r"(?:Annex(?:es)?|ANNEX(?:ES)?)(?:\s+[IVXL\d]+)?\.?$")
 # "3 Available at ...", "12 See A/76/123": a footnote numbered in plain digits
 _PLAIN_NOTE = re.compile(r"(\d{1,3})[ \t]+(?=[A-Z*“\"<(]|www\.|http|[a-z]+\.)")
 _ROMAN = re.compile(r"([IVXL]{1,6})\.[ \t]+(\S.{0,200})$")
@@ -428,6 +430,9 @@ def parse(doc: Document) -> Structure:
             in_notes = True  # an end-notes section: numbered lines from here are footnotes
             b.current = None
             continue
+        if _ANNEX_HEADING.match(line.text) and b.paragraphs:
+            b.warnings.append(f"text from '{line.text}' on (an annex) is not read")
+            break
         if not (_read_note(b, line, in_notes) or _read_numbered(b, line)
                 or _read_heading(b, lines, i)):
             b.continuation(line)

@@ -289,3 +289,12 @@ def test_converter_markdown_with_plain_digit_notes_gives_the_same_results():
     key = [(m.paragraph, m.value, m.unit, m.qualifier, m.year, m.entity) for m in extract(want)]
     assert [(m.paragraph, m.value, m.unit, m.qualifier, m.year, m.entity)
             for m in extract(got)] == key
+
+
+def test_an_annex_does_not_run_on_into_the_last_paragraph():
+    text = ("1. The Office trained 40 judges.\n\n2. It also trained 12 prosecutors.\n\n"
+            "Annex I\n\nList of participants\n\n1. Twenty delegates attended.\n")
+    s = parse(_doc(text))
+    assert [_norm(p.text) for p in s.paragraphs] == ["The Office trained 40 judges.",
+                                                    "It also trained 12 prosecutors."]
+    assert s.warnings == ["text from 'Annex I' on (an annex) is not read"]
