@@ -3,6 +3,7 @@
 
 import hashlib
 import json
+from contextlib import contextmanager
 
 import dagster as dg
 
@@ -24,10 +25,16 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _connect():
+@contextmanager
+def _db():
+    """The pipeline's DuckDB database, closed when done."""
     from pipeline.store import connect
 
-    return connect(_settings().db_path)
+    con = connect(_settings().db_path)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def _preview(rows: list[tuple], header: list[str]) -> dg.MetadataValue:
@@ -46,12 +53,8 @@ def document(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     path = next((p for p in list_reports(settings.raw_dir) if p.stem == key), None)
     if path is None:
         raise dg.Failure(f"{key}: no such report in {settings.raw_dir}")
-    with run_lock(settings):
-        con = _connect()
-        try:
-            outcome = sync_document(con, path, force=True)
-        finally:
-            con.close()
+    with run_lock(settings), _db() as con:
+        outcome = sync_document(con, path, force=True)
     if outcome.status == "failed":
         raise dg.Failure(outcome.error, metadata={"file": str(path)})
     return dg.MaterializeResult(metadata={
@@ -67,18 +70,15 @@ def warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from pipeline.store import counts
 
     settings = _settings()
-    with run_lock(settings):
-        con = _connect()
+    with run_lock(settings), _db() as con:
         try:
             outcomes = sync_all(con, settings.raw_dir, settings.allow_empty)
-            # A report that fails now keeps its last good rows; a duplicate keeps none.
-            kept = {o.document_id for o in outcomes if o.status != "duplicate"}
-            removed = remove_missing(con, kept)
-            rows = counts(con)
         except RawFolderError as err:
             raise dg.Failure(str(err)) from None
-        finally:
-            con.close()
+        # A report that fails now keeps its last good rows; a duplicate keeps none.
+        kept = {o.document_id for o in outcomes if o.status != "duplicate"}
+        removed = remove_missing(con, kept)
+        rows = counts(con)
     errors = [o.error for o in outcomes if o.status in ("failed", "duplicate")]
     for error in errors:
         context.log.error(error)
@@ -99,11 +99,8 @@ def keys_hold(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     """Primary keys are unique and every foreign key points to an existing row."""
     from pipeline.checks import broken_foreign_keys, duplicate_keys
 
-    con = _connect()
-    try:
+    with _db() as con:
         dups, broken = duplicate_keys(con), broken_foreign_keys(con)
-    finally:
-        con.close()
     return dg.AssetCheckResult(passed=not dups and not broken,
                                metadata={"duplicate_keys": dups, "broken_foreign_keys": broken})
 
@@ -114,13 +111,10 @@ def quarantine_below_threshold(context: dg.AssetCheckExecutionContext) -> dg.Ass
     from pipeline.run import failure_share
 
     settings = _settings()
-    con = _connect()
-    try:
+    with _db() as con:
         share = failure_share(con)
         rows = con.execute("SELECT document_id, table_name, row_key, check_name FROM "
                            "validation_failures ORDER BY ALL LIMIT 20").fetchall()
-    finally:
-        con.close()
     return dg.AssetCheckResult(
         passed=share <= settings.max_failure_share,
         metadata={"failure_share": share, "threshold": settings.max_failure_share,
@@ -131,14 +125,10 @@ def quarantine_below_threshold(context: dg.AssetCheckExecutionContext) -> dg.Ass
 def published_dataset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Parquet, CSV and datapackage.json in published/, swapped in atomically."""
     settings = _settings()
-    with run_lock(settings):
-        con = _connect()
-        try:
-            result = publish_from_db(con, settings)
-            preview = con.execute("SELECT paragraph, quote, unit, entity, qualifier, year "
-                                  "FROM metrics ORDER BY metric_id LIMIT 10").fetchall()
-        finally:
-            con.close()
+    with run_lock(settings), _db() as con:
+        result = publish_from_db(con, settings)
+        preview = con.execute("SELECT paragraph, quote, unit, entity, qualifier, year "
+                              "FROM metrics ORDER BY metric_id LIMIT 10").fetchall()
     return dg.MaterializeResult(metadata={
         "version": result.version, "changed": result.changed, "bump": str(result.bump),
         "path": str(result.path),

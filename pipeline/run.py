@@ -85,15 +85,17 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def sync_document(con, path: Path, force: bool = False) -> DocumentOutcome:
-    """Process one report into the database unless it is unchanged; errors are reported."""
+def sync_document(con, path: Path, force: bool = False,
+                  digest: str | None = None) -> DocumentOutcome:
+    """Process one report into the database unless it is unchanged; errors are reported.
+    digest is the file's sha256 when the caller has already read it."""
     from pipeline.process import process_document
     from pipeline.store import load_document, stored_documents
     from pipeline.validate import validate_document
 
     did = document_id_for(path)
     try:
-        digest = _digest(path)
+        digest = digest or _digest(path)
     except OSError as err:
         return DocumentOutcome(did, path.name, "failed",
                                f"{path.name}: cannot be read ({err.strerror})")
@@ -110,8 +112,10 @@ def sync_document(con, path: Path, force: bool = False) -> DocumentOutcome:
     return DocumentOutcome(did, path.name, "loaded", rows=rows, failures=validated.failed_rows)
 
 
-def _pick_files(con, paths: list[Path]) -> tuple[list[Path], list[DocumentOutcome]]:
-    """The files to process, and outcomes for the ones set aside (duplicates, clashes)."""
+def _pick_files(con, paths: list[Path]
+                ) -> tuple[dict[Path, str | None], list[DocumentOutcome]]:
+    """The files to process with their sha256, and outcomes for those set aside
+    (duplicates, id clashes)."""
     from pipeline.store import stored_documents
 
     stored = stored_documents(con)
@@ -127,16 +131,16 @@ def _pick_files(con, paths: list[Path]) -> tuple[list[Path], list[DocumentOutcom
                                       "rename one") for p in group]
         else:
             kept.append(group[0])
-    digests: dict[Path, str] = {}
+    digests: dict[Path, str | None] = {}
     for p in kept:
         try:
             digests[p] = _digest(p)
         except OSError:
-            digests[p] = f"unreadable:{p.name}"  # sync_document reports it
+            digests[p] = None  # sync_document reports it
     # Among files with the same content, keep the one already published, else the first name.
     groups: dict[str, list[Path]] = {}
     for p in kept:
-        groups.setdefault(digests[p], []).append(p)
+        groups.setdefault(digests[p] or f"unreadable:{p.name}", []).append(p)
     chosen = []
     for digest, group in groups.items():
         group.sort(key=lambda p: (stored.get(p.stem, ("",))[0] != digest, p.name))
@@ -144,7 +148,7 @@ def _pick_files(con, paths: list[Path]) -> tuple[list[Path], list[DocumentOutcom
         aside += [DocumentOutcome(p.stem, p.name, "duplicate",
                                   f"{p.name}: same content as {group[0].name}; "
                                   "not published twice") for p in group[1:]]
-    return sorted(chosen), aside
+    return {p: digests[p] for p in sorted(chosen)}, aside
 
 
 class RawFolderError(RuntimeError):
@@ -163,7 +167,7 @@ def sync_all(con, raw_dir: Path, allow_empty: bool = False) -> list[DocumentOutc
             f"{raw_dir} is empty: refusing to unpublish every document (a missing mount?); "
             "set INDICATORS_ALLOW_EMPTY=1 to really empty the dataset")
     chosen, aside = _pick_files(con, paths)
-    outcomes = [sync_document(con, p) for p in chosen]
+    outcomes = [sync_document(con, p, digest=digest) for p, digest in chosen.items()]
     return sorted(outcomes + aside, key=lambda o: (o.document_id, o.source_file))
 
 
