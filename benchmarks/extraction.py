@@ -51,8 +51,8 @@ def _renumbered_body(text: str, offset: int) -> str:
     Only the numbers the parser itself reads as paragraph numbers are changed, so numbered
     headings ("1. Drug trafficking") keep their numbers and stay headings.
     """
-    from pipeline.ingest import Document
-    from pipeline.structure import parse
+    from pipeline.extract.structure import parse
+    from pipeline.read.ingest import Document
 
     doc = Document(document_id="bench", source_file="bench.txt", format="txt", text=text,
                    sha256="0" * 64, size_bytes=len(text.encode()))
@@ -74,8 +74,8 @@ def _renumbered_body(text: str, offset: int) -> str:
 
 def repeated(text: str, times: int) -> str:
     """The report followed by times - 1 renumbered copies of its body."""
-    from pipeline.ingest import Document
-    from pipeline.structure import parse
+    from pipeline.extract.structure import parse
+    from pipeline.read.ingest import Document
 
     doc = Document(document_id="bench", source_file="bench.txt", format="txt", text=text,
                    sha256="0" * 64, size_bytes=len(text.encode()))
@@ -87,9 +87,9 @@ def repeated(text: str, times: int) -> str:
 
 def run_ours(path: Path) -> tuple[float, int, int]:
     """Seconds for ingest -> parse -> extract on path; metric and paragraph counts."""
-    from pipeline.extract import extract
-    from pipeline.ingest import ingest
-    from pipeline.structure import parse
+    from pipeline.extract.metrics import extract
+    from pipeline.extract.structure import parse
+    from pipeline.read.ingest import ingest
 
     started = time.perf_counter()
     structure = parse(ingest(path))

@@ -57,8 +57,8 @@ def large_report(mb: float, path: Path) -> int:
 
 def child_process(path: Path) -> None:
     """Process one report (in this child) and print time and peak memory."""
-    from pipeline.process import process_document
-    from pipeline.validate import validate_document
+    from pipeline.dataset.validate import validate_document
+    from pipeline.run import process_document
 
     start = time.perf_counter()
     validated = validate_document(process_document(path))

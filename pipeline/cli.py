@@ -39,9 +39,9 @@ def _fail(message: str) -> None:
 @app.command()
 def extract(path: Path, format: str = typer.Option("jsonl", help="jsonl or csv")) -> None:
     """Print the metrics of one report (no database, no Dagster)."""
-    from pipeline.extract import extract as extract_metrics
-    from pipeline.ingest import ReportError, ingest
-    from pipeline.structure import parse
+    from pipeline.extract.metrics import extract as extract_metrics
+    from pipeline.extract.structure import parse
+    from pipeline.read.ingest import ReportError, ingest
 
     try:
         metrics = extract_metrics(parse(ingest(path)))
@@ -68,9 +68,9 @@ def extract(path: Path, format: str = typer.Option("jsonl", help="jsonl or csv")
 @app.command()
 def parse(path: Path, format: str = typer.Option("jsonl", help="jsonl only")) -> None:
     """Print the numbered paragraphs of one report with their sections and offsets."""
-    from pipeline.ingest import ReportError, ingest
-    from pipeline.structure import parse as parse_doc
-    from pipeline.structure import section_titles
+    from pipeline.extract.structure import parse as parse_doc
+    from pipeline.extract.structure import section_titles
+    from pipeline.read.ingest import ReportError, ingest
 
     try:
         structure = parse_doc(ingest(path))
@@ -119,7 +119,7 @@ def sql(query: str, db: Path = typer.Option(None, help="DuckDB file (default: th
 @app.command()
 def validate(published: Path = typer.Option(None, help="published folder")) -> None:
     """Validate published/ with frictionless and check every file's sha256."""
-    from pipeline.checks import frictionless_errors
+    from pipeline.dataset.checks import frictionless_errors
     from pipeline.run import Settings
 
     folder = published or Settings().published_dir
@@ -135,7 +135,7 @@ def validate(published: Path = typer.Option(None, help="published folder")) -> N
 def evaluate(gold: Path, predicted: Path = typer.Argument(None),
              doc: Path = typer.Option(None, help="extract this report first")) -> None:
     """Score metrics against a gold file: precision, recall, F1, field accuracy, strict F1."""
-    from pipeline.evaluate import evaluate_document, load_records, score
+    from pipeline.extract.evaluate import evaluate_document, load_records, score
 
     if doc is not None:
         scores = evaluate_document(gold, doc)
@@ -151,7 +151,7 @@ def evaluate(gold: Path, predicted: Path = typer.Argument(None),
 def dictionary(write_readme: bool = typer.Option(False, help="update README.md's section")
                ) -> None:
     """Print the data dictionary (generated from schemas/), or write it into the README."""
-    from pipeline.schema import data_dictionary, with_dictionary
+    from pipeline.dataset.schema import data_dictionary, with_dictionary
 
     if write_readme:
         readme = Path(__file__).resolve().parent.parent / "README.md"

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import dagster as dg
 
+from pipeline.dataset.schema import load as load_schema
 from pipeline.run import (
     RawFolderError,
     Settings,
@@ -16,7 +17,6 @@ from pipeline.run import (
     sync_all,
     sync_document,
 )
-from pipeline.schema import load as load_schema
 
 documents = dg.DynamicPartitionsDefinition(name="documents")
 
@@ -28,7 +28,7 @@ def _settings() -> Settings:
 @contextmanager
 def _db():
     """The pipeline's DuckDB database, closed when done."""
-    from pipeline.store import connect
+    from pipeline.dataset.store import connect
 
     con = connect(_settings().db_path)
     try:
@@ -46,7 +46,7 @@ def _preview(rows: list[tuple], header: list[str]) -> dg.MetadataValue:
 @dg.asset(partitions_def=documents, group_name="indicators")
 def document(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """One report ingested, parsed, extracted, validated and loaded into DuckDB."""
-    from pipeline.ingest import list_reports
+    from pipeline.read.ingest import list_reports
 
     settings = _settings()
     key = context.partition_key
@@ -67,7 +67,7 @@ def document(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 @dg.asset(deps=[document], group_name="indicators")
 def warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Every report in raw/ synced into DuckDB (unchanged ones skipped, removed ones dropped)."""
-    from pipeline.store import counts
+    from pipeline.dataset.store import counts
 
     settings = _settings()
     with run_lock(settings), _db() as con:
@@ -97,7 +97,7 @@ def warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 @dg.asset_check(asset=warehouse, blocking=True)
 def keys_hold(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     """Primary keys are unique and every foreign key points to an existing row."""
-    from pipeline.checks import broken_foreign_keys, duplicate_keys
+    from pipeline.dataset.checks import broken_foreign_keys, duplicate_keys
 
     with _db() as con:
         dups, broken = duplicate_keys(con), broken_foreign_keys(con)
@@ -143,8 +143,8 @@ def published_dataset(context: dg.AssetExecutionContext) -> dg.MaterializeResult
 @dg.asset_check(asset=published_dataset, blocking=True)
 def frictionless_valid(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     """frictionless validate passes and every file matches its sha256."""
-    from pipeline.checks import frictionless_errors
-    from pipeline.publish import verify_hashes
+    from pipeline.dataset.checks import frictionless_errors
+    from pipeline.dataset.publish import verify_hashes
 
     published = _settings().published_dir
     latest = context.instance.get_latest_materialization_event(published_dataset.key)
@@ -169,7 +169,7 @@ daily_publish = dg.ScheduleDefinition(job=publish_job, cron_schedule="0 3 * * *"
 
 def _fingerprints(settings: Settings) -> dict[str, str]:
     """Checksum of each report in raw/ by document id; files that vanish meanwhile are skipped."""
-    from pipeline.ingest import list_reports
+    from pipeline.read.ingest import list_reports
 
     out = {}
     if not settings.raw_dir.is_dir():

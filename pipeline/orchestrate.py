@@ -86,7 +86,7 @@ def _materialise(settings: Settings, instance) -> RunSummary:
     import dagster as dg
 
     from pipeline import definitions as d
-    from pipeline.ingest import list_reports
+    from pipeline.read.ingest import list_reports
 
     instance = instance or dg.DagsterInstance.get()
     keys = sorted({p.stem for p in list_reports(settings.raw_dir)}) \

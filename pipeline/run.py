@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -10,9 +11,11 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline.extract import EXTRACTOR_VERSION
-from pipeline.faults import checkpoint
-from pipeline.ingest import ReportError, document_id_for, list_reports
+from pipeline.dataset.faults import checkpoint
+from pipeline.dataset.tables import DocumentTables
+from pipeline.extract.metrics import EXTRACTOR_VERSION, Metric, extract
+from pipeline.extract.structure import Structure, parse
+from pipeline.read.ingest import Document, ReportError, document_id_for, ingest, list_reports
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD_DIR = ROOT / "tests" / "data" / "gold"
@@ -45,6 +48,63 @@ class DocumentOutcome:
     error: str | None = None
     rows: dict[str, int] = field(default_factory=dict)
     failures: int = 0
+
+
+def _join(values) -> str | None:
+    return "; ".join(values) or None
+
+
+def document_row(doc: Document, structure: Structure, metrics: list[Metric]) -> dict:
+    """The documents row: header metadata, checksum and counts."""
+    md = doc.metadata
+    return {
+        "document_id": doc.document_id, "title": md.title, "symbols": _join(md.symbols),
+        "date_issued": md.date_issued, "original_language": md.original_language,
+        "bodies": _join(md.bodies), "sessions": _join(md.sessions),
+        "agenda_items": _join(md.agenda_items), "reporting_year": md.reporting_year,
+        "source_file": doc.source_file, "format": doc.format, "sha256": doc.sha256,
+        "size_bytes": doc.size_bytes, "paragraphs": len(structure.paragraphs),
+        "footnotes": len(structure.footnotes), "metrics": len(metrics),
+        "warnings": _join(structure.warnings), "extractor_version": EXTRACTOR_VERSION,
+    }
+
+
+def to_rows(doc: Document, structure: Structure, metrics: list[Metric]) -> dict[str, list[dict]]:
+    """Rows for every table from one parsed and extracted document."""
+    did = doc.document_id
+    metric_rows, country_rows = [], []
+    for m in metrics:
+        record = m.as_record()
+        countries = record.pop("countries")
+        metric_rows.append(record)
+        country_rows.extend({"metric_id": m.metric_id, **c} for c in countries)
+    return {
+        "documents": [document_row(doc, structure, metrics)],
+        "sections": [{"document_id": did, "section_id": s.section_id, "level": s.level,
+                      "number": s.number, "title": s.title, "parent_id": s.parent_id,
+                      "path": s.path, "char_start": s.char_start} for s in structure.sections],
+        "paragraphs": [{"document_id": did, "paragraph": p.number, "section_id": p.section_id,
+                        "text": p.text, "char_start": p.char_start, "char_end": p.char_end}
+                       for p in structure.paragraphs],
+        "footnotes": [{"document_id": did, "footnote": f.marker, "paragraph": f.paragraph,
+                       "text": f.text, "char_start": f.char_start, "char_end": f.char_end}
+                      for f in structure.footnotes],
+        "tables": [{"document_id": did, "table_index": t.table_index, "paragraph": t.paragraph,
+                    "n_rows": len(t.rows), "n_columns": max((len(r) for r in t.rows), default=0),
+                    "cells": json.dumps(t.rows, ensure_ascii=False), "char_start": t.char_start,
+                    "char_end": t.char_end} for t in structure.tables],
+        "metrics": metric_rows,
+        "metric_countries": country_rows,
+    }
+
+
+def process_document(path: Path) -> DocumentTables:
+    """Ingest, structure and extract one report; raises ReportError on bad input."""
+    doc = ingest(path)
+    structure = parse(doc)
+    metrics = extract(structure)
+    return DocumentTables(doc.document_id, doc.sha256, to_rows(doc, structure, metrics),
+                          doc.text)
 
 
 class RunLocked(RuntimeError):
@@ -89,9 +149,8 @@ def sync_document(con, path: Path, force: bool = False,
                   digest: str | None = None) -> DocumentOutcome:
     """Process one report into the database unless it is unchanged; errors are reported.
     digest is the file's sha256 when the caller has already read it."""
-    from pipeline.process import process_document
-    from pipeline.store import load_document, stored_documents
-    from pipeline.validate import validate_document
+    from pipeline.dataset.store import load_document, stored_documents
+    from pipeline.dataset.validate import validate_document
 
     did = document_id_for(path)
     try:
@@ -116,7 +175,7 @@ def _pick_files(con, paths: list[Path]
                 ) -> tuple[dict[Path, str | None], list[DocumentOutcome]]:
     """The files to process with their sha256, and outcomes for those set aside
     (duplicates, id clashes)."""
-    from pipeline.store import stored_documents
+    from pipeline.dataset.store import stored_documents
 
     stored = stored_documents(con)
     by_stem: dict[str, list[Path]] = {}
@@ -157,7 +216,7 @@ class RawFolderError(RuntimeError):
 
 def sync_all(con, raw_dir: Path, allow_empty: bool = False) -> list[DocumentOutcome]:
     """Sync every report in raw/, setting aside duplicates and id clashes."""
-    from pipeline.store import stored_documents
+    from pipeline.dataset.store import stored_documents
 
     if not Path(raw_dir).is_dir():
         raise RawFolderError(f"{raw_dir}: the raw folder does not exist")
@@ -173,7 +232,7 @@ def sync_all(con, raw_dir: Path, allow_empty: bool = False) -> list[DocumentOutc
 
 def remove_missing(con, keep: set[str]) -> list[str]:
     """Drop every stored document, and every quarantined row, whose id is not in keep."""
-    from pipeline.store import remove_documents, stored_ids
+    from pipeline.dataset.store import remove_documents, stored_ids
 
     gone = sorted(stored_ids(con) - keep)
     remove_documents(con, gone)
@@ -190,7 +249,7 @@ def sources(con) -> list[dict]:
 
 def evaluation_table(con) -> pa.Table | None:
     """Measured accuracy of the stored metrics of every document that has a gold file."""
-    from pipeline.evaluate import load_records, normalise, score
+    from pipeline.extract.evaluate import load_records, normalise, score
 
     rows = []
     stored = {r[0] for r in con.execute("SELECT document_id FROM documents").fetchall()}
@@ -211,8 +270,8 @@ def state_key(con) -> str:
     import hashlib
     import json
 
-    from pipeline.publish import PUBLISH_FORMAT
-    from pipeline.schema import all_schemas
+    from pipeline.dataset.publish import PUBLISH_FORMAT
+    from pipeline.dataset.schema import all_schemas
 
     docs = con.execute("SELECT document_id, sha256, extractor_version FROM documents "
                        "ORDER BY document_id").fetchall()
@@ -225,7 +284,7 @@ def state_key(con) -> str:
 
 def failure_share(con) -> float:
     """Quarantined rows as a share of all rows, quarantined ones included."""
-    from pipeline.schema import TABLES
+    from pipeline.dataset.schema import TABLES
 
     failed = con.execute("SELECT count(*) FROM (SELECT DISTINCT document_id, table_name, "
                          "row_key FROM validation_failures)").fetchall()[0][0]
@@ -238,7 +297,7 @@ def unchanged_release(published: Path, state: str):
     """The current release when it was made from the same state and its files are intact."""
     import json
 
-    from pipeline.publish import PublishResult, recover, verify_hashes
+    from pipeline.dataset.publish import PublishResult, recover, verify_hashes
 
     descriptor = published / "datapackage.json"
     if not descriptor.exists():
@@ -252,9 +311,9 @@ def unchanged_release(published: Path, state: str):
 
 def publish_from_db(con, settings: Settings):
     """Publish every table from the database into the published folder."""
-    from pipeline.publish import publish
-    from pipeline.schema import TABLES
-    from pipeline.store import read_table
+    from pipeline.dataset.publish import publish
+    from pipeline.dataset.schema import TABLES
+    from pipeline.dataset.store import read_table
 
     share = failure_share(con)
     if share > settings.max_failure_share:

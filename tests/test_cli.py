@@ -55,8 +55,8 @@ def test_parse_prints_paragraphs():
 
 
 def test_sql_reads_the_database(workspace):
+    from pipeline.dataset.store import connect
     from pipeline.run import Settings, sync_document
-    from pipeline.store import connect
 
     con = connect(Settings().db_path)
     sync_document(con, workspace / "raw" / REPORT.name)

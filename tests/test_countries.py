@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.countries import CountryMention, country_codes, find_countries
+from pipeline.extract.countries import CountryMention, country_codes, find_countries
 
 
 def _iso3(text: str) -> list[str]:

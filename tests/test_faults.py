@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.checks import frictionless_errors
+from pipeline.dataset.checks import frictionless_errors
 from pipeline.run import Settings, run_lock
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,12 +5,12 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.extract import extract
-from pipeline.ingest import Document, ReportError
-from pipeline.process import to_rows
-from pipeline.quantities import find_quantities
-from pipeline.structure import parse
-from pipeline.validate import validate_document
+from pipeline.dataset.validate import validate_document
+from pipeline.extract.metrics import extract
+from pipeline.extract.quantities import find_quantities
+from pipeline.extract.structure import parse
+from pipeline.read.ingest import Document, ReportError
+from pipeline.run import to_rows
 
 HUGE = st.integers(min_value=0, max_value=10**400).map(lambda n: f"{n:,}")
 LINES = st.lists(st.one_of(
@@ -29,7 +29,7 @@ def _doc(text: str) -> Document:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(LINES)
 def test_the_whole_chain_raises_only_report_errors_and_keeps_values_finite(text):
-    from pipeline.process import DocumentTables
+    from pipeline.dataset.tables import DocumentTables
 
     doc = _doc(text)
     try:

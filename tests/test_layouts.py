@@ -2,9 +2,9 @@
 
 import pytest
 
-from pipeline.extract import extract_paragraph
-from pipeline.ingest import Document
-from pipeline.structure import Paragraph, parse
+from pipeline.extract.metrics import extract_paragraph
+from pipeline.extract.structure import Paragraph, parse
+from pipeline.read.ingest import Document
 
 
 def _doc(text: str) -> Document:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.checks import frictionless_errors
+from pipeline.dataset.checks import frictionless_errors
+from pipeline.dataset.publish import recover
 from pipeline.orchestrate import run_in_process
-from pipeline.publish import recover
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -137,7 +137,7 @@ def test_damaged_published_file_is_repaired_without_a_new_release(workspace, ins
 
 
 def test_semver_bump_follows_what_changed():
-    from pipeline.publish import _bump, _next_version
+    from pipeline.dataset.publish import _bump, _next_version
 
     schemas = {"metrics": {"fields": []}}
     import hashlib
@@ -179,8 +179,8 @@ def test_empty_raw_folder_does_not_unpublish_everything(workspace, instance):
 
 
 def test_document_counts_are_what_is_published():
-    from pipeline.process import process_document
-    from pipeline.validate import validate_document
+    from pipeline.dataset.validate import validate_document
+    from pipeline.run import process_document
 
     tables = process_document(ROOT / "raw" / "unodc-activities-report-2021.txt")
     tables.rows["metrics"][0]["unit"] = "not a unit"

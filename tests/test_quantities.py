@@ -1,4 +1,4 @@
-"""Tests for pipeline.quantities (what counts as a metric) and the entity/qualifier/year logic
+"""Tests for what counts as a metric (quantities) and the entity/qualifier/year logic
 of pipeline.extract, on invented sentences in the style of UN annual reports.
 
 Tests marked xfail(strict=True) document genuine extractor bugs against GUIDELINES.md.
@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.extract import Metric, extract, extract_paragraph
-from pipeline.ingest import Document, ReportError
-from pipeline.quantities import Quantity, find_quantities
-from pipeline.structure import Paragraph, parse
+from pipeline.extract.metrics import Metric, extract, extract_paragraph
+from pipeline.extract.quantities import Quantity, find_quantities
+from pipeline.extract.structure import Paragraph, parse
+from pipeline.read.ingest import Document, ReportError
 
 
 def quotes(text: str) -> list[str]:

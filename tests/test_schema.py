@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.schema import TABLES, all_schemas, ddl, load, pandera_schema, with_dictionary
+from pipeline.dataset.schema import TABLES, all_schemas, ddl, load, pandera_schema, with_dictionary
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import Document, ReportError, ingest
-from pipeline.structure import is_furniture, parse
+from pipeline.extract.structure import is_furniture, parse
+from pipeline.read.ingest import Document, ReportError, ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
@@ -155,7 +155,7 @@ def _render_pdf(text: str, path: Path) -> Path:
 
 
 def test_pdf_rendering_gives_the_same_paragraphs_sections_and_metrics(tmp_path):
-    from pipeline.extract import extract
+    from pipeline.extract.metrics import extract
 
     pdf = _render_pdf(REPORT.read_text(encoding="utf-8"), tmp_path / "report.pdf")
     want, got = parse(ingest(REPORT)), parse(ingest(pdf))
@@ -208,7 +208,7 @@ def test_word_hyphenated_across_a_line_end_is_joined():
 
 
 def test_metadata_of_a_converted_markdown_header():
-    from pipeline.ingest import parse_metadata
+    from pipeline.read.ingest import parse_metadata
 
     header = ("## United Nations\n\nS/2031/118\n\n## Security Council\n\n"
               "Distr.: General 3 February 2031\n\nOriginal: French\n\n"
@@ -223,7 +223,7 @@ def test_metadata_of_a_converted_markdown_header():
 
 
 def test_markdown_conversion_gives_the_same_metrics():
-    from pipeline.extract import extract
+    from pipeline.extract.metrics import extract
 
     original = REPORT.read_text(encoding="utf-8")
     md = "\n".join("- " + line if re.match(r"^\d+\. \S.{200,}", line) else
@@ -276,7 +276,7 @@ def _docling_style(text: str) -> str:
 
 
 def test_converter_markdown_with_plain_digit_notes_gives_the_same_results():
-    from pipeline.extract import extract
+    from pipeline.extract.metrics import extract
 
     want = parse(ingest(REPORT))
     got = parse(_doc(_docling_style(REPORT.read_text(encoding="utf-8")), "converted.md"))

@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.faults import checkpoint
-from pipeline.schema import DUCKDB_TYPES, TABLES, all_schemas, arrow_schema, ddl, load
-from pipeline.validate import ValidatedTables
+from pipeline.dataset.faults import checkpoint
+from pipeline.dataset.schema import DUCKDB_TYPES, TABLES, all_schemas, arrow_schema, ddl, load
+from pipeline.dataset.validate import ValidatedTables
 
 VIEWS = {
     "metrics_detailed": """

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
 # Load order: parents before children, so keys referenced exist when a child is loaded.
 TABLES = ["documents", "sections", "paragraphs", "footnotes", "tables", "metrics",

@@ -133,9 +133,9 @@ def score(gold: list[dict], pred: list[dict]) -> Scores:
 
 def evaluate_document(gold_path: Path, document: Path) -> Scores:
     """Extract a report and score it against its gold file."""
-    from pipeline.extract import extract
-    from pipeline.ingest import ingest
-    from pipeline.structure import parse
+    from pipeline.extract.metrics import extract
+    from pipeline.extract.structure import parse
+    from pipeline.read.ingest import ingest
 
     metrics = [normalise(m.as_record()) for m in extract(parse(ingest(document)))]
     return score(load_records(gold_path), metrics)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.process import DocumentTables
-from pipeline.schema import TABLES, TableSchema, load, pandera_schema
+from pipeline.dataset.schema import TABLES, TableSchema, load, pandera_schema
+from pipeline.dataset.tables import DocumentTables
 
 FAILURE_COLUMNS = ["document_id", "table_name", "row_key", "column_name", "check_name",
                    "failure_case"]

@@ -15,8 +15,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.faults import checkpoint
-from pipeline.schema import TABLES, all_schemas, load
+from pipeline.dataset.faults import checkpoint
+from pipeline.dataset.schema import TABLES, all_schemas, load
 
 PACKAGE = {
     "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",

@@ -8,17 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.read.errors import ReportError
+
 SUPPORTED_SUFFIXES = {".txt", ".md", ".pdf"}
 VALID_ID = re.compile(r"^[A-Za-z0-9._-]+$")
-
-
-class ReportError(ValueError):
-    """A report that cannot be processed; the message names the file and the problem."""
-
-    def __init__(self, path: str | Path, problem: str) -> None:
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{Path(path).name}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -59,7 +52,7 @@ def read_text(path: Path, data: bytes) -> str:
         raise ReportError(path, "the file is empty")
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        from pipeline.pdf import pdf_text
+        from pipeline.read.pdf import pdf_text
 
         return pdf_text(path, data)
     if b"\x00" in data[:8192]:

@@ -11,7 +11,7 @@ def pdf_text(path: Path, data: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    from pipeline.ingest import ReportError
+    from pipeline.read.errors import ReportError
 
     try:
         reader = PdfReader(io.BytesIO(data))

@@ -6,9 +6,9 @@ import bisect
 import re
 from dataclasses import dataclass, field, fields
 
-from pipeline.countries import find_countries
-from pipeline.quantities import WORD_VALUES, Quantity, find_quantities
-from pipeline.structure import Paragraph, Structure, section_titles, theme_of
+from pipeline.extract.countries import find_countries
+from pipeline.extract.quantities import WORD_VALUES, Quantity, find_quantities
+from pipeline.extract.structure import Paragraph, Structure, section_titles, theme_of
 
 
 def _rules_fingerprint() -> str:
@@ -16,10 +16,15 @@ def _rules_fingerprint() -> str:
     import hashlib
     from pathlib import Path
 
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for name in ("ingest.py", "structure.py", "quantities.py", "extract.py", "countries.py"):
-        digest.update((here / name).read_bytes())
+    # Readers and extractors, code and rule files alike: any change re-extracts.
+    for folder in ("read", "extract"):
+        for path in sorted((package / folder).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".yaml", ".json") \
+                    and path.name != "evaluate.py":
+                digest.update(path.relative_to(package).as_posix().encode())
+                digest.update(path.read_bytes())
     return digest.hexdigest()[:8]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.schema import all_schemas
+from pipeline.dataset.schema import all_schemas
 
 
 def duplicate_keys(con) -> dict[str, int]:
@@ -41,7 +41,7 @@ def frictionless_errors(published: Path) -> list[str]:
     """Errors from frictionless validate and from our own sha256 check of every file."""
     from frictionless import Package
 
-    from pipeline.publish import verify_hashes
+    from pipeline.dataset.publish import verify_hashes
 
     descriptor = Path(published) / "datapackage.json"
     report = Package(str(descriptor), basepath=str(Path(published))).validate()
