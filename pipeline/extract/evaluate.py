@@ -131,11 +131,37 @@ def score(gold: list[dict], pred: list[dict]) -> Scores:
         strict_f1=_f1(strict, len(pred), len(gold)))
 
 
-def evaluate_document(gold_path: Path, document: Path) -> Scores:
-    """Extract a report and score it against its gold file."""
+def evaluate_document(gold_path: Path, document: Path,
+                      paragraphs: tuple[int, int] | None = None) -> Scores:
+    """Extract a report and score it against its gold file (within a paragraph range)."""
     from pipeline.extract.metrics import extract
     from pipeline.extract.structure import parse
     from pipeline.read.ingest import ingest
 
     metrics = [normalise(m.as_record()) for m in extract(parse(ingest(document)))]
-    return score(load_records(gold_path), metrics)
+    return score(in_range(load_records(gold_path), paragraphs), in_range(metrics, paragraphs))
+
+
+def parse_range(spec: str) -> tuple[int, int]:
+    """'1-40' -> (1, 40): an inclusive range of paragraph numbers."""
+    low, _, high = spec.partition("-")
+    return int(low), int(high or low)
+
+
+def in_range(records: list[dict], paragraphs: tuple[int, int] | None) -> list[dict]:
+    """The records whose paragraph lies in the inclusive range (all when None)."""
+    if paragraphs is None:
+        return records
+    low, high = paragraphs
+    return [r for r in records if r["paragraph"] is not None and low <= r["paragraph"] <= high]
+
+
+def evaluate_corpus_report(gold_path: Path, pdf_dir: Path) -> Scores:
+    """Score a blind-annotated corpus report: its PDF, restricted to the annotated paragraphs.
+
+    ``<stem>.meta.json`` beside the gold file gives the range as ``"paragraphs": [A, B]``.
+    """
+    meta = json.loads(Path(gold_path).with_suffix(".meta.json").read_text(encoding="utf-8"))
+    low, high = meta["paragraphs"]
+    return evaluate_document(gold_path, Path(pdf_dir) / f"{Path(gold_path).stem}.pdf",
+                             (low, high))
