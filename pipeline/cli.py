@@ -133,14 +133,19 @@ def validate(published: Path = typer.Option(None, help="published folder")) -> N
 
 @app.command()
 def evaluate(gold: Path, predicted: Path = typer.Argument(None),
-             doc: Path = typer.Option(None, help="extract this report first")) -> None:
+             doc: Path = typer.Option(None, help="extract this report first"),
+             paragraphs: str = typer.Option(None, help="score only paragraphs A-B (inclusive)"),
+             ) -> None:
     """Score metrics against a gold file: precision, recall, F1, field accuracy, strict F1."""
-    from pipeline.extract.evaluate import evaluate_document, load_records, score
+    from pipeline.extract.evaluate import (evaluate_document, in_range, load_records,
+                                           parse_range, score)
 
+    span = parse_range(paragraphs) if paragraphs else None
     if doc is not None:
-        scores = evaluate_document(gold, doc)
+        scores = evaluate_document(gold, doc, span)
     elif predicted is not None:
-        scores = score(load_records(gold), load_records(predicted))
+        scores = score(in_range(load_records(gold), span),
+                       in_range(load_records(predicted), span))
     else:
         _fail("give PREDICTED or --doc PATH")
     typer.echo(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
