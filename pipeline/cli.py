@@ -90,39 +90,96 @@ def parse(path: Path, format: str = typer.Option("jsonl", help="jsonl only")) ->
     _emit(lines())
 
 
-@app.command()
-def sql(query: str, db: Path = typer.Option(None, help="DuckDB file (default: the pipeline's)"),
-        ) -> None:
-    """Run SQL on the DuckDB database and print the result as a table."""
+def _open_for_query(db: Path | None):
+    """A locked-down connection: the database, or the published release while a run writes."""
+    from pipeline.dataset.store import DatabaseBusy, connect_readonly, connect_release
+    from pipeline.run import Settings
+
+    settings = Settings()
+    try:
+        return connect_readonly(db or settings.db_path)
+    except FileNotFoundError as err:
+        _fail(str(err))
+    except DatabaseBusy as err:
+        if db is not None:
+            _fail(str(err))
+        try:
+            con = connect_release(settings.published_dir)
+        except FileNotFoundError:
+            _fail(f"{err}; and there is no published release to query meanwhile")
+        typer.secho("note: a run is writing the database; querying the published release "
+                    f"in {settings.published_dir} instead", err=True, fg="yellow")
+        return con
+
+
+def _refusal(err: Exception) -> str:
+    """Say plainly why a query was refused, then DuckDB's own words."""
     import duckdb
+
+    if isinstance(err, duckdb.PermissionException):
+        return ("refused: the query interface reads the tables only; it cannot read or write "
+                "files, attach databases or install extensions (" + str(err).splitlines()[0]
+                + ")")
+    text = str(err)
+    if "read-only mode" in text or "configuration has been locked" in text:
+        return "refused: the query interface is read-only and its settings are locked (" \
+            + text.splitlines()[0] + ")"
+    return text
+
+
+def _format_rows(header: list[str], rows: list[tuple], format: str):
+    """The result as lines of CSV or JSON lines, or as a rich table."""
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([["" if v is None else v for v in row] for row in rows])
+        return [out.getvalue()]
+    if format == "json":
+        return [json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False,
+                           default=str) + "\n" for row in rows]
     from rich.console import Console
     from rich.table import Table
 
-    from pipeline.run import Settings
+    table = Table(*header, show_lines=False)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    out = io.StringIO()
+    Console(file=out, width=200).print(table)
+    return [out.getvalue()]
 
-    path = db or Settings().db_path
-    if not Path(path).exists():
-        _fail(f"{path}: no database yet; run 'make run' first")
+
+@app.command()
+def sql(query: str, db: Path = typer.Option(None, help="DuckDB file (default: the pipeline's)"),
+        format: str = typer.Option("table", help="table, csv or json (one object a line)"),
+        ) -> None:
+    """Run SQL on the DuckDB database, read-only: no file access, no extensions."""
+    import duckdb
+
+    if format not in ("table", "csv", "json"):
+        _fail(f"unknown format {format!r} (use table, csv or json)")
+    con = _open_for_query(db)
     try:
-        con = duckdb.connect(str(path), read_only=True)
         cur = con.execute(query)
         header = [d[0] for d in cur.description] if cur.description else []
         rows = cur.fetchall() if header else []
     except duckdb.Error as err:
-        _fail(str(err))
-    table = Table(*header, show_lines=False)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    Console(width=200).print(table)
+        _fail(_refusal(err))
+    finally:
+        con.close()
+    _emit(_format_rows(header, rows, format))
 
 
 @app.command()
 def validate(published: Path = typer.Option(None, help="published folder")) -> None:
     """Validate published/ with frictionless and check every file's sha256."""
     from pipeline.dataset.checks import frictionless_errors
+    from pipeline.dataset.publish import descriptor_problem
     from pipeline.run import Settings
 
     folder = published or Settings().published_dir
+    if problem := descriptor_problem(folder):
+        _fail(problem)
     errors = frictionless_errors(folder)
     for e in errors:
         typer.echo(e)
@@ -137,8 +194,13 @@ def evaluate(gold: Path, predicted: Path = typer.Argument(None),
              paragraphs: str = typer.Option(None, help="score only paragraphs A-B (inclusive)"),
              ) -> None:
     """Score metrics against a gold file: precision, recall, F1, field accuracy, strict F1."""
-    from pipeline.extract.evaluate import (evaluate_document, in_range, load_records,
-                                           parse_range, score)
+    from pipeline.extract.evaluate import (
+        evaluate_document,
+        in_range,
+        load_records,
+        parse_range,
+        score,
+    )
 
     span = parse_range(paragraphs) if paragraphs else None
     if doc is not None:
@@ -167,16 +229,85 @@ def dictionary(write_readme: bool = typer.Option(False, help="update README.md's
 
 
 @app.command()
-def run(wait: bool = typer.Option(True, help="wait for another run's lock instead of exiting"),
+def audit(paths: list[Path],
+          format: str = typer.Option("table", help="table, json or csv"),
+          strict: bool = typer.Option(False, help="exit 1 on furniture left in text, numbering "
+                                                   "gaps or repeats, offset quarantines or "
+                                                   "reports that fail")) -> None:
+    """How well a batch of reports reads: one row per report, and the totals."""
+    import logging
+
+    from pipeline.audit import as_rows, audit_file, report_files, totals
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")  # OCR progress on stderr
+    files = report_files(paths)
+    if not files:
+        _fail("no reports found in " + ", ".join(map(str, paths)))
+    audits = [audit_file(f) for f in files]
+    total = totals(audits)
+    rows = as_rows(audits)
+    if format == "json":
+        _emit([json.dumps({"documents": rows, "totals": total}, ensure_ascii=False,
+                          indent=1) + "\n"])
+    elif format == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        _emit([out.getvalue()])
+    else:
+        _print_audit(rows, total)
+    bad = total["failed"] + total["furniture"] + total["offset_quarantined"] + \
+        total["numbering_gaps"] + total["numbering_repeats"]
+    if strict and bad:
+        _fail(f"audit: {total['failed']} failed, {total['furniture']} furniture, "
+              f"{total['numbering_gaps']} numbering gaps, {total['numbering_repeats']} repeats, "
+              f"{total['offset_quarantined']} offset quarantines")
+
+
+def _print_audit(rows: list[dict], total: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    columns = ["file", "status", "pages", "ocr_pages", "paragraphs", "numbering_gaps",
+               "numbering_repeats", "furniture", "metrics_per_1000_words", "quarantined",
+               "warnings", "seconds"]
+    table = Table(*[c.replace("_", " ") for c in columns], title="Audit")
+    for r in rows:
+        table.add_row(*("" if r[c] is None else str(r[c]) for c in columns))
+    table.add_row(*(["total", f"{total['failed']} failed"] + [str(total.get(c, "")) for c in
+                                                                columns[2:]]), style="bold")
+    console = Console(width=200)
+    console.print(table)
+    for r in rows:
+        if r["error"]:
+            console.print(f"[red]{r['error']}[/red]", soft_wrap=True)
+        if r["furniture_examples"]:
+            console.print(f"[yellow]{r['file']}[/yellow]: {r['furniture_examples']}",
+                          soft_wrap=True)
+
+
+@app.command()
+def run(wait: float = typer.Option(None, help="seconds to wait for another run's lock "
+                                   "(default: as long as it takes; 0: not at all)"),
+        workers: int = typer.Option(None, help="parallel workers for reading reports "
+                                    "(default: one per core)"),
         ) -> None:
-    """Process every report in raw/ and publish (Dagster, in-process).
+    """Read every new or changed report in raw/ (in parallel), load and publish.
 
     Exit status: 0 all published; 1 publishing failed or was blocked (the previous release
-    stays); 2 published, but some reports could not be read (listed in the summary).
+    stays); 2 published, but some reports could not be read or were duplicates (listed).
     """
     from rich.console import Console
-
-    from pipeline.orchestrate import run_in_process
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     console = Console()
     started = time.perf_counter()
@@ -184,9 +315,30 @@ def run(wait: bool = typer.Option(True, help="wait for another run's lock instea
     os.environ.setdefault("DAGSTER_HOME", str(root))
     # dagster.yaml keeps Dagster's state here, whatever directory the command runs from
     os.environ.setdefault("INDICATORS_DAGSTER_STATE", str(root / ".dagster"))
-    with console.status("Running the pipeline (ingest, parse, extract, validate, store, "
-                        "publish)..."):
-        summary = run_in_process(wait=wait)
+    from pipeline.orchestrate import run_in_process
+
+    bar = Progress(TextColumn("reading reports"), BarColumn(), MofNCompleteColumn(),
+                   TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
+                   TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+                   transient=False)
+    task = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task("read", total=total, rate="")
+        seconds = time.perf_counter() - started
+        bar.update(task, completed=done, rate=f"{done / seconds:.1f}/s" if seconds else "")
+
+    def waiting(message: str) -> None:
+        console.print(f"[yellow]{message}[/yellow]", soft_wrap=True)
+
+    try:
+        summary = run_in_process(wait=wait, workers=workers, progress=progress,
+                                 on_wait=waiting)
+    finally:
+        bar.stop()
     summary.print(console, time.perf_counter() - started)
     raise typer.Exit(summary.exit_code)
 

@@ -1,40 +1,36 @@
-"""Dagster wiring: assets, blocking checks, a sensor on raw/ and a daily schedule. Thin."""
+"""Dagster wiring: assets, blocking checks, jobs, sensors and a daily schedule. Thin.
 
+- ``document`` (one partition per report in raw/): the report read into its artifact.
+- ``warehouse``: the release's DuckDB database, built aside from every artifact.
+- ``published_dataset``: the release (Parquet, CSV, datapackage.json) and the database, swapped in.
+- ``read_reports``: many reports' artifacts made in parallel batches (what ``indicators run``
+  uses with the multiprocess executor); each report is logged as a ``document`` partition.
+"""
 
-import hashlib
 import json
-from contextlib import contextmanager
+import os
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 
 from pipeline.dataset.schema import load as load_schema
+from pipeline.resources import Settings
 from pipeline.run import (
+    DocumentOutcome,
     RawFolderError,
-    Settings,
-    publish_from_db,
-    remove_missing,
+    artifact_store,
+    build_artifact,
+    load_release,
+    plan_run,
+    publish_release,
+    release_database,
     run_lock,
-    sync_all,
-    sync_document,
 )
 
 documents = dg.DynamicPartitionsDefinition(name="documents")
-
-
-def _settings() -> Settings:
-    return Settings()
-
-
-@contextmanager
-def _db():
-    """The pipeline's DuckDB database, closed when done."""
-    from pipeline.dataset.store import connect
-
-    con = connect(_settings().db_path)
-    try:
-        yield con
-    finally:
-        con.close()
+DOCUMENT = dg.AssetKey("document")
 
 
 def _preview(rows: list[tuple], header: list[str]) -> dg.MetadataValue:
@@ -43,78 +39,128 @@ def _preview(rows: list[tuple], header: list[str]) -> dg.MetadataValue:
     return dg.MetadataValue.md("\n".join(lines))
 
 
+def _wait(settings: Settings) -> float | None:
+    return None if settings.lock_wait < 0 else settings.lock_wait
+
+
+def document_metadata(outcome: DocumentOutcome, path: Path) -> dict:
+    """What the Dagster UI shows for one report's partition."""
+    return {"file": str(path), "status": outcome.status,
+            "dagster/row_count": outcome.rows.get("metrics", 0),
+            **{f"rows_{k}": v for k, v in outcome.rows.items()},
+            "quarantined_rows": outcome.failures}
+
+
 @dg.asset(partitions_def=documents, group_name="indicators")
-def document(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """One report ingested, parsed, extracted, validated and loaded into DuckDB."""
+def document(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+    """One report read, structured, extracted and validated into its artifact (Parquet keyed
+    by the report's sha256 and the code's version; an existing artifact is reused)."""
     from pipeline.read.ingest import list_reports
 
-    settings = _settings()
     key = context.partition_key
     path = next((p for p in list_reports(settings.raw_dir) if p.stem == key), None)
     if path is None:
         raise dg.Failure(f"{key}: no such report in {settings.raw_dir}")
-    with run_lock(settings), _db() as con:
-        outcome = sync_document(con, path, force=True)
+    outcome = build_artifact(path, artifact_store(settings))
     if outcome.status == "failed":
-        raise dg.Failure(outcome.error, metadata={"file": str(path)})
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": outcome.rows.get("metrics", 0),
-        **{f"rows_{k}": v for k, v in outcome.rows.items()},
-        "quarantined_rows": outcome.failures,
-    })
+        raise dg.Failure(outcome.error, metadata={"file": str(path), "error": outcome.error})
+    return dg.MaterializeResult(metadata=document_metadata(outcome, path))
+
+
+@dg.op(out=dg.DynamicOut(list), config_schema={"paths": [str], "batches": int})
+def plan_batches(context: dg.OpExecutionContext):
+    """Split the reports to read into batches, one step each (steps run in parallel)."""
+    paths = context.op_config["paths"]
+    n = max(1, min(context.op_config["batches"], len(paths)))
+    for i in range(n):
+        if batch := paths[i::n]:
+            yield dg.DynamicOutput(batch, mapping_key=f"batch_{i}")
+
+
+@dg.op
+def read_batch(context: dg.OpExecutionContext, settings: Settings, paths: list) -> None:
+    """Make the artifacts of a batch of reports, logging each as its `document` partition."""
+    store = artifact_store(settings)
+    for name in paths:
+        path = Path(name)
+        outcome = build_artifact(path, store)
+        if outcome.status == "failed":
+            context.log.error(outcome.error)
+            context.log_event(dg.AssetObservation(
+                DOCUMENT, partition=outcome.document_id,
+                metadata={"file": str(path), "error": outcome.error or ""}))
+            continue
+        context.log_event(dg.AssetMaterialization(
+            DOCUMENT, partition=outcome.document_id,
+            metadata=document_metadata(outcome, path)))
+
+
+@dg.job(description="Read many reports into their artifacts, in parallel batches.",
+        resource_defs={"settings": Settings()})
+def read_reports():
+    plan_batches().map(read_batch)
 
 
 @dg.asset(deps=[document], group_name="indicators")
-def warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """Every report in raw/ synced into DuckDB (unchanged ones skipped, removed ones dropped)."""
-    from pipeline.dataset.store import counts
-
-    settings = _settings()
-    with run_lock(settings), _db() as con:
-        try:
-            outcomes = sync_all(con, settings.raw_dir, settings.allow_empty)
-        except RawFolderError as err:
-            raise dg.Failure(str(err)) from None
-        # A report that fails now keeps its last good rows; a duplicate keeps none.
-        kept = {o.document_id for o in outcomes if o.status != "duplicate"}
-        removed = remove_missing(con, kept)
-        rows = counts(con)
-    errors = [o.error for o in outcomes if o.status in ("failed", "duplicate")]
+def warehouse(context: dg.AssetExecutionContext, settings: Settings) -> dg.Output:
+    """The release's DuckDB database, built aside from every report's artifact in one
+    transaction (keys checked); reports still without one are read first."""
+    store = artifact_store(settings)
+    try:
+        plan = plan_run(settings, store)
+    except RawFolderError as err:
+        raise dg.Failure(str(err)) from None
+    for path in plan.todo:  # outside the lock: artifacts are write-once
+        build_artifact(path, store, plan.files[path])
+    with run_lock(settings, _wait(settings), context.log.info):
+        result = load_release(settings, store, plan, fresh=set(plan.todo))
+    errors = [o.error for o in result.outcomes if o.status in ("failed", "duplicate")]
     for error in errors:
         context.log.error(error)
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": rows["metrics"],
-        **{f"rows_{k}": v for k, v in rows.items()},
-        "documents_loaded": sum(o.status == "loaded" for o in outcomes),
-        "documents_unchanged": sum(o.status == "unchanged" for o in outcomes),
+    return dg.Output(result, metadata={
+        "dagster/row_count": result.rows.get("metrics", 0),
+        **{f"rows_{k}": v for k, v in result.rows.items()},
+        "rebuilt": result.rebuilt,
+        "documents_loaded": sum(o.status == "loaded" for o in result.outcomes),
+        "documents_unchanged": sum(o.status == "unchanged" for o in result.outcomes),
         "documents_failed": len(errors),
-        "documents_removed": ", ".join(removed) or "none",
+        "documents_removed": ", ".join(result.removed) or "none",
         "errors": dg.MetadataValue.md("\n".join(f"- {e}" for e in errors) or "none"),
-        "outcomes": dg.MetadataValue.json([o.__dict__ for o in outcomes]),
     })
 
 
+def _read_only(settings: Settings):
+    from pipeline.dataset.store import open_read_only
+
+    return open_read_only(release_database(settings))
+
+
 @dg.asset_check(asset=warehouse, blocking=True)
-def keys_hold(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+def keys_hold(context: dg.AssetCheckExecutionContext, settings: Settings
+              ) -> dg.AssetCheckResult:
     """Primary keys are unique and every foreign key points to an existing row."""
     from pipeline.dataset.checks import broken_foreign_keys, duplicate_keys
 
-    with _db() as con:
+    con = _read_only(settings)
+    try:
         dups, broken = duplicate_keys(con), broken_foreign_keys(con)
+    finally:
+        con.close()
     return dg.AssetCheckResult(passed=not dups and not broken,
                                metadata={"duplicate_keys": dups, "broken_foreign_keys": broken})
 
 
 @dg.asset_check(asset=warehouse, blocking=True)
-def quarantine_below_threshold(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+def quarantine_below_threshold(context: dg.AssetCheckExecutionContext, settings: Settings
+                               ) -> dg.AssetCheckResult:
     """Rows failing validation are quarantined; above the threshold nothing is published."""
-    from pipeline.run import failure_share
+    from pipeline.dataset.store import quarantine_examples, quarantine_share
 
-    settings = _settings()
-    with _db() as con:
-        share = failure_share(con)
-        rows = con.execute("SELECT document_id, table_name, row_key, check_name FROM "
-                           "validation_failures ORDER BY ALL LIMIT 20").fetchall()
+    con = _read_only(settings)
+    try:
+        share, rows = quarantine_share(con), quarantine_examples(con)
+    finally:
+        con.close()
     return dg.AssetCheckResult(
         passed=share <= settings.max_failure_share,
         metadata={"failure_share": share, "threshold": settings.max_failure_share,
@@ -122,14 +168,18 @@ def quarantine_below_threshold(context: dg.AssetCheckExecutionContext) -> dg.Ass
 
 
 @dg.asset(deps=[warehouse], group_name="indicators")
-def published_dataset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """Parquet, CSV and datapackage.json in published/, swapped in atomically."""
-    settings = _settings()
-    with run_lock(settings), _db() as con:
-        result = publish_from_db(con, settings)
-        preview = con.execute("SELECT paragraph, quote, unit, entity, qualifier, year "
-                              "FROM metrics ORDER BY metric_id LIMIT 10").fetchall()
-    return dg.MaterializeResult(metadata={
+def published_dataset(context: dg.AssetExecutionContext, settings: Settings) -> dg.Output:
+    """Parquet, CSV and datapackage.json in published/, then the database: swapped in."""
+    from pipeline.dataset.store import metrics_preview, open_read_only
+
+    with run_lock(settings, _wait(settings), context.log.info):
+        result = publish_release(settings)
+    con = open_read_only(settings.db_path)
+    try:
+        preview = metrics_preview(con)
+    finally:
+        con.close()
+    return dg.Output(result, metadata={
         "version": result.version, "changed": result.changed, "bump": str(result.bump),
         "path": str(result.path),
         "preview": _preview(preview, ["paragraph", "quote", "unit", "entity", "qualifier",
@@ -141,12 +191,13 @@ def published_dataset(context: dg.AssetExecutionContext) -> dg.MaterializeResult
 
 
 @dg.asset_check(asset=published_dataset, blocking=True)
-def frictionless_valid(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+def frictionless_valid(context: dg.AssetCheckExecutionContext, settings: Settings
+                       ) -> dg.AssetCheckResult:
     """frictionless validate passes and every file matches its sha256."""
     from pipeline.dataset.checks import frictionless_errors
     from pipeline.dataset.publish import verify_hashes
 
-    published = _settings().published_dir
+    published = settings.published_dir
     latest = context.instance.get_latest_materialization_event(published_dataset.key)
     meta = latest.asset_materialization.metadata if latest and latest.asset_materialization \
         else {}
@@ -163,12 +214,14 @@ def frictionless_valid(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckR
 documents_job = dg.define_asset_job("documents_job", selection=[document],
                                     partitions_def=documents)
 publish_job = dg.define_asset_job("publish_job", selection=[warehouse, published_dataset])
-daily_publish = dg.ScheduleDefinition(job=publish_job, cron_schedule="0 3 * * *",
-                                      execution_timezone="UTC")
+daily_publish = dg.ScheduleDefinition(name="daily_publish", job=publish_job,
+                                      cron_schedule="0 3 * * *", execution_timezone="UTC")
 
 
 def _fingerprints(settings: Settings) -> dict[str, str]:
     """Checksum of each report in raw/ by document id; files that vanish meanwhile are skipped."""
+    import hashlib
+
     from pipeline.read.ingest import list_reports
 
     out = {}
@@ -187,7 +240,7 @@ def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     """New or changed files in raw/ get a document run each, then a publish run."""
     state = json.loads(context.cursor) if context.cursor else {}
     seen, tick = state.get("files", {}), state.get("tick", 0) + 1
-    current = _fingerprints(_settings())
+    current = _fingerprints(Settings())
     changed = {k: h for k, h in current.items() if seen.get(k) != h}
     removed = sorted(set(seen) - set(current))
     known = set(context.instance.get_dynamic_partitions("documents"))
@@ -203,10 +256,35 @@ def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         cursor=json.dumps({"files": current, "tick": tick}, sort_keys=True))
 
 
+def report_failure(run_id: str, job_name: str, message: str, settings: Settings) -> str:
+    """Append a failed run to <dagster state>/run-failures.log and, when INDICATORS_WEBHOOK_URL
+    is set, POST it there as JSON. Returns the line written."""
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    line = json.dumps({"time": when, "run_id": run_id, "job": job_name, "error": message})
+    log = settings.state_dir / "run-failures.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "a", encoding="utf-8") as f:
+        f.write(line + "\n")
+    if url := os.environ.get("INDICATORS_WEBHOOK_URL"):
+        request = urllib.request.Request(url, data=line.encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+    return line
+
+
+@dg.run_failure_sensor(name="run_failure_report", monitor_all_code_locations=False)
+def run_failure_report(context: dg.RunFailureSensorContext) -> None:
+    """Every failed run of this code location: to a log file and, when set, a webhook."""
+    report_failure(context.dagster_run.run_id, context.dagster_run.job_name,
+                   context.failure_event.message or "", Settings())
+
+
 defs = dg.Definitions(
     assets=[document, warehouse, published_dataset],
     asset_checks=[keys_hold, quarantine_below_threshold, frictionless_valid],
-    jobs=[documents_job, publish_job],
+    jobs=[documents_job, publish_job, read_reports],
     schedules=[daily_publish],
-    sensors=[raw_files_sensor],
+    sensors=[raw_files_sensor, run_failure_report],
+    resources={"settings": Settings()},
 )

@@ -1,14 +1,36 @@
-"""Run the Dagster assets in-process and summarise the run (what `indicators run` does)."""
+"""Run the pipeline through Dagster and summarise it (what `indicators run` does).
+
+1. Plan (no lock): list raw/, hash each file, set aside duplicates; the reports whose artifact
+   is missing are the work.
+2. Read (no lock): one report in-process; many with Dagster's multiprocess executor, in
+   batches (one step each), each report logged as its `document` partition.
+3. Load and publish (run lock): `warehouse` and `published_dataset` with their blocking checks,
+   in-process.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.run import RunLocked, Settings, run_lock
+from pipeline.resources import Settings
+from pipeline.run import (
+    DocumentOutcome,
+    Plan,
+    RawFolderError,
+    RunLocked,
+    artifact_store,
+    plan_run,
+    run_lock,
+)
+
+Progress = Callable[[int, int], None]  # (reports done, reports to read)
 
 
 @dataclass
@@ -16,7 +38,7 @@ class RunSummary:
     """What a run did: per-document outcomes, row counts, failures and outputs."""
 
     success: bool
-    outcomes: list[dict] = field(default_factory=list)
+    outcomes: list[DocumentOutcome] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     removed: str = "none"
     version: str | None = None
@@ -24,27 +46,38 @@ class RunSummary:
     published: bool = False
     errors: list[str] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
+    read: int = 0  # reports read in this run (the rest had their artifact)
+    workers: int = 1
 
     @property
-    def failed_documents(self) -> list[dict]:
-        """Reports that could not be read (duplicates are not failures)."""
-        return [o for o in self.outcomes if o["status"] == "failed"]
+    def failed_documents(self) -> list[DocumentOutcome]:
+        """Reports that could not be read or were set aside (duplicates included)."""
+        return [o for o in self.outcomes if o.status in ("failed", "duplicate")]
 
     @property
     def exit_code(self) -> int:
-        """0: all published; 1: publishing failed or was blocked; 2: published, some failed."""
+        """0: all published; 1: publishing failed or was blocked; 2: published, but some
+        reports could not be read or were set aside as duplicates."""
         if not self.success or not self.published:
             return 1
         return 2 if self.failed_documents else 0
 
     def print(self, console: Console, seconds: float) -> None:
-        """A closing summary for people."""
+        """A closing summary for people (every report when few, else only the problems)."""
+        shown = self.outcomes if len(self.outcomes) <= 50 else self.failed_documents
         table = Table("document", "status", "metrics", "quarantined", "problem",
-                      title="Documents")
-        for o in self.outcomes:
-            table.add_row(o["document_id"], o["status"], str(o["rows"].get("metrics", "")),
-                          str(o["failures"]), o["error"] or "")
-        console.print(table)
+                      title="Documents" if shown is self.outcomes else "Reports with problems")
+        for o in shown:
+            table.add_row(o.document_id, o.status, str(o.rows.get("metrics", "")),
+                          str(o.failures), o.error or "")
+        if shown:
+            console.print(table)
+        counts = {s: sum(o.status == s for o in self.outcomes)
+                  for s in ("loaded", "unchanged", "failed", "duplicate")}
+        console.print(f"reports: {counts['loaded']} read, {counts['unchanged']} unchanged, "
+                      f"{counts['failed']} failed, {counts['duplicate']} duplicate "
+                      f"({self.workers} worker{'s' if self.workers > 1 else ''})",
+                      soft_wrap=True)
         console.print(f"paragraphs: {self.rows.get('paragraphs', 0)}  metrics: "
                       f"{self.rows.get('metrics', 0)}  quarantined rows: "
                       f"{self.rows.get('validation_failures', 0)}  removed: {self.removed}",
@@ -60,58 +93,158 @@ class RunSummary:
         console.print(f"database:  {self.settings.db_path}", soft_wrap=True)
         for e in self.errors:
             console.print(f"[red]error:[/red] {e}", soft_wrap=True)
-        verdict = {0: "done", 1: "FAILED", 2: "done, with reports that could not be read"}
+        verdict = {0: "done", 1: "FAILED",
+                   2: "done, with reports that could not be read or were set aside"}
         console.print(f"{verdict[self.exit_code]} in {seconds:.1f} s")
 
 
 def _current_version(settings: Settings) -> str | None:
     path = settings.published_dir / "datapackage.json"
-    if not path.exists():
-        return None
-    return json.loads(path.read_text(encoding="utf-8")).get("version")
-
-
-def run_in_process(wait: bool = True, instance=None) -> RunSummary:
-    """Materialise warehouse and published_dataset with their checks, holding the run lock."""
-    settings = Settings()
     try:
-        with run_lock(settings, wait=wait):
-            return _materialise(settings, instance)
+        return json.loads(path.read_text(encoding="utf-8")).get("version")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        os.cpu_count() or 1
+
+
+def run_in_process(wait: float | None = None, instance=None, workers: int | None = None,
+                   progress: Progress | None = None,
+                   on_wait: Callable[[str], None] | None = None) -> RunSummary:
+    """Read what changed (in parallel when there is much), then load and publish under the
+    run lock. wait: seconds to wait for another run's lock (None: forever)."""
+    import dagster as dg
+
+    settings = Settings()
+    workers = workers or default_workers()
+    instance = instance or dg.DagsterInstance.get()
+    store = artifact_store(settings)
+    try:
+        plan = plan_run(settings, store)
+    except RawFolderError as err:
+        return RunSummary(False, errors=[str(err)], settings=settings,
+                          version=_current_version(settings))
+    _register_partitions(instance, plan)
+    errors = read_reports(plan, settings, instance, workers, progress)
+    try:
+        with run_lock(settings, wait, on_wait):
+            summary = _load_and_publish(settings, instance)
     except RunLocked as err:
         return RunSummary(False, errors=[str(err)], settings=settings,
                           version=_current_version(settings))
+    todo = {p.name for p in plan.todo}
+    for o in summary.outcomes:
+        if o.status == "unchanged" and o.source_file in todo:
+            o.status = "loaded"
+    summary.read, summary.workers = len(todo), workers
+    summary.errors = errors + summary.errors
+    return summary
 
 
-def _materialise(settings: Settings, instance) -> RunSummary:
-    import dagster as dg
-
-    from pipeline import definitions as d
-    from pipeline.read.ingest import list_reports
-
-    instance = instance or dg.DagsterInstance.get()
-    keys = sorted({p.stem for p in list_reports(settings.raw_dir)}) \
-        if settings.raw_dir.is_dir() else []
+def _register_partitions(instance, plan: Plan) -> None:
+    keys = sorted({p.stem for p in plan.files})
     known = set(instance.get_dynamic_partitions("documents"))
     if missing := [k for k in keys if k not in known]:
         instance.add_dynamic_partitions("documents", missing)
+
+
+def read_reports(plan: Plan, settings: Settings, instance, workers: int,
+                 progress: Progress | None = None) -> list[str]:
+    """Make the missing artifacts: one report in-process as its `document` partition, many
+    with the multiprocess executor (in-process when the instance is ephemeral). Returns
+    errors of the Dagster run itself (a report's own failure is in its outcome)."""
+    import dagster as dg
+
+    from pipeline import definitions as d
+
+    total = len(plan.todo)
+    if total == 0:
+        return []
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    if total == 1:  # no pool for one file
+        key = plan.todo[0].stem
+        dg.materialize([d.document], partition_key=key, instance=instance,
+                       resources={"settings": settings}, raise_on_error=False, run_config=quiet)
+        if progress:
+            progress(1, 1)
+        return []
+    parallel = workers > 1 and not instance.is_ephemeral
+    config = {**quiet, "ops": {"plan_batches": {"config": {
+        "paths": [str(p) for p in plan.todo],
+        # A few batches per worker balance uneven reports; each batch is one process start.
+        "batches": workers * 3 if parallel else 1}}},
+        "execution": {"config": {"multiprocess": {"max_concurrent": workers}}
+                      if parallel else {"in_process": {}}}}
+    job = dg.reconstructable(d.read_reports)
+    watcher = _Watcher(instance, total, progress) if progress else None
+    try:
+        result = dg.execute_job(job, instance=instance, run_config=config,
+                                raise_on_error=False)
+    finally:
+        if watcher:
+            watcher.stop()
+    return [] if result.success else [f"reading reports: Dagster run {result.run_id} failed"]
+
+
+class _Watcher:
+    """Counts the reports done (materialised or failed) from Dagster's event log, on a thread."""
+
+    def __init__(self, instance, total: int, progress: Progress):
+        self.instance, self.total, self.progress = instance, total, progress
+        self.start = instance.event_log_storage.get_maximum_record_id() or 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _count(self) -> int:
+        import dagster as dg
+
+        from pipeline.definitions import DOCUMENT
+
+        flt = dg.AssetRecordsFilter(asset_key=DOCUMENT, after_storage_id=self.start)
+        n = len(self.instance.fetch_materializations(flt, limit=self.total).records)
+        return n + len(self.instance.fetch_observations(flt, limit=self.total).records)
+
+    def _loop(self) -> None:
+        while not self.done.wait(0.5):
+            try:
+                self.progress(min(self._count(), self.total), self.total)
+            except Exception:  # noqa: BLE001  (a progress bar must never fail a run)
+                pass
+
+    def stop(self) -> None:
+        """Stop watching and report the final count."""
+        self.done.set()
+        self.thread.join()
+        self.progress(min(self._count(), self.total), self.total)
+
+
+def _load_and_publish(settings: Settings, instance) -> RunSummary:
+    import dagster as dg
+
+    from pipeline import definitions as d
+
     result = dg.materialize(
         [d.document, d.warehouse, d.published_dataset, d.keys_hold,
          d.quarantine_below_threshold, d.frictionless_valid],
         selection=[d.warehouse, d.published_dataset], instance=instance, raise_on_error=False,
+        resources={"settings": settings},
         run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
     summary = RunSummary(result.success, settings=settings)
-    for event in result.get_asset_materialization_events():
-        meta = event.materialization.metadata
-        name = event.asset_key.path[-1]
-        if name == "warehouse":
-            summary.outcomes = meta["outcomes"].value
-            summary.rows = {k[5:]: v.value for k, v in meta.items() if k.startswith("rows_")}
-            summary.removed = meta["documents_removed"].value
-            summary.errors += [o["error"] for o in summary.outcomes if o["error"]]
-        elif name == "published_dataset":
-            summary.published = True
-            summary.version = meta["version"].value
-            summary.changed = meta["changed"].value
+    done = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
+    if "warehouse" in done:
+        load = result.output_for_node("warehouse")
+        summary.outcomes, summary.rows = load.outcomes, load.rows
+        summary.removed = ", ".join(load.removed) or "none"
+        summary.errors += [o.error for o in load.outcomes if o.error]
+    if "published_dataset" in done:
+        release = result.output_for_node("published_dataset")
+        summary.published, summary.version = True, release.version
+        summary.changed = release.changed
     for check in result.get_asset_check_evaluations():
         if not check.passed:
             details = {k: getattr(v, "value", v) for k, v in check.metadata.items()

@@ -1,41 +1,56 @@
-"""Run: the stages end to end for every report in raw/, shared by Dagster and the CLI."""
+"""Run: the stages end to end, shared by Dagster and the CLI.
+
+Per report (in parallel, no lock): read, structure, extract, validate, and write the validated
+tables as an immutable artifact keyed by the report's sha256 and the code's version. Per
+release (under the run lock): build the database aside from all artifacts, publish, swap in.
+"""
 
 from __future__ import annotations
 
-import fcntl
+import hashlib
 import json
 import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
+from pipeline.dataset.artifacts import ArtifactKey, ArtifactStore
 from pipeline.dataset.faults import checkpoint
 from pipeline.dataset.tables import DocumentTables
-from pipeline.extract.metrics import EXTRACTOR_VERSION, Metric, extract
-from pipeline.extract.structure import Structure, parse
-from pipeline.read.ingest import Document, ReportError, document_id_for, ingest, list_reports
+from pipeline.extract.metrics import EXTRACTOR_VERSION, extract
+from pipeline.extract.structure import parse
+from pipeline.read.ingest import ReportError, document_id_for, ingest, list_reports
+from pipeline.rows import document_row, to_rows  # noqa: F401  (re-exported)
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD_DIR = ROOT / "tests" / "data" / "gold"
+_PACKAGE = Path(__file__).resolve().parent
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Where the pipeline reads and writes; overridable with environment variables."""
+def __getattr__(name: str):
+    # Settings is a Dagster resource; imported on first use so that `indicators sql` and
+    # friends, which need no orchestration, do not pay for importing Dagster.
+    if name == "Settings":
+        from pipeline.resources import Settings
 
-    raw_dir: Path = field(default_factory=lambda: Path(os.environ.get(
-        "INDICATORS_RAW", ROOT / "raw")))
-    published_dir: Path = field(default_factory=lambda: Path(os.environ.get(
-        "INDICATORS_PUBLISHED", ROOT / "published")))
-    db_path: Path = field(default_factory=lambda: Path(os.environ.get(
-        "INDICATORS_DB", Path(os.environ.get("INDICATORS_PUBLISHED", ROOT / "published"))
-        / "indicators.duckdb")))
-    max_failure_share: float = field(default_factory=lambda: float(os.environ.get(
-        "INDICATORS_MAX_FAILURE_SHARE", "0.05")))
-    allow_empty: bool = field(default_factory=lambda: os.environ.get(
-        "INDICATORS_ALLOW_EMPTY", "") == "1")
+        return Settings
+    raise AttributeError(name)
+
+
+def _artifact_version() -> str:
+    """The extractor's version plus everything else an artifact's rows depend on."""
+    h = hashlib.sha256(EXTRACTOR_VERSION.encode())
+    for path in sorted([_PACKAGE / "rows.py", _PACKAGE / "dataset" / "validate.py",
+                        _PACKAGE / "dataset" / "schema.py", *(ROOT / "schemas").glob("*")]):
+        if path.is_file():
+            h.update(path.name.encode() + path.read_bytes())
+    return f"{EXTRACTOR_VERSION.split('+')[0]}-{h.hexdigest()[:16]}"
+
+
+ARTIFACT_VERSION = _artifact_version()
 
 
 @dataclass
@@ -44,58 +59,10 @@ class DocumentOutcome:
 
     document_id: str
     source_file: str
-    status: str  # loaded | unchanged | failed
+    status: str  # loaded (read in this run) | unchanged | failed | duplicate
     error: str | None = None
     rows: dict[str, int] = field(default_factory=dict)
     failures: int = 0
-
-
-def _join(values) -> str | None:
-    return "; ".join(values) or None
-
-
-def document_row(doc: Document, structure: Structure, metrics: list[Metric]) -> dict:
-    """The documents row: header metadata, checksum and counts."""
-    md = doc.metadata
-    return {
-        "document_id": doc.document_id, "title": md.title, "symbols": _join(md.symbols),
-        "date_issued": md.date_issued, "original_language": md.original_language,
-        "bodies": _join(md.bodies), "sessions": _join(md.sessions),
-        "agenda_items": _join(md.agenda_items), "reporting_year": md.reporting_year,
-        "source_file": doc.source_file, "format": doc.format, "sha256": doc.sha256,
-        "size_bytes": doc.size_bytes, "paragraphs": len(structure.paragraphs),
-        "footnotes": len(structure.footnotes), "metrics": len(metrics),
-        "warnings": _join(structure.warnings), "extractor_version": EXTRACTOR_VERSION,
-    }
-
-
-def to_rows(doc: Document, structure: Structure, metrics: list[Metric]) -> dict[str, list[dict]]:
-    """Rows for every table from one parsed and extracted document."""
-    did = doc.document_id
-    metric_rows, country_rows = [], []
-    for m in metrics:
-        record = m.as_record()
-        countries = record.pop("countries")
-        metric_rows.append(record)
-        country_rows.extend({"metric_id": m.metric_id, **c} for c in countries)
-    return {
-        "documents": [document_row(doc, structure, metrics)],
-        "sections": [{"document_id": did, "section_id": s.section_id, "level": s.level,
-                      "number": s.number, "title": s.title, "parent_id": s.parent_id,
-                      "path": s.path, "char_start": s.char_start} for s in structure.sections],
-        "paragraphs": [{"document_id": did, "paragraph": p.number, "section_id": p.section_id,
-                        "text": p.text, "char_start": p.char_start, "char_end": p.char_end}
-                       for p in structure.paragraphs],
-        "footnotes": [{"document_id": did, "footnote": f.marker, "paragraph": f.paragraph,
-                       "text": f.text, "char_start": f.char_start, "char_end": f.char_end}
-                      for f in structure.footnotes],
-        "tables": [{"document_id": did, "table_index": t.table_index, "paragraph": t.paragraph,
-                    "n_rows": len(t.rows), "n_columns": max((len(r) for r in t.rows), default=0),
-                    "cells": json.dumps(t.rows, ensure_ascii=False), "char_start": t.char_start,
-                    "char_end": t.char_end} for t in structure.tables],
-        "metrics": metric_rows,
-        "metric_countries": country_rows,
-    }
 
 
 def process_document(path: Path) -> DocumentTables:
@@ -107,77 +74,105 @@ def process_document(path: Path) -> DocumentTables:
                           doc.text)
 
 
-class RunLocked(RuntimeError):
-    """Another run holds the lock."""
+def artifact_store(settings) -> ArtifactStore:
+    """The artifact store the settings name."""
+    return ArtifactStore(str(settings.artifacts_url))
 
 
-_HELD: dict[Path, int] = {}  # locks this process holds, with their depth
-
-
-@contextmanager
-def run_lock(settings: Settings, wait: bool = True):
-    """One run at a time per published folder (CLI, sensor runs, schedule); re-entrant."""
-    settings.published_dir.mkdir(parents=True, exist_ok=True)
-    path = (settings.published_dir / ".lock").resolve()
-    if _HELD.get(path):
-        _HELD[path] += 1
-        try:
-            yield
-        finally:
-            _HELD[path] -= 1
-        return
-    with open(path, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise RunLocked(f"another run holds {path}; try again later") from None
-        _HELD[path] = 1
-        try:
-            yield
-        finally:
-            _HELD.pop(path, None)
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def artifact_key(path: Path, digest: str) -> ArtifactKey:
+    """The key of a report's artifact."""
+    return ArtifactKey(digest, path.name, ARTIFACT_VERSION)
 
 
 def _digest(path: Path) -> str:
-    import hashlib
-
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def sync_document(con, path: Path, force: bool = False,
-                  digest: str | None = None) -> DocumentOutcome:
-    """Process one report into the database unless it is unchanged; errors are reported.
-    digest is the file's sha256 when the caller has already read it."""
-    from pipeline.dataset.store import load_document, stored_documents
+def _validated_arrow(tables: DocumentTables) -> tuple[dict[str, pa.Table], int]:
+    """Validate a report's rows; every table (quarantine included) as typed Arrow."""
+    from pipeline.dataset.schema import TABLES, arrow_schema, load
     from pipeline.dataset.validate import validate_document
 
+    validated = validate_document(tables)
+    out = {}
+    for name in TABLES:
+        df = (validated.failures if name == "validation_failures"
+              else validated.frames.get(name))
+        schema = arrow_schema(load(name))
+        out[name] = (schema.empty_table() if df is None or df.empty else
+                     pa.Table.from_pandas(df, schema=schema, preserve_index=False))
+    return out, validated.failed_rows
+
+
+def _outcome(path: Path, manifest: dict, status: str) -> DocumentOutcome:
+    rows = {k: v for k, v in manifest["rows"].items() if k != "validation_failures"}
+    return DocumentOutcome(manifest["document_id"], path.name, status, rows=rows,
+                           failures=manifest["failed_rows"])
+
+
+def build_artifact(path: Path, store: ArtifactStore, digest: str | None = None
+                   ) -> DocumentOutcome:
+    """Read, structure, extract and validate one report into its artifact, unless the artifact
+    (or a recorded failure) already exists. Any exception fails this report alone."""
     did = document_id_for(path)
     try:
         digest = digest or _digest(path)
     except OSError as err:
         return DocumentOutcome(did, path.name, "failed",
                                f"{path.name}: cannot be read ({err.strerror})")
-    if not force and stored_documents(con).get(did) == (digest, EXTRACTOR_VERSION):
-        return DocumentOutcome(did, path.name, "unchanged")
+    key = artifact_key(path, digest)
+    if (manifest := store.manifest(key)) is not None:
+        return _outcome(path, manifest, "unchanged")
+    if (error := store.failure(key)) is not None:
+        return DocumentOutcome(did, path.name, "failed", error)
     try:
         tables = process_document(path)
-    except ReportError as err:
-        return DocumentOutcome(did, path.name, "failed", str(err))
-    checkpoint("extract")
-    validated = validate_document(tables)
-    load_document(con, validated)
-    rows = {name: len(df) for name, df in validated.frames.items()}
-    return DocumentOutcome(did, path.name, "loaded", rows=rows, failures=validated.failed_rows)
+        checkpoint("extract")
+        frames, failed_rows = _validated_arrow(tables)
+    except OSError as err:  # the file vanished or cannot be read now: try again next run
+        return DocumentOutcome(did, path.name, "failed", f"{path.name}: {err}")
+    except Exception as err:  # noqa: BLE001  (one bad report must not stop the others)
+        message = str(err) if isinstance(err, ReportError) else \
+            f"{path.name}: {type(err).__name__}: {err}"
+        store.write_failure(key, message)
+        return DocumentOutcome(did, path.name, "failed", message)
+    manifest = store.write(key, frames, {"document_id": tables.document_id,
+                                         "source_file": path.name, "sha256": digest,
+                                         "failed_rows": failed_rows})
+    checkpoint("artifact")
+    return _outcome(path, manifest, "loaded")
 
 
-def _pick_files(con, paths: list[Path]
-                ) -> tuple[dict[Path, str | None], list[DocumentOutcome]]:
-    """The files to process with their sha256, and outcomes for those set aside
-    (duplicates, id clashes)."""
-    from pipeline.dataset.store import stored_documents
+class RawFolderError(RuntimeError):
+    """raw/ is missing, or empty while documents are published."""
 
-    stored = stored_documents(con)
+
+@dataclass
+class Plan:
+    """The reports of a run: the files to publish with their sha256, the ones set aside, and
+    those whose artifact does not exist yet."""
+
+    files: dict[Path, str | None]
+    aside: list[DocumentOutcome]
+    todo: list[Path]
+
+
+def _published_digests(settings) -> dict[str, str]:
+    """document_id -> sha256 in the database as published (empty when there is none)."""
+    from pipeline.dataset.store import document_keys, open_read_only
+
+    if not settings.db_path.exists():
+        return {}
+    con = open_read_only(settings.db_path)
+    try:
+        return {did: sha for did, sha, _ in document_keys(con)}
+    finally:
+        con.close()
+
+
+def _set_aside(paths: list[Path], published: dict[str, str]
+               ) -> tuple[dict[Path, str | None], list[DocumentOutcome]]:
+    """The files to publish with their sha256, and outcomes for duplicates and id clashes."""
     by_stem: dict[str, list[Path]] = {}
     for p in paths:
         by_stem.setdefault(document_id_for(p), []).append(p)
@@ -195,14 +190,14 @@ def _pick_files(con, paths: list[Path]
         try:
             digests[p] = _digest(p)
         except OSError:
-            digests[p] = None  # sync_document reports it
+            digests[p] = None  # build_artifact reports it
     # Among files with the same content, keep the one already published, else the first name.
     groups: dict[str, list[Path]] = {}
     for p in kept:
         groups.setdefault(digests[p] or f"unreadable:{p.name}", []).append(p)
     chosen = []
     for digest, group in groups.items():
-        group.sort(key=lambda p: (stored.get(p.stem, ("",))[0] != digest, p.name))
+        group.sort(key=lambda p: (published.get(p.stem) != digest, p.name))
         chosen.append(group[0])
         aside += [DocumentOutcome(p.stem, p.name, "duplicate",
                                   f"{p.name}: same content as {group[0].name}; "
@@ -210,56 +205,190 @@ def _pick_files(con, paths: list[Path]
     return {p: digests[p] for p in sorted(chosen)}, aside
 
 
-class RawFolderError(RuntimeError):
-    """raw/ is missing, or empty while documents are published."""
-
-
-def sync_all(con, raw_dir: Path, allow_empty: bool = False) -> list[DocumentOutcome]:
-    """Sync every report in raw/, setting aside duplicates and id clashes."""
-    from pipeline.dataset.store import stored_documents
-
-    if not Path(raw_dir).is_dir():
+def plan_run(settings, store: ArtifactStore) -> Plan:
+    """What a run has to do: reports to publish, set aside, and still to read."""
+    raw_dir = Path(settings.raw_dir)
+    if not raw_dir.is_dir():
         raise RawFolderError(f"{raw_dir}: the raw folder does not exist")
     paths = list_reports(raw_dir)
-    if not paths and stored_documents(con) and not allow_empty:
+    published = _published_digests(settings)
+    if not paths and published and not settings.allow_empty:
         raise RawFolderError(
             f"{raw_dir} is empty: refusing to unpublish every document (a missing mount?); "
             "set INDICATORS_ALLOW_EMPTY=1 to really empty the dataset")
-    chosen, aside = _pick_files(con, paths)
-    outcomes = [sync_document(con, p, digest=digest) for p, digest in chosen.items()]
-    return sorted(outcomes + aside, key=lambda o: (o.document_id, o.source_file))
+    files, aside = _set_aside(paths, published)
+    todo = [p for p, d in files.items() if d is None or (
+        store.manifest(artifact_key(p, d)) is None and store.failure(artifact_key(p, d)) is None)]
+    return Plan(files, aside, todo)
 
 
-def remove_missing(con, keep: set[str]) -> list[str]:
-    """Drop every stored document, and every quarantined row, whose id is not in keep."""
-    from pipeline.dataset.store import remove_documents, stored_ids
+@dataclass
+class LoadResult:
+    """What the load step did: per-report outcomes, rows, documents removed."""
 
-    gone = sorted(stored_ids(con) - keep)
-    remove_documents(con, gone)
-    return gone
+    outcomes: list[DocumentOutcome]
+    rows: dict[str, int]
+    removed: list[str]
+    rebuilt: bool
+
+
+def next_database(settings) -> Path:
+    """Where the next release's database is built, beside the published one."""
+    db = Path(settings.db_path)
+    return db.with_name(db.name + ".next")
+
+
+def release_database(settings) -> Path:
+    """The database of the release being made (built aside) or else the published one."""
+    nxt = next_database(settings)
+    return nxt if nxt.exists() else Path(settings.db_path)
+
+
+def _built_from(path: Path) -> list[str] | None:
+    from pipeline.dataset.store import artifact_keys, open_read_only
+
+    if not path.exists():
+        return None
+    con = open_read_only(path)
+    try:
+        return artifact_keys(con)
+    finally:
+        con.close()
+
+
+def load_release(settings, store: ArtifactStore, plan: Plan,
+                 fresh: set[Path] = frozenset()) -> LoadResult:
+    """Build the release's database from every report's artifact (making any still missing,
+    one after another). The published database is not touched: the new one is built aside and
+    swapped in when the release is published. fresh: reports read earlier in this run."""
+    from pipeline.dataset.store import build_database, counts, open_read_only
+
+    outcomes = [build_artifact(p, store, d) for p, d in plan.files.items()]
+    outcomes = [DocumentOutcome(**{**o.__dict__, "status": "loaded"})
+                if o.status == "unchanged" and p in fresh else o
+                for o, p in zip(outcomes, plan.files, strict=True)]
+    keys = sorted(artifact_key(p, d).path for (p, d), o in zip(plan.files.items(), outcomes,
+                                                                 strict=True)
+                  if o.status in ("loaded", "unchanged"))
+    db = Path(settings.db_path)
+    old_ids = set(_published_digests(settings))
+    nxt = next_database(settings)
+    if _built_from(db) == keys and not nxt.exists():
+        rebuilt = False
+        con = open_read_only(db)
+        try:
+            rows = counts(con)
+        finally:
+            con.close()
+    else:
+        rows = build_database(nxt, _inputs(store, keys), keys)
+        rebuilt = True
+    kept_ids = {o.document_id for o in outcomes if o.status in ("loaded", "unchanged")}
+    outcomes = sorted(outcomes + plan.aside, key=lambda o: (o.document_id, o.source_file))
+    return LoadResult(outcomes, rows, sorted(old_ids - kept_ids), rebuilt)
+
+
+def _inputs(store: ArtifactStore, key_paths: list[str]) -> dict[str, object]:
+    """Each table's Parquet files (a local store) or rows read through pyarrow (any other)."""
+    from pipeline.dataset.schema import TABLES
+
+    keys = [ArtifactKey(*_split(k)) for k in key_paths]
+    manifests = {k: store.manifest(k) for k in keys}
+    files = {t: store.table_files(keys, t, manifests) for t in TABLES}
+    if store.local:
+        return files
+    return {t: store.read_table(f) for t, f in files.items()}
+
+
+def _split(key_path: str) -> tuple[str, str, str]:
+    version, sha, source = key_path.split("/", 2)
+    return sha, source, version
+
+
+def swap_database(settings) -> bool:
+    """Put the database built aside in place of the published one (one rename)."""
+    nxt = next_database(settings)
+    if not nxt.exists():
+        return False
+    checkpoint("swap-db")
+    os.replace(nxt, settings.db_path)
+    return True
+
+
+class RunLocked(RuntimeError):
+    """Another run holds the lock."""
+
+
+_HELD: dict[Path, int] = {}  # locks this process holds, with their depth
+
+
+def lock_holder(settings) -> str:
+    """The PID written beside the lock by the run holding it, if any."""
+    try:
+        return (Path(settings.published_dir) / ".lock.pid").read_text().strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+@contextmanager
+def run_lock(settings, wait: float | None = None,
+             on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """One load-and-publish at a time per published folder (CLI, sensor runs, schedule);
+    re-entrant. wait: seconds to wait for another run (None: forever, 0: not at all)."""
+    from filelock import FileLock, Timeout
+
+    published = Path(settings.published_dir)
+    published.mkdir(parents=True, exist_ok=True)
+    path = (published / ".lock").resolve()
+    if _HELD.get(path):
+        _HELD[path] += 1
+        try:
+            yield
+        finally:
+            _HELD[path] -= 1
+        return
+    lock = FileLock(str(path), thread_local=False)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        holder = lock_holder(settings)
+        if on_wait is not None and wait != 0:
+            limit = "" if wait is None else f" (at most {wait:g} s)"
+            on_wait(f"waiting for the run lock {path}, held by process {holder}{limit}")
+        try:
+            lock.acquire(timeout=-1 if wait is None else wait)
+        except Timeout:
+            raise RunLocked(f"another run holds {path} (process {holder}); "
+                            "try again later or give --wait SECONDS") from None
+    (published / ".lock.pid").write_text(f"{os.getpid()}\n")
+    _HELD[path] = 1
+    try:
+        yield
+    finally:
+        _HELD.pop(path, None)
+        (published / ".lock.pid").unlink(missing_ok=True)
+        lock.release()
 
 
 def sources(con) -> list[dict]:
     """The datapackage sources: each report with its file and sha256."""
-    rows = con.execute("SELECT document_id, title, source_file, sha256 FROM documents "
-                       "ORDER BY document_id").fetchall()
+    from pipeline.dataset.store import sources as stored_sources
+
     return [{"title": f"{title or did} ({src})", "path": f"raw/{src}",
-             "version": f"sha256:{sha}"} for did, title, src, sha in rows]
+             "version": f"sha256:{sha}"} for did, title, src, sha in stored_sources(con)]
 
 
 def evaluation_table(con) -> pa.Table | None:
     """Measured accuracy of the stored metrics of every document that has a gold file."""
+    from pipeline.dataset.store import document_keys, gold_predictions
     from pipeline.extract.evaluate import load_records, normalise, score
 
     rows = []
-    stored = {r[0] for r in con.execute("SELECT document_id FROM documents").fetchall()}
+    stored = {did for did, _, _ in document_keys(con)}
     for gold in sorted(GOLD_DIR.glob("*.jsonl")):
         if gold.stem not in stored:
             continue
-        cur = con.execute("SELECT paragraph, value, value_max, unit, entity, qualifier, year "
-                          "FROM metrics WHERE document_id = ? ORDER BY char_start", [gold.stem])
-        names = [d[0] for d in cur.description]
-        predicted = [normalise(dict(zip(names, r, strict=True))) for r in cur.fetchall()]
+        predicted = [normalise(r) for r in gold_predictions(con, gold.stem)]
         for measure, value in score(load_records(gold), predicted).as_dict().items():
             rows.append({"document_id": gold.stem, "measure": measure, "value": float(value)})
     return pa.Table.from_pylist(rows) if rows else None
@@ -267,14 +396,11 @@ def evaluation_table(con) -> pa.Table | None:
 
 def state_key(con) -> str:
     """What the published files are a function of: documents, rules, schemas, gold files."""
-    import hashlib
-    import json
-
     from pipeline.dataset.publish import PUBLISH_FORMAT
     from pipeline.dataset.schema import all_schemas
+    from pipeline.dataset.store import document_keys
 
-    docs = con.execute("SELECT document_id, sha256, extractor_version FROM documents "
-                       "ORDER BY document_id").fetchall()
+    docs = [list(k) for k in document_keys(con)]
     gold = [(g.name, hashlib.sha256(g.read_bytes()).hexdigest())
             for g in sorted(GOLD_DIR.glob("*.jsonl"))]
     state = {"documents": docs, "schemas": [s.descriptor for s in all_schemas()],
@@ -284,34 +410,22 @@ def state_key(con) -> str:
 
 def failure_share(con) -> float:
     """Quarantined rows as a share of all rows, quarantined ones included."""
-    from pipeline.dataset.schema import TABLES
+    from pipeline.dataset.store import quarantine_share
 
-    failed = con.execute("SELECT count(*) FROM (SELECT DISTINCT document_id, table_name, "
-                         "row_key FROM validation_failures)").fetchall()[0][0]
-    stored = sum(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]
-                 for t in TABLES if t != "validation_failures")
-    return failed / max(failed + stored, 1)
+    return quarantine_share(con)
 
 
-def unchanged_release(published: Path, state: str):
+def unchanged_release(published: Path, state: str, history: Path | None = None):
     """The current release when it was made from the same state and its files are intact."""
-    import json
+    from pipeline.dataset.publish import unchanged
 
-    from pipeline.dataset.publish import PublishResult, recover, verify_hashes
-
-    descriptor = published / "datapackage.json"
-    if not descriptor.exists():
-        return None
-    recover(published)
-    package = json.loads(descriptor.read_text(encoding="utf-8"))
-    if package.get("x-state") != state or verify_hashes(published):
-        return None
-    return PublishResult(package["version"], False, None, published)
+    return unchanged(published, state, history)
 
 
-def publish_from_db(con, settings: Settings):
+def publish_from_db(con, settings):
     """Publish every table from the database into the published folder."""
     from pipeline.dataset.publish import publish
+    from pipeline.dataset.releases import history_dir
     from pipeline.dataset.schema import TABLES
     from pipeline.dataset.store import read_table
 
@@ -321,9 +435,30 @@ def publish_from_db(con, settings: Settings):
             f"{share:.1%} of rows failed validation (limit {settings.max_failure_share:.0%}): "
             "publishing blocked, the previous release stays; see validation_failures")
     state = state_key(con)
-    if (unchanged := unchanged_release(settings.published_dir, state)) is not None:
+    history = history_dir(settings.state_dir, settings.published_dir)
+    if (unchanged := unchanged_release(settings.published_dir, state, history)) is not None:
         return unchanged
     tables = {name: read_table(con, name) for name in TABLES}
     evaluation = evaluation_table(con)
     extra = {"evaluation": evaluation} if evaluation is not None else {}
-    return publish(tables, sources(con), settings.published_dir, extra, state)
+    return publish(tables, sources(con), settings.published_dir, extra, state, history)
+
+
+def publish_release(settings):
+    """Publish from the release's database, then swap that database in."""
+    from pipeline.dataset.store import open_read_only
+
+    con = open_read_only(release_database(settings))
+    try:
+        result = publish_from_db(con, settings)
+    finally:
+        con.close()
+    swap_database(settings)
+    return result
+
+
+def progress_line(done: int, total: int, seconds: float) -> str:
+    """done/total, rate and time left, for logs where no terminal shows a bar."""
+    rate = done / seconds if seconds > 0 else 0.0
+    left = (total - done) / rate if rate else float("inf")
+    return f"{done}/{total} reports, {rate:.1f}/s, {left:.0f} s left"

@@ -43,7 +43,7 @@ def test_bad_files_are_reported_and_the_good_one_is_published(workspace, instanc
     (raw / "latin1.txt").write_bytes("1. Le café coûte 5 francs.".encode("latin-1"))
     (raw / "prose.txt").write_text("A report with no numbered paragraphs at all.\n")
     summary = run_in_process(instance=instance)
-    errors = {o["document_id"]: o["error"] for o in summary.outcomes if o["status"] == "failed"}
+    errors = {o.document_id: o.error for o in summary.outcomes if o.status == "failed"}
     assert "empty.txt: the file is empty" in errors["empty"]
     assert "binary.txt: binary file" in errors["binary"]
     assert "latin1.txt: not UTF-8" in errors["latin1"]
@@ -57,7 +57,7 @@ def test_second_run_changes_nothing(workspace, instance):
     first = run_in_process(instance=instance)
     before = {p.name: p.read_bytes() for p in (workspace / "published" / "data").iterdir()}
     second = run_in_process(instance=instance)
-    assert [o["status"] for o in second.outcomes] == ["unchanged"]
+    assert [o.status for o in second.outcomes] == ["unchanged"]
     assert second.rows == first.rows
     assert not second.changed and second.version == first.version == "1.0.0"
     after = {p.name: p.read_bytes() for p in (workspace / "published" / "data").iterdir()}
@@ -160,7 +160,7 @@ def test_file_names_that_cannot_be_ids_and_clashing_ids_are_reported(workspace, 
     (raw / "twin.txt").write_text(text.replace("5 million", "7 million"))
     (raw / "twin.md").write_text(text.replace("5 million", "8 million"))
     summary = run_in_process(instance=instance)
-    errors = {o["source_file"]: o["error"] for o in summary.failed_documents}
+    errors = {o.source_file: o.error for o in summary.failed_documents}
     assert "rename the file" in errors["UNODC report 2022.txt"]
     assert "share the document id 'twin'" in errors["twin.txt"]
     assert "share the document id 'twin'" in errors["twin.md"]

@@ -45,6 +45,55 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# What a reader may do: query the tables. No file access (COPY TO, read_text, read_csv,
+# ATTACH, EXPORT), no extension installs or loads, and settings locked so none of it can be
+# switched back on from SQL.
+LOCKDOWN = {"enable_external_access": False, "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False, "lock_configuration": True}
+
+
+class DatabaseBusy(RuntimeError):
+    """A run is writing the database, so it cannot be opened for reading now."""
+
+
+def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the database for queries only: read-only tables, no files, no extensions.
+    Raises FileNotFoundError when there is no database, DatabaseBusy while a run writes it."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no database yet; run 'indicators run' first")
+    try:
+        return duckdb.connect(str(path), read_only=True, config=dict(LOCKDOWN))
+    except duckdb.IOException as err:
+        if "lock" in str(err).lower():
+            raise DatabaseBusy(f"{path}: a run is writing the database ({err})") from None
+        raise
+    except duckdb.ConnectionException as err:
+        # This process already holds the file open read-write (e.g. an in-process Dagster run).
+        raise DatabaseBusy(f"{path}: already open for writing in this process ({err})") from None
+
+
+def connect_release(published: Path, tables: list[str] | None = None
+                    ) -> duckdb.DuckDBPyConnection:
+    """The published release's Parquet files as an in-memory database with the same views,
+    locked down like connect_readonly; readers use it while a run holds the database."""
+    published = Path(published)
+    con = duckdb.connect(":memory:", config={k: v for k, v in LOCKDOWN.items()
+                                             if k.startswith("auto")})
+    for table in tables or TABLES:
+        path = published / "data" / f"{table}.parquet"
+        if not path.is_file():
+            con.close()
+            raise FileNotFoundError(f"{path}: no published release to read")
+        con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM read_parquet(?)', [str(path)])
+    for name, sql in VIEWS.items():
+        con.execute(f"CREATE VIEW {name} AS {sql}")
+    # Loaded: from here on the connection may not touch files, and may not undo that.
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the tables (from schemas/) and the views if missing."""
     for schema in all_schemas():
@@ -143,3 +192,96 @@ def read_table(con: duckdb.DuckDBPyConnection, table: str):
 def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row count of every table."""
     return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in TABLES}
+
+
+# Loading: the whole database built from per-document artifacts, aside from the one readers use.
+
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """The database for reading (never blocks, and is never blocked by, a run)."""
+    return duckdb.connect(str(path), read_only=True)
+
+
+def build_database(path: Path, inputs: dict[str, list[str] | object],
+                   keys: list[str]) -> dict[str, int]:
+    """Create a new database at path from each table's Parquet files (read_parquet) or Arrow
+    table, in one transaction; primary and foreign keys are checked as rows go in. keys: the
+    artifacts it is built from, kept in the database. Returns the row count of every table."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        ensure_schema(con)
+        con.execute("BEGIN TRANSACTION")
+        for table in TABLES:
+            source = inputs.get(table)
+            if source is None or (isinstance(source, list) and not source):
+                continue
+            select = ", ".join(f'CAST("{f["name"]}" AS {DUCKDB_TYPES[f["type"]]})'
+                               for f in load(table).fields)
+            if isinstance(source, list):
+                con.execute(f'INSERT INTO "{table}" SELECT {select} FROM '
+                            "read_parquet(?, union_by_name = true)", [source])
+            else:
+                con.register("incoming", source)
+                con.execute(f'INSERT INTO "{table}" SELECT {select} FROM incoming')
+                con.unregister("incoming")
+            checkpoint("load")
+        con.execute("CREATE TABLE artifact_keys (key VARCHAR PRIMARY KEY)")
+        if keys:
+            con.execute("INSERT INTO artifact_keys SELECT unnest(?::VARCHAR[])", [keys])
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+        return counts(con)
+    finally:
+        con.close()
+
+
+def artifact_keys(con: duckdb.DuckDBPyConnection) -> list[str] | None:
+    """The artifacts a database was built from (None for one built otherwise)."""
+    try:
+        return [r[0] for r in con.execute("SELECT key FROM artifact_keys ORDER BY key")
+                .fetchall()]
+    except duckdb.CatalogException:
+        return None
+
+
+def document_keys(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(document_id, sha256, extractor_version) of every document, in id order."""
+    return con.execute("SELECT document_id, sha256, extractor_version FROM documents "
+                       "ORDER BY document_id").fetchall()
+
+
+def sources(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(document_id, title, source_file, sha256) of every document, in id order."""
+    return con.execute("SELECT document_id, title, source_file, sha256 FROM documents "
+                       "ORDER BY document_id").fetchall()
+
+
+def gold_predictions(con: duckdb.DuckDBPyConnection, document_id: str) -> list[dict]:
+    """The stored metrics of one document in the fields the gold sets score."""
+    cur = con.execute("SELECT paragraph, value, value_max, unit, entity, qualifier, year "
+                      "FROM metrics WHERE document_id = ? ORDER BY char_start", [document_id])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def quarantine_share(con: duckdb.DuckDBPyConnection) -> float:
+    """Quarantined rows as a share of all rows, quarantined ones included."""
+    failed = con.execute("SELECT count(*) FROM (SELECT DISTINCT document_id, table_name, "
+                         "row_key FROM validation_failures)").fetchall()[0][0]
+    stored = sum(n for t, n in counts(con).items() if t != "validation_failures")
+    return failed / max(failed + stored, 1)
+
+
+def quarantine_examples(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[tuple]:
+    """A few quarantined rows: document, table, row key, check."""
+    return con.execute("SELECT document_id, table_name, row_key, check_name FROM "
+                       "validation_failures ORDER BY ALL LIMIT ?", [limit]).fetchall()
+
+
+def metrics_preview(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]:
+    """The first metrics, for a look in the Dagster UI."""
+    return con.execute("SELECT paragraph, quote, unit, entity, qualifier, year FROM metrics "
+                       "ORDER BY metric_id LIMIT ?", [limit]).fetchall()

@@ -1,0 +1,121 @@
+"""Artifacts: each report's validated tables as Parquet, immutable, keyed by content.
+
+A key is ``<version>/<sha256>/<source file>``: the same bytes read by the same code under the
+same name always give the same rows, so an artifact is written once and never changed. The
+store is a local folder or any pyarrow / fsspec filesystem URL (``s3://bucket/prefix?
+endpoint_override=...``). A manifest written last marks an artifact complete, so a killed
+writer leaves nothing that a reader would take as done.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+MANIFEST = "manifest.json"
+FAILURE = "failure.json"
+
+
+def open_filesystem(url: str) -> tuple[pafs.FileSystem, str]:
+    """A pyarrow filesystem and root path for a folder or URL (pyarrow first, then fsspec)."""
+    if "://" not in url:
+        return pafs.LocalFileSystem(), str(Path(url).resolve())
+    try:
+        return pafs.FileSystem.from_uri(url)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        import fsspec
+
+        fs, root = fsspec.core.url_to_fs(url)
+        return pafs.PyFileSystem(pafs.FSSpecHandler(fs)), root
+
+
+@dataclass(frozen=True)
+class ArtifactKey:
+    """What an artifact is a function of: the file's bytes, its name, the code's version."""
+
+    sha256: str
+    source_file: str
+    version: str
+
+    @property
+    def path(self) -> str:
+        """The artifact's folder, relative to the store's root."""
+        return f"{self.version}/{self.sha256}/{self.source_file}"
+
+
+class ArtifactStore:
+    """Write-once Parquet artifacts in a folder or object store."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.fs, self.root = open_filesystem(url)
+        self.local = isinstance(self.fs, pafs.LocalFileSystem)
+
+    def _path(self, key: ArtifactKey, name: str) -> str:
+        return f"{self.root.rstrip('/')}/{key.path}/{name}"
+
+    def _write(self, path: str, data: bytes) -> None:
+        """Write a file atomically: a temp name renamed locally; one PUT on object stores."""
+        folder = path.rsplit("/", 1)[0]
+        self.fs.create_dir(folder, recursive=True)
+        if not self.local:  # an object appears whole or not at all
+            with self.fs.open_output_stream(path) as out:
+                out.write(data)
+            return
+        tmp = f"{folder}/.{uuid.uuid4().hex}.tmp"
+        with self.fs.open_output_stream(tmp) as out:
+            out.write(data)
+        self.fs.move(tmp, path)
+
+    def _read_json(self, key: ArtifactKey, name: str) -> dict | None:
+        try:
+            with self.fs.open_input_stream(self._path(key, name)) as f:
+                return json.loads(f.read().decode("utf-8"))
+        except (FileNotFoundError, OSError, ValueError):
+            return None
+
+    def manifest(self, key: ArtifactKey) -> dict | None:
+        """The manifest of a complete artifact (tables and row counts), or None."""
+        return self._read_json(key, MANIFEST)
+
+    def failure(self, key: ArtifactKey) -> str | None:
+        """Why this report could not be read by this version, when it was tried and failed."""
+        record = self._read_json(key, FAILURE)
+        return record["error"] if record else None
+
+    def write(self, key: ArtifactKey, tables: dict[str, pa.Table], info: dict) -> dict:
+        """Store the tables (empty ones left out), then the manifest that marks them complete."""
+        rows = {}
+        for name, table in tables.items():
+            if table.num_rows:
+                sink = pa.BufferOutputStream()
+                pq.write_table(table, sink, compression="zstd")
+                self._write(self._path(key, f"{name}.parquet"), sink.getvalue().to_pybytes())
+            rows[name] = table.num_rows
+        manifest = dict(info, rows=rows, key=key.path)
+        self._write(self._path(key, MANIFEST), json.dumps(manifest, sort_keys=True).encode())
+        return manifest
+
+    def write_failure(self, key: ArtifactKey, error: str) -> None:
+        """Record that this version cannot read these bytes (not retried until either changes)."""
+        self._write(self._path(key, FAILURE), json.dumps({"error": error}).encode())
+
+    def table_files(self, keys: list[ArtifactKey], table: str,
+                    manifests: dict[ArtifactKey, dict]) -> list[str]:
+        """The Parquet files of one table across the given artifacts."""
+        return [self._path(k, f"{table}.parquet") for k in keys
+                if manifests[k]["rows"].get(table)]
+
+    def read_table(self, files: list[str]) -> pa.Table | None:
+        """One table's rows from many artifacts (for stores DuckDB cannot read directly)."""
+        if not files:
+            return None
+        import pyarrow.dataset as ds
+
+        return ds.dataset(files, filesystem=self.fs, format="parquet").to_table()
