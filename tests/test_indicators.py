@@ -99,3 +99,135 @@ def test_joint_symbols_on_one_line_and_a_period_across_years():
     md = parse_metadata(header)
     assert md.symbols == ("A/47/1012", "S/26416")
     assert (md.period_start, md.period_end) == ("2002-09-16", "2003-03-21")
+
+
+# --- indicators and series -------------------------------------------------------------------
+
+from pipeline.dataset import sdmx  # noqa: E402
+from pipeline.dataset.series import (  # noqa: E402
+    build_series,
+    codelist,
+    indicator_rows,
+    match_metric,
+    reference_date,
+)
+
+# Sentences as printed in the UNMIT reports S/2007/50, S/2008/26 and S/2011/32.
+S2007 = ("As of 26 January 2007, UNMIT consisted of a civilian component comprised of 156 "
+         "international staff members (52 women), 382 national staff (64 women) and 1,313 police "
+         "officers (79 women), as well as 33 military liaison and staff officers (1 woman).")
+S2008 = ("With the completion of the elections and the departure of the fifth formed police unit "
+         "from Portugal dedicated to electoral security, UNMIT police strength decreased from "
+         "1,641 at the end of July to 1,480 (77 women) by 7 January 2008.")
+S2011 = ("There was a planned reduction in the UNMIT police strength during the reporting period, "
+         "with 1,480 officers (including 76 women) deployed as at 7 January, 523 of whom were in "
+         "the formed police units.")
+DOCS = {
+    "UNMIT_S_2007_50": {"document_id": "UNMIT_S_2007_50", "subject": "UNMIT",
+                        "subject_country": "TLS", "date_issued": "2007-02-01",
+                        "period_start": "2006-08-09", "period_end": "2007-01-26"},
+    "UNMIT_S_2011_32": {"document_id": "UNMIT_S_2011_32", "subject": "UNMIT",
+                        "subject_country": "TLS", "date_issued": "2011-01-25",
+                        "period_start": "2010-09-21", "period_end": "2011-01-07"},
+    "UNMIT_S_2011_99": {"document_id": "UNMIT_S_2011_99", "subject": "UNMIT",
+                        "subject_country": "TLS", "date_issued": "2011-03-01",
+                        "period_start": None, "period_end": None},
+}
+
+
+def _metric(doc, start, value, entity, sentence, unit="count", **extra):
+    return {"metric_id": f"{doc}:{start}-{start + 3}", "document_id": doc, "value": value,
+            "value_max": None, "unit": unit, "entity": entity, "qualifier": "exact",
+            "year": None, "theme": "Introduction", "sentence": sentence, "char_start": start,
+            **extra}
+
+
+def test_codelist_is_data_with_codes_names_units_and_rules():
+    codes = [i.code for i in codelist()]
+    assert len(codes) == len(set(codes))
+    for wanted in ("POLICE_STRENGTH", "MILITARY_STRENGTH", "MILITARY_OBSERVERS",
+                   "CASUALTIES_KILLED", "REFUGEES", "RETURNEES", "DISPLACED",
+                   "BUDGET_APPROPRIATION", "CONTRIBUTIONS", "PEOPLE_TRAINED",
+                   "COUNTRIES_SUPPORTED", "SEIZURES"):
+        assert wanted in codes
+    rows = indicator_rows()
+    assert all(r["name"] and r["description"] and r["unit"] and r["mapping"] for r in rows)
+
+
+def test_a_metric_maps_to_an_indicator_with_the_rule_that_matched():
+    police = _metric("UNMIT_S_2007_50", 1300, 1313.0, "police officers", S2007)
+    observers = _metric("UNMIT_S_2007_50", 1400, 33.0, "military liaison and staff officers",
+                        S2007)
+    women = _metric("UNMIT_S_2007_50", 1320, 79.0, "women", S2007)
+    assert [(m.indicator, m.rule) for m in match_metric(police)] == [
+        ("POLICE_STRENGTH", "POLICE_STRENGTH#1")]
+    assert [m.indicator for m in match_metric(observers)] == ["MILITARY_OBSERVERS"]
+    assert match_metric(women) == []
+    # 'officers' alone is police strength only where the sentence says so
+    assert [m.rule for m in match_metric(_metric("UNMIT_S_2011_32", 900, 1480.0, "officers",
+                                                 S2011))] == ["POLICE_STRENGTH#2"]
+    assert match_metric(_metric("X", 1, 88.0, "officers", "The first 88 officers passed.")) == []
+
+
+def test_reference_date_from_the_sentence_else_the_period():
+    doc = DOCS["UNMIT_S_2011_32"]
+    assert reference_date({"sentence": S2011}, doc) == "2011-01-07"
+    assert reference_date({"sentence": "As at 20 December, 5 were held."}, doc) == "2010-12-20"
+    assert reference_date({"sentence": "No date here."}, doc) == "2011-01-07"
+    assert reference_date({"sentence": "", "year": 2021}, {"reporting_year": 2020}) == "2021"
+
+
+def test_series_latest_report_wins_and_every_source_is_kept():
+    metrics = [
+        _metric("UNMIT_S_2007_50", 1300, 1313.0, "police officers", S2007),
+        _metric("UNMIT_S_2011_32", 900, 1480.0, "officers", S2011),
+        # a later report restating the same figure for the same date: it wins
+        _metric("UNMIT_S_2011_99", 50, 1481.0, "officers", S2011),
+    ]
+    rows = build_series(metrics, {}, DOCS)
+    assert [(r["period"], r["value"], r["document_id"], r["n_reports"]) for r in rows] == [
+        ("2007-01-26", 1313.0, "UNMIT_S_2007_50", 1),
+        ("2011-01-07", 1481.0, "UNMIT_S_2011_99", 2)]
+    assert rows[1]["sources"] == "UNMIT_S_2011_99:50-53; UNMIT_S_2011_32:900-903"
+    assert {r["subject"] for r in rows} == {"UNMIT"} and {r["ref_area"] for r in rows} == {"TLS"}
+
+
+def test_within_a_report_the_earlier_rule_wins():
+    metrics = [_metric("UNMIT_S_2007_50", 900, 1480.0, "unmit police strength",
+                       S2008.replace("by 7 January 2008", "as at 26 January 2007")),
+               _metric("UNMIT_S_2007_50", 1300, 1313.0, "police officers", S2007)]
+    (row,) = build_series(metrics, {}, DOCS)
+    assert (row["value"], row["rule"]) == (1313.0, "POLICE_STRENGTH#1")
+
+
+def test_seizures_in_kilograms_are_converted_to_tonnes():
+    sentence = "Customs officers seized 2,500 kg of cocaine in 2021."
+    m = _metric("UNMIT_S_2007_50", 5, 2500.0, "cocaine", sentence, unit="kg", year=2021)
+    (row,) = build_series([m], {m["metric_id"]: ["PER"]}, DOCS)
+    assert (row["indicator"], row["value"], row["unit"], row["ref_area"]) == (
+        "SEIZURES", 2.5, "tonne", "PER")
+
+
+def test_sdmx_csv_reads_back_into_the_same_observations():
+    metrics = [_metric("UNMIT_S_2007_50", 1300, 1313.0, "police officers", S2007),
+               _metric("UNMIT_S_2007_50", 1400, 33.0, "military liaison and staff officers",
+                       S2007),
+               _metric("UNMIT_S_2011_32", 900, 1480.0, "officers", S2011)]
+    rows = build_series(metrics, {}, DOCS)
+    data = sdmx.sdmx_csv(rows)
+    header = data.decode().splitlines()[0].split(",")
+    assert header[:7] == ["STRUCTURE", "STRUCTURE_ID", "ACTION", "INDICATOR", "SUBJECT",
+                          "REF_AREA", "TIME_PERIOD"]
+    assert "UNIT_MEASURE" in header and "OBS_QUALIFIER" in header
+    cols = [c[4] for c in sdmx.COMPONENTS]
+    assert sdmx.read_observations(data) == [{c: r[c] for c in cols} for r in rows]
+    assert sdmx.sdmx_csv(rows) == data  # deterministic
+
+
+def test_data_structure_definition_is_sdmx_ml_with_a_fixed_header():
+    xml = sdmx.structure_xml()
+    assert xml == sdmx.structure_xml()
+    text = xml.decode()
+    assert "DataStructure" in text and 'id="DSD_SERIES"' in text
+    for dim in ("INDICATOR", "REF_AREA", "TIME_PERIOD", "UNIT_MEASURE", "OBS_QUALIFIER"):
+        assert f'id="{dim}"' in text
