@@ -231,3 +231,24 @@ def test_data_structure_definition_is_sdmx_ml_with_a_fixed_header():
     assert "DataStructure" in text and 'id="DSD_SERIES"' in text
     for dim in ("INDICATOR", "REF_AREA", "TIME_PERIOD", "UNIT_MEASURE", "OBS_QUALIFIER"):
         assert f'id="{dim}"' in text
+
+
+def test_every_table_and_column_in_duckdb_has_a_comment(tmp_path):
+    import duckdb
+
+    from pipeline.dataset.schema import all_schemas, ddl
+    from pipeline.dataset.store import comment_schema
+
+    con = duckdb.connect(str(tmp_path / "x.duckdb"))
+    for schema in all_schemas():
+        con.execute(ddl(schema))
+    comment_schema(con)
+    tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() "
+                              "WHERE NOT internal").fetchall())
+    columns = con.execute("SELECT table_name, column_name, comment FROM duckdb_columns() "
+                          "WHERE NOT internal AND table_name IN (SELECT table_name FROM "
+                          "duckdb_tables())").fetchall()
+    assert set(tables) == {s.name for s in all_schemas()} and all(tables.values())
+    assert len(columns) == sum(len(s.fields) for s in all_schemas())
+    assert all(comment for _, _, comment in columns)
+    assert tables["documents"].startswith("One row per report")

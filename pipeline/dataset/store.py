@@ -285,3 +285,23 @@ def metrics_preview(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tup
     """The first metrics, for a look in the Dagster UI."""
     return con.execute("SELECT paragraph, quote, unit, entity, qualifier, year FROM metrics "
                        "ORDER BY metric_id LIMIT ?", [limit]).fetchall()
+
+
+def comment_statements() -> list[str]:
+    """COMMENT ON every table and column, from the descriptions in schemas/."""
+    def quote(text: str) -> str:
+        return "'" + " ".join(text.split()).replace("'", "''") + "'"
+
+    out = []
+    for schema in all_schemas():
+        out.append(f'COMMENT ON TABLE "{schema.name}" IS '
+                   f"{quote(schema.descriptor.get('description', ''))}")
+        out += [f'COMMENT ON COLUMN "{schema.name}"."{f["name"]}" IS '
+                f"{quote(f.get('description', ''))}" for f in schema.fields]
+    return out
+
+
+def comment_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Describe every table and column in the database (duckdb_tables()/duckdb_columns())."""
+    for statement in comment_statements():
+        con.execute(statement)
