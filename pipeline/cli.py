@@ -288,6 +288,31 @@ def _print_audit(rows: list[dict], total: dict) -> None:
 
 
 @app.command()
+def release(part: str = typer.Argument(..., help="major, minor or patch"),
+            date: str = typer.Option(None, help="release date YYYY-MM-DD (default: today)"),
+            note: str = typer.Option("", help="why this release is made"),
+            tag: bool = typer.Option(True, help="tag the current commit vX.Y.Z")) -> None:
+    """Make a citable release: bump the version, record its date in release.json, tag it.
+
+    The next publish writes the changelog entry with that date, so reruns stay identical."""
+    from pipeline.dataset import release_date as rel
+    from pipeline.run import Settings
+
+    descriptor = Settings().published_dir / "datapackage.json"
+    current = (json.loads(descriptor.read_text(encoding="utf-8"))["version"]
+               if descriptor.exists() else "0.0.0")
+    try:
+        planned = rel.plan(current, part, date, note)
+    except ValueError as err:
+        _fail(str(err))
+    rel.write(planned)
+    typer.echo(f"release {planned.version} dated {planned.date} recorded in {rel.RELEASE_FILE}")
+    if tag:
+        rel.tag(planned.version, rel.RELEASE_FILE.parent)
+        typer.echo(f"tagged v{planned.version}")
+
+
+@app.command()
 def run(wait: float = typer.Option(None, help="seconds to wait for another run's lock "
                                    "(default: as long as it takes; 0: not at all)"),
         workers: int = typer.Option(None, help="parallel workers for reading reports "

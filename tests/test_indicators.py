@@ -252,3 +252,20 @@ def test_every_table_and_column_in_duckdb_has_a_comment(tmp_path):
     assert len(columns) == sum(len(s.fields) for s in all_schemas())
     assert all(comment for _, _, comment in columns)
     assert tables["documents"].startswith("One row per report")
+
+
+def test_release_plan_is_data_bumped_and_dated(tmp_path):
+    from pipeline.dataset import release_date as rel
+
+    planned = rel.plan("1.2.3", "minor", on="2026-05-04", note="UNMIT reports added")
+    assert (planned.version, planned.date) == ("1.3.0", "2026-05-04")
+    assert rel.bump("1.2.3", "major") == "2.0.0" and rel.bump("1.2.3", "patch") == "1.2.4"
+    path = tmp_path / "release.json"
+    rel.write(planned, path)
+    first = path.read_bytes()
+    rel.write(rel.read(path), path)
+    assert path.read_bytes() == first and rel.read(path) == planned
+    assert rel.heading("1.3.0", planned) == "## 1.3.0 (2026-05-04)"
+    assert rel.heading("1.2.3", planned) == "## 1.2.3"
+    with pytest.raises(ValueError):
+        rel.plan("1.2.3", "minor", on="4 May 2026")
