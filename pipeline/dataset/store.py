@@ -287,13 +287,13 @@ def metrics_preview(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tup
                        "ORDER BY metric_id LIMIT ?", [limit]).fetchall()
 
 
-def comment_statements() -> list[str]:
-    """COMMENT ON every table and column, from the descriptions in schemas/."""
+def comment_statements(names: list[str] | None = None) -> list[str]:
+    """COMMENT ON every table (default: those of TABLES) and column, from schemas/."""
     def quote(text: str) -> str:
         return "'" + " ".join(text.split()).replace("'", "''") + "'"
 
     out = []
-    for schema in all_schemas():
+    for schema in ([load(n) for n in names] if names is not None else all_schemas()):
         out.append(f'COMMENT ON TABLE "{schema.name}" IS '
                    f"{quote(schema.descriptor.get('description', ''))}")
         out += [f'COMMENT ON COLUMN "{schema.name}"."{f["name"]}" IS '
@@ -302,6 +302,11 @@ def comment_statements() -> list[str]:
 
 
 def comment_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Describe every table and column in the database (duckdb_tables()/duckdb_columns())."""
-    for statement in comment_statements():
+    """Describe every table in the database that has a schema, and its columns."""
+    present = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() "
+                                         "WHERE NOT internal ORDER BY table_name").fetchall()]
+    from pipeline.dataset.schema import SCHEMA_DIR
+
+    for statement in comment_statements([n for n in present
+                                         if (SCHEMA_DIR / f"{n}.json").exists()]):
         con.execute(statement)
