@@ -16,8 +16,8 @@ app = typer.Typer(help="Quantitative statements from institutional reports, as o
                   no_args_is_help=True, add_completion=False)
 
 EXTRACT_FIELDS = ["metric_id", "document_id", "paragraph", "quote", "value", "value_max", "unit",
-                  "entity", "qualifier", "year", "theme", "subtheme", "countries", "sentence",
-                  "char_start", "char_end", "extractor_version"]
+                  "unit_word", "entity", "qualifier", "year", "theme", "subtheme", "countries",
+                  "sentence", "char_start", "char_end", "extractor_version"]
 
 
 def _emit(lines) -> None:

@@ -52,10 +52,33 @@ class TableSchema:
 
 
 @cache
+def shared_fields() -> dict[str, dict]:
+    """Fields defined once for every table (schemas/fields.json), as PUDL's FIELD_METADATA."""
+    path = SCHEMA_DIR / "fields.json"
+    return json.loads(path.read_text(encoding="utf-8"))["fields"]
+
+
+def merge_field(field: dict) -> dict:
+    """A table's field over its shared definition: the table's keys and constraints win."""
+    base = shared_fields().get(field["name"])
+    if base is None:
+        return field
+    merged = {"name": field["name"], **base, **{k: v for k, v in field.items() if k != "name"}}
+    constraints = {**base.get("constraints", {}), **field.get("constraints", {})}
+    if constraints:
+        merged["constraints"] = constraints
+    else:
+        merged.pop("constraints", None)
+    return merged
+
+
+@cache
 def load(name: str) -> TableSchema:
-    """Read one table's schema."""
+    """Read one table's schema, its fields merged with the shared definitions."""
     path = SCHEMA_DIR / f"{name}.json"
-    return TableSchema(name, json.loads(path.read_text(encoding="utf-8")))
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["fields"] = [merge_field(f) for f in descriptor["fields"]]
+    return TableSchema(name, descriptor)
 
 
 def all_schemas() -> list[TableSchema]:

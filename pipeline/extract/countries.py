@@ -19,81 +19,12 @@ class CountryMention:
     end: int
 
 
-# UN name forms and common variants that pycountry lacks or spells with a comma.
-_EXTRA_NAMES: dict[str, tuple[str, ...]] = {
-    "BES": ("Bonaire, Sint Eustatius and Saba",),
-    "BOL": ("Bolivia (Plurinational State of)", "Plurinational State of Bolivia"),
-    "BRN": ("Brunei",),
-    "CIV": ("Côte d'Ivoire", "Ivory Coast"),
-    "COD": ("Democratic Republic of the Congo",),
-    "COG": ("Congo", "Republic of the Congo"),
-    "CPV": ("Cabo Verde", "Cape Verde"),
-    "CZE": ("Czechia", "Czech Republic"),
-    "FSM": ("Micronesia (Federated States of)", "Federated States of Micronesia"),
-    "GBR": ("United Kingdom of Great Britain and Northern Ireland", "United Kingdom"),
-    "HKG": (
-        "China, Hong Kong Special Administrative Region",
-        "China, Hong Kong SAR",
-        "Hong Kong, China",
-    ),
-    "IRN": ("Iran (Islamic Republic of)", "Islamic Republic of Iran", "Iran"),
-    "KOR": ("Republic of Korea", "South Korea"),
-    "LAO": ("Lao People's Democratic Republic", "Lao PDR", "Laos"),
-    "MAC": (
-        "China, Macao Special Administrative Region",
-        "China, Macao SAR",
-        "Macao, China",
-    ),
-    "MDA": ("Republic of Moldova", "Moldova"),
-    "MKD": ("North Macedonia",),
-    "MMR": ("Burma",),
-    "NER": ("Niger",),
-    "NLD": ("Netherlands (Kingdom of the)", "Netherlands"),
-    "PRK": ("Democratic People's Republic of Korea", "North Korea"),
-    "PSE": ("State of Palestine", "Palestine"),
-    "RUS": ("Russian Federation", "Russia"),
-    "SGS": ("South Georgia",),
-    "SHN": ("Saint Helena", "Saint Helena, Ascension and Tristan da Cunha"),
-    "SJM": ("Svalbard and Jan Mayen Islands",),
-    "SWZ": ("Eswatini", "Swaziland"),
-    "SYR": ("Syrian Arab Republic", "Syria"),
-    "TLS": ("East Timor",),
-    "TUR": ("Türkiye", "Turkey"),
-    "TWN": ("Taiwan Province of China",),
-    "TZA": ("United Republic of Tanzania", "Tanzania"),
-    "USA": ("United States of America", "United States"),
-    "VAT": ("Holy See",),
-    "VEN": ("Venezuela (Bolivarian Republic of)", "Bolivarian Republic of Venezuela"),
-    "VIR": ("United States Virgin Islands",),
-    "VNM": ("Viet Nam", "Vietnam"),
-    "WLF": ("Wallis and Futuna Islands",),
-}
+def _rules() -> dict:
+    """Extra names, blocked phrases and skipped names: rules/countries.yaml."""
+    from pipeline.extract.rules import load
 
-# Geographic phrases that contain a country name but do not refer to that country;
-# they are matched like names (so the longest match wins) and then dropped.
-_BLOCKED_PHRASES: tuple[str, ...] = (
-    "Gulf of Guinea",
-    "New Guinea",
-    "Lake Chad",
-    "Niger Delta",
-    "Niger River",
-    "River Niger",
-    "Niger Basin",
-    "Congo Basin",
-    "Congo River",
-    "River Congo",
-    "Gulf of Mexico",
-    "New Mexico",
-    "New Jersey",
-    "Northern Ireland",
-    "South China Sea",
-    "East China Sea",
-    "Gulf of Oman",
-    "Sea of Japan",
-)
+    return load("countries")
 
-# Names not treated as countries here (Kosovo has no ISO 3166-1 code).
-_SKIPPED_NAMES: frozenset[str] = frozenset({"Kosovo"})
 
 _APOSTROPHES = "'\u2019\u02bc"
 _HYPHENS = "-\u2010\u2011"
@@ -155,12 +86,13 @@ def _names() -> dict[str, tuple[str, _Entry]]:
                 continue
             name = name.removeprefix("the ")
             names[_fold(name)] = (name, (iso3, m49))
-    for iso3, extra in _EXTRA_NAMES.items():
+    rules = _rules()
+    for iso3, extra in rules["extra_names"].items():
         for name in extra:
             names[_fold(name)] = (name, (iso3, m49_by_iso3[iso3]))
-    for name in _SKIPPED_NAMES:
+    for name in rules["skipped_names"]:
         names.pop(_fold(name), None)
-    for phrase in _BLOCKED_PHRASES:
+    for phrase in rules["blocked_phrases"]:
         names[_fold(phrase)] = (phrase, None)
     return names
 

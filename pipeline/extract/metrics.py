@@ -123,6 +123,7 @@ class Metric:
     value: float
     value_max: float | None
     unit: str
+    unit_word: str | None
     entity: str | None
     qualifier: str
     year: int | None
@@ -549,6 +550,7 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
                 value=q.value,
                 value_max=q.value_max,
                 unit=q.unit,
+                unit_word=q.unit_word,
                 entity=entity,
                 qualifier=q.qualifier,
                 year=year,

@@ -1,4 +1,10 @@
-"""Quantities: find every cardinal amount in running text, with unit, qualifier and range."""
+"""Quantities: find every cardinal amount in running text, with unit, qualifier and range.
+
+The vocabularies (number words, scales, qualifiers, identifier words, time units, size
+adjectives, units) are data in rules/*.yaml; this module compiles them into patterns. Every
+number it drops is recorded with the name of the rule that dropped it (see `find_quantities`'s
+``drops``), which `indicators explain` prints.
+"""
 
 from __future__ import annotations
 
@@ -7,73 +13,28 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-_UNIT_WORDS = ["eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-               "eighteen", "nineteen", "one", "two", "three", "four", "five", "six", "seven",
-               "eight", "nine", "ten"]
-_TENS_WORDS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-WORD_VALUES = {w: i for i, w in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-     "nineteen"])}
+from pipeline.extract.rules import load, qualifier_words, year_range
+from pipeline.extract.units import COUNT, UNKNOWN, currency_code, registry
+
+_NUMBERS = load("numbers")
+_UNIT_WORDS = sorted(_NUMBERS["number_words"]["units"], key=len, reverse=True)
+_TENS_WORDS = _NUMBERS["number_words"]["tens"]
+_LARGE_WORDS = _NUMBERS["number_words"]["large"]
+WORD_VALUES = {w: i + 1 for i, w in enumerate(_NUMBERS["number_words"]["units"])}
+WORD_VALUES["zero"] = 0
 WORD_VALUES.update({w: 20 + 10 * i for i, w in enumerate(_TENS_WORDS)})
-
-SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
-          "k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "bn": 1e9, "b": 1e9}
-
-QUALIFIERS = {
-    "approximate": ["about", "approximately", "around", "almost", "nearly", "some",
-                    "an estimated", "estimated", "roughly", "an average of", "on average",
-                    "close to", "circa", "approx.", "just about", "averaging"],
-    "more_than": ["over", "more than", "above", "exceeding", "in excess of", "upwards of",
-                  "well over", "just over", "greater than", "higher than", "well above",
-                  "exceeded", "exceeds", "surpassed", "surpassing", "topped"],
-    "less_than": ["under", "less than", "fewer than", "below", "just under", "a fraction of",
-                  "lower than", "well below"],
-    "at_least": ["at least", "no fewer than", "no less than", "a minimum of", "not less than",
-                 "a minimum", "minimum", "at minimum", "at a minimum"],
-    "up_to": ["up to", "as much as", "as many as", "as high as", "a maximum of",
-              "not more than", "no more than", "as little as", "a maximum", "maximum"],
-}
-
-CURRENCY_SYMBOLS = {"US$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR",
-                    "CHF": "CHF", "A$": "AUD", "C$": "CAD", "R$": "BRL"}
-CURRENCY_WORDS = {"united states dollars": "USD", "us dollars": "USD", "u.s. dollars": "USD",
-                  "dollars": "USD", "euros": "EUR", "euro": "EUR", "pounds sterling": "GBP",
-                  "swiss francs": "CHF", "yen": "JPY", "yuan": "CNY", "rupees": "INR"}
-
-# unit word -> (unit, factor to the unit)
-MEASURES = {
-    "tons": ("tonne", 1.0), "ton": ("tonne", 1.0), "tonnes": ("tonne", 1.0),
-    "tonne": ("tonne", 1.0), "metric tons": ("tonne", 1.0), "metric tonnes": ("tonne", 1.0),
-    "kg": ("tonne", 1e-3), "kilograms": ("tonne", 1e-3), "kilogrammes": ("tonne", 1e-3),
-    "kilos": ("tonne", 1e-3), "kilogram": ("tonne", 1e-3), "grams": ("tonne", 1e-6),
-    "km": ("km", 1.0), "kilometres": ("km", 1.0), "kilometers": ("km", 1.0),
-    "square kilometres": ("km2", 1.0), "square kilometers": ("km2", 1.0), "km2": ("km2", 1.0),
-    "km²": ("km2", 1.0), "sq km": ("km2", 1.0), "hectares": ("ha", 1.0), "ha": ("ha", 1.0),
-    "cubic metres": ("m3", 1.0), "cubic meters": ("m3", 1.0), "m3": ("m3", 1.0),
-    "m³": ("m3", 1.0), "litres": ("l", 1.0), "liters": ("l", 1.0),
-}
-PERCENT = r"(?:per\s*cent|percent|per-cent|%)"
-PERCENTAGE_POINTS = r"percentage\s+points?"
+SCALES = {k: float(v) for k, v in _NUMBERS["scales"].items()}
+FRACTIONS = {k: int(v) for k, v in _NUMBERS["fraction_words"].items()}
+QUALIFIERS = qualifier_words()
+_EXCLUSIONS = {r["name"]: r for r in load("exclusions")["exclusions"]}
+IDENTIFIER_WORDS = "|".join(_EXCLUSIONS["identifier_after_word"]["words"])
+TIME_UNITS = "(?:" + "|".join(_EXCLUSIONS["duration"]["time_units"]) + ")"
+SIZE_ADJECTIVES = load("exclusions")["size_adjectives"][0]["nouns"]
+YEAR_MIN, YEAR_MAX = year_range()
+_QUAL_RULES = load("qualifiers")
 
 MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
           "December|Jan\\.|Feb\\.|Mar\\.|Apr\\.|Jun\\.|Jul\\.|Aug\\.|Sept?\\.|Oct\\.|Nov\\.|Dec\\.")
-TIME_UNITS = (r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries|"
-              r"nights?|quarters?|semesters?|year-old|years-old|hour|times|fold)")
-# "the 15-member council": a hyphenated size adjective that counts members.
-SIZE_ADJECTIVES = {"member": "members", "members": "members", "person": "persons",
-                   "strong": "members", "nation": "nations", "country": "countries",
-                   "state": "states", "judge": "judges", "seat": "seats"}
-IDENTIFIER_WORDS = (
-    r"resolutions?|decisions?|goals?|sdgs?|targets?|indicators?|items?|paragraphs?|paras?\.?|"
-    r"articles?|art\.|chapters?|annex(?:es)?|sections?|rules?|nos?\.|numbers?|protocols?|"
-    r"phases?|versions?|volumes?|vol\.|pages?|pp?\.|figures?|fig\.|tables?|box(?:es)?|"
-    r"levels?|tiers?|categor(?:y|ies)|grades?|class(?:es)?|options?|steps?|principles?|"
-    r"recommendations?|components?|outcomes?|outputs?|pillars?|objectives?|clusters?|"
-    r"priorit(?:y|ies)|windows?|conventions? no\.|parts?|titles?|appendix|appendices|"
-    r"amendments?|subprogrammes?|programmes? no\.|rounds? no\.|line|lines|footnotes?|notes?|"
-    r"cycles?|sessions?|editions?|issues?|models?|type|types|schedules?|lists?|codes?"
-)
 
 
 @dataclass(frozen=True)
@@ -88,80 +49,120 @@ class Quantity:
     qualifier: str
     in_words: bool
     size_adjective: str | None = None
+    unit_word: str | None = None  # the word of a unit the registry does not know
+    measure_adjective: bool = False  # "a 20-kilometre zone": what is measured follows
+    rule: str = "number"  # the rule that read it (number, fraction, ratio...)
+
+
+@dataclass(frozen=True)
+class Drop:
+    """A number that was found and left out, with the rule that left it out."""
+
+    start: int
+    end: int
+    text: str
+    rule: str
+
+
+def _alternation(words) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in
+                    sorted(words, key=len, reverse=True))
 
 
 @cache
 def _patterns() -> dict[str, re.Pattern[str]]:
     """Compiled patterns, built once on first use so importing stays cheap."""
+    reg = registry()
     units = "|".join(_UNIT_WORDS)
     tens = "|".join(_TENS_WORDS)
-    word = (rf"(?:(?:{tens})(?:[- ](?:{units}))?|{units})"
-            rf"(?:\s+hundred(?:\s+(?:and\s+)?(?:(?:{tens})(?:[- ](?:{units}))?|{units}))?)?")
+    large = "|".join(_LARGE_WORDS)
+    small = rf"(?:(?:{tens})(?:[- ](?:{units}))?|{units})"
+    triple = rf"(?:{small}(?:\s+hundred(?:\s+(?:and\s+)?{small})?)?)"
+    # "four thousand seven hundred and forty": triples joined by large scale words, in full
+    word = rf"{triple}(?:\s+(?:{large})(?:,?\s+(?:and\s+)?{triple}(?!\s+(?:{large})\b))?)*" \
+           rf"(?:\s+(?:{large}))?"
     digits = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
     cur = r"(?:\\?(?:US\$|A\$|C\$|R\$|\$)|€|£|¥|₹|(?:[A-Z]{3})\s?)"
+    fracs = "|".join(sorted(FRACTIONS, key=len, reverse=True))
     # the look-ahead on number words' first letters saves trying them at most positions
-    number = rf"(?:(?P<cur>{cur})\s?)?(?P<num>{digits}|(?i:\b(?=[efnost]){word}\b))"
+    number = (rf"(?:(?P<cur>{cur})\s?)?(?P<num>{digits}|(?i:\b(?=[efnost]){word}\b))")
+    fraction = (rf"(?i:\b(?=[aefnost])(?P<fnum>a|{small})[\s-]+(?P<fden>{fracs})\b)"
+                rf"|(?i:\b(?P<half>half)(?=\s+(?:of|the|a|all|its|their)\b))")
     quals = sorted((q for qs in QUALIFIERS.values() for q in qs), key=len, reverse=True)
-    qual = "|".join(re.escape(q).replace(r"\ ", r"\s+") for q in quals)
-    measures = "|".join(re.escape(m).replace(r"\ ", r"\s+")
-                        for m in sorted(MEASURES, key=len, reverse=True))
-    curwords = "|".join(re.escape(m).replace(r"\ ", r"\s+")
-                        for m in sorted(CURRENCY_WORDS, key=len, reverse=True))
+    forms = _alternation(reg.forms)
+    symbols = "|".join(re.escape(s) for s in sorted(reg.symbols, key=len, reverse=True))
+    curwords = _alternation(reg.currency_words)
+    months = MONTHS
     return {
-        "number": re.compile(number),
+        "number": re.compile(rf"{fraction}|{number}"),
+        "number_only": re.compile(number),
         "second": re.compile(rf"\s*(?:–|—|-|to|and)\s*{number}"),
         "scale": re.compile(r"\s*(?:thousand|million|billion|trillion)\b|\s?(?:k|m|mn|mln|bn|b)\b",
                             re.I),
-        "qualifier": re.compile(rf"(?:^|(?<=[\s(]))(?i:{qual})\s+$"),
-        "percent": re.compile(rf"\s*{PERCENT}(?![a-z])", re.I),
-        "points": re.compile(rf"\s+{PERCENTAGE_POINTS}\b", re.I),
-        "measure": re.compile(rf"\s*(?:{measures})(?![A-Za-z])", re.I),
+        "qualifier": re.compile(rf"(?:^|(?<=[\s(]))(?i:{_alternation(quals)})\s+$"),
+        "measure": re.compile(rf"\s*(?:{forms})(?![A-Za-z])", re.I),
+        "symbol": re.compile(rf"\s?(?:{symbols})\b"),
+        "measure_adj": re.compile(rf"-(?:{forms})(?![A-Za-z-])", re.I),
         "curword": re.compile(rf"\s+(?:{curwords}|[A-Z]{{3}})\b", re.I),
+        "ratio": re.compile(rf"\s+in\s+(?P<den>\d+|(?i:{small}))\b"
+                            rf"(?!\s*(?:per\s*cent|%|{months}))"),
         # addresses; the look-ahead keeps a long run of word characters linear
         "addresses": re.compile(
             r"(?:https?://|www\.)\S+|<[^>\s]+>|\b(?=[\w.+-]{1,64}@)[\w.+-]+@[\w-]+\.\w+"),
-        # Grouped by first character so each position is tried against one group only.
+        # Grouped by first character so each position is tried against one group only; each
+        # alternative is named after its rule in rules/exclusions.yaml.
         "mask": re.compile(
             r"\b(?=\d)(?:"
-            r"\d+(?:/\d+)+\b"  # resolution numbers 56/9
-            r"|\d+(?:st|nd|rd|th)\b"  # ordinals
-            r"|\d{4}-\d{2}-\d{2}\b"  # ISO dates
-            r"|\d{1,5}\.(?:,\s*\d{1,5}\.)+,?"  # paragraph labels "40., 41., 42.,"
-            rf"|\d{{1,2}}(?:\s*(?:–|-|to|and)\s*\d{{1,2}})?\s+(?:{MONTHS})(?:\s+\d{{4}})?"
-            r"|\d{1,2}[:.]\d{2}\s*(?:a\.m\.|p\.m\.|hours|h\b)|\d{1,2}\s*(?:a\.m\.|p\.m\.)"
-            r"|\d{1,2}:\d{2}\b)"  # times
+            r"(?P<slash_number>\d+(?:/\d+)+\b)"
+            r"|(?P<ordinal>\d+(?:st|nd|rd|th)\b)"
+            r"|(?P<date>\d{4}-\d{2}-\d{2}\b"
+            rf"|\d{{1,2}}(?:\s*(?:–|-|to|and)\s*\d{{1,2}})?\s+(?:{months})(?:\s+\d{{4}})?)"
+            r"|(?P<paragraph_label>\d{1,5}\.(?:,\s*\d{1,5}\.)+,?)"
+            r"|(?P<time_of_day>\d{1,2}[:.]\d{2}\s*(?:a\.m\.|p\.m\.|hours|h\b)"
+            r"|\d{1,2}\s*(?:a\.m\.|p\.m\.)|\d{1,2}:\d{2}\b))"
             r"|\b(?=[A-Za-z])(?:"
-            r"(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./()-]*"  # document symbols
-            r"|(?=[A-Za-z]+[-‑]?\d)[A-Za-z]+[-‑]?\d+[\w-]*"  # COVID-19, G20, TRACK4TIP
-            rf"|(?:{MONTHS})\s+\d{{1,2}}(?:\s*(?:–|-|to)\s*\d{{1,2}})?(?:,\s*\d{{4}})?\b"
-            rf"|(?:{MONTHS})\s+\d{{4}}"
+            r"(?P<document_symbol>(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./()-]*)"
+            r"|(?P<code_with_digits>(?=[A-Za-z]+[-‑]?\d)[A-Za-z]+[-‑]?\d+[\w-]*)"
+            rf"|(?P<month_date>(?:{months})\s+\d{{1,2}}(?:\s*(?:–|-|to)\s*\d{{1,2}})?"
+            rf"(?:,\s*\d{{4}})?\b|(?:{months})\s+\d{{4}})"
             # identifiers after a keyword; the look-ahead prunes the long word list
-            rf"|(?=[A-Za-z]{{2,16}}\.?\s+\(?[\dIVXivx])(?i:{IDENTIFIER_WORDS})\s+\(?"
-            # a number, or a list of them ("Items 4, 6 and 8", not "... and 3 experts")
-            r"(?:\d[\w.()/]*(?:\s*\((?:19|20)\d\d\))?"
-            r"(?:\s*(?:,|and|or|to|–|-)\s*\d[\w./]*(?:\s*\((?:19|20)\d\d\))?"
+            rf"|(?P<identifier_after_word>(?=[A-Za-z]{{2,16}}\.?\s+\(?[\dIVXivx])"
+            rf"(?i:{IDENTIFIER_WORDS})\s+\(?"
+            # a number, or a list of them ("Items 4, 6 and 8", not "... and 3 experts"), each
+            # with its year and date: "824 (1993) of 6 May 1993 and 836 (1993)"
+            rf"(?:\d[\w.()/]*(?:\s*\((?:19|20)\d\d\))?(?:\s+of\s+\d{{1,2}}\s+(?:{months})\s+\d{{4}})?"
+            rf"(?:\s*(?:,|and|or|to|–|-)\s*\d[\w./]*(?:\s*\((?:19|20)\d\d\))?"
+            rf"(?:\s+of\s+\d{{1,2}}\s+(?:{months})\s+\d{{4}})?"
             r"(?!\s+(?!(?:and|or|to|of|in|on|at|for|with|as|were|was|are|is|be|have|has|had|"
             r"will|would|which|that|above|below|respectively)\b)[a-z]{3,}))*"
-            r"|[IVXLC]{1,7}\b|[ivxl]{1,5}\b))"  # or a roman numeral
-            r"|\((?:19|20)\d\d\)"
+            r"|[IVXLC]{1,7}\b|[ivxl]{1,5}\b)))"
+            r"|(?P<year_in_parentheses>\((?:19|20)\d\d\))"
         ),
         "year_span": re.compile(r"\b(?:1[89]\d\d|20\d\d)(?:\s*[–/-]\s*(?:\d{2}|\d{4}))?\b"),
         "duration": re.compile(rf"(?:\s+|-)(?:(?:and\s+a\s+half|more|other|further|consecutive|"
                                rf"working|calendar|full|additional|straight|subsequent|business)"
                                rf"\s+)?{TIME_UNITS}\b", re.I),
         "hyphen_adj": re.compile(r"-([a-z]+)\b"),
-        "fraction": re.compile(r"[- ](?:thirds?|halves|half|fifths?|sixths?|sevenths?|eighths?|"
-                               r"ninths?|tenths?)\b", re.I),
         "acronym": re.compile(r"(?:\b[A-Z]{2,}[a-z]?|\b(?:aged?|ages|age\s+of|level|phase|grade))"
                               r"\s?$", re.I),
+        "label_name": re.compile(r"(?<![.!?:;]\s)(?<![.!?:;])\b([A-Z][a-z]{2,})\s$"),
     }
 
 
-def mask_identifiers(text: str) -> str:
-    """Blank out addresses, symbols, identifiers, ordinals, dates and times (same length)."""
+def mask_identifiers(text: str, drops: list[Drop] | None = None) -> str:
+    """Blank out addresses, symbols, identifiers, ordinals, dates and times (same length).
+
+    With ``drops``, every number blanked out is recorded there with its rule's name.
+    """
     pats = _patterns()
 
     def blank(m: re.Match[str]) -> str:
+        if drops is not None:
+            rule = m.lastgroup or "address"
+            rule = "date" if rule == "month_date" else rule
+            for d in re.finditer(r"\d[\d,.]*", m.group()):
+                drops.append(Drop(m.start() + d.start(), m.start() + d.end(),
+                                  d.group().rstrip(",."), rule))
         return " " * len(m.group())
 
     if "<" in text or "@" in text or "www." in text or "http" in text:
@@ -170,21 +171,17 @@ def mask_identifiers(text: str) -> str:
 
 
 def _number_value(raw: str) -> float | None:
-    """The value of a number in digits or words."""
+    """The value of a number in digits or words (words composed in full by text2num)."""
     raw = raw.strip()
     if raw[0].isdigit():
         return float(raw.replace(",", ""))
-    total, current = 0, 0
-    for part in re.split(r"[\s-]+", raw.lower()):
-        if part == "and":
-            continue
-        if part == "hundred":
-            current = max(current, 1) * 100
-        elif part in WORD_VALUES:
-            current += WORD_VALUES[part]
-        else:
-            return None
-    return float(total + current)
+    from text_to_num import text2num
+
+    words = re.sub(r"\s+", " ", raw.lower()).replace(",", "")
+    try:
+        return float(text2num(words, "en"))
+    except ValueError:
+        return None
 
 
 def _after_identifier(text: str, start: int) -> bool:
@@ -194,20 +191,43 @@ def _after_identifier(text: str, start: int) -> bool:
         return False
     word = m.group().strip()
     if word.isupper() or word[:-1].isupper():
-        return word not in PREFIX_CODES
+        return word not in registry().prefix_codes
     return re.sub(r"\s+", " ", word.lower()) in ("age", "aged", "ages", "age of", "level",
                                                   "phase", "grade")
 
 
+_LABEL_FOLLOWERS = re.compile(
+    r"\s*(?:$|[.,;:)]|\(|and\s+\d|(?:was|were|is|are|has|had|have|will|would|and|or|of|in|on|"
+    r"at|to|for|with|from|by|as)\b|[a-z]+ed\b)")
+_NOT_LABELS = {"The", "These", "Those", "This", "That", "Some", "All", "Only", "Another", "Its",
+               "Their", "Our", "His", "Her", "About", "Over", "Under", "Nearly", "Almost",
+               "Around", "Approximately", "Of", "Each", "Every", "Total",
+               "Annex", "Table"} | {w.capitalize() for w in WORD_VALUES}
+
+
+def _is_label(text: str, start: int, end: int) -> bool:
+    """'Brigade 7 moved': a plain number right after a capitalised noun mid-sentence."""
+    m = _patterns()["label_name"].search(text, max(0, start - 20), start)
+    if not m or m.group(1) in _NOT_LABELS:
+        return False
+    before = text[:m.start()].rstrip()
+    if not before or before[-1] in ".!?:;\"“(":
+        return False  # a capital that starts a sentence says nothing
+    return bool(_LABEL_FOLLOWERS.match(text, end))
+
+
 def _is_year(raw: str, currency: str | None, value: float) -> bool:
     return (currency is None and re.fullmatch(r"\d{4}", raw) is not None
-            and 1800 <= value <= 2100)
+            and YEAR_MIN <= value <= YEAR_MAX)
 
 
-def find_quantities(text: str) -> list[Quantity]:
-    """Every cardinal quantity in a paragraph's text, in order."""
+def find_quantities(text: str, drops: list[Drop] | None = None) -> list[Quantity]:
+    """Every cardinal quantity in a paragraph's text, in order.
+
+    With ``drops``, every number left out is appended to it with the rule that left it out.
+    """
     pats = _patterns()
-    masked = mask_identifiers(text)
+    masked = mask_identifiers(text, drops)
     found: list[Quantity] = []
     pos = 0
     while True:
@@ -215,11 +235,21 @@ def find_quantities(text: str) -> list[Quantity]:
         if not m:
             break
         pos = m.end()
-        q = _read_quantity(text, masked, m)
+        if m.group("fnum") or m.group("half"):
+            q, rule = _read_fraction(text, m), "hyphen_adjective"
+        else:
+            q, rule = _read_quantity(text, masked, m)
         if q is None:
+            if drops is not None:
+                drops.append(Drop(m.start(), m.end(), m.group(), rule or "excluded"))
+            if m.group("num") is None:
+                continue
             # An excluded number takes its range partner with it: "aged 5 to 17".
             partner = re.match(r"\s*(?:to|–|—)\s*\d[\d,.]*", masked[m.end():])
             if partner and not re.fullmatch(r"\d{4}", m.group("num")):
+                if drops is not None:
+                    drops.append(Drop(m.end(), m.end() + partner.end(),
+                                      partner.group().strip(), "range_partner"))
                 pos = m.end() + partner.end()
             continue
         if found and q.start < found[-1].end:
@@ -229,50 +259,63 @@ def find_quantities(text: str) -> list[Quantity]:
     return found
 
 
-# ISO codes accepted before a number; others ("COP 26", "ALL 5") read as acronyms there.
-PREFIX_CODES = {"USD", "EUR", "GBP", "CHF", "JPY", "CNY", "CAD", "AUD", "NZD", "SEK", "NOK",
-                "DKK", "INR", "RUB", "BRL", "ZAR", "MXN", "KES", "NGN", "EGP", "XOF", "XAF",
-                "PKR", "AFN", "IRR", "TRY", "THB", "IDR", "PHP", "KRW", "SAR", "AED", "QAR"}
+def _read_fraction(text: str, m: re.Match[str]) -> Quantity | None:
+    """'two thirds of', 'a quarter of', 'half of': a share, in per cent."""
+    if m.group("half"):
+        before = text[max(0, m.start() - 12):m.start()].lower()
+        if re.search(r"\b(?:first|second|the|a|and|one)\s+$", before):
+            return None  # "the first half of 2001", "one and a half"
+        num, den = 1.0, 2
+    else:
+        word = m.group("fnum").lower()
+        num = 1.0 if word == "a" else _number_value(word)
+        den = FRACTIONS[m.group("fden").lower()]
+        if num is None or (word == "a" and not re.match(r"\s+of\b", text[m.end():])):
+            return None
+        plural = m.group("fden").lower().endswith(("s", "halves"))
+        if plural != (num > 1):
+            return None  # "Sixty-fifth session" is an ordinal; "two thirds" is a share
+    if _patterns()["duration"].match(text, m.end()) or re.match(
+            r"\s+of\s+(?:a|an|the)\s+(?:year|month|week|day|century|decade)\b", text[m.end():]):
+        return None  # "half a day", "two thirds of the year": durations
+    value = float(f"{100 * num / den:.12g}")
+    qualifier, qstart = _read_qualifier(text, m.start())
+    return Quantity(qstart, m.end(), value, None, "percent", qualifier, True, rule="fraction")
 
 
-def _currency_code(symbol: str | None) -> str | None:
-    if not symbol:
-        return None
-    symbol = symbol.strip().lstrip("\\")
-    if symbol in CURRENCY_SYMBOLS:
-        return CURRENCY_SYMBOLS[symbol]
-    return symbol if symbol in PREFIX_CODES else None
-
-
-def _not_a_quantity(text: str, m: re.Match[str], start: int, currency: str | None) -> bool:
-    """Numbers that belong to something else: identifiers, markers, periods, enumerations."""
+def _not_a_quantity(text: str, m: re.Match[str], start: int, currency: str | None) -> str | None:
+    """The rule that makes this number something else (identifier, marker, period...)."""
     raw, in_words = m.group("num"), not m.group("num")[0].isdigit()
     before = text[max(0, start - 1):start]
     after = text[m.end():m.end() + 1]
     # Glued to a word, a symbol or a decimal point: part of an identifier, not a quantity.
     if before and (before.isalnum() or before in "/.‑_") or after == "/" or (
             after.isalpha() and not in_words and not re.match(
-                r"(?:bn|mn|mln|m|k|km|kg|ha|b)\b|%", text[m.end():m.end() + 4])):
-        return True
+                r"(?:bn|mn|mln|m|k|km|kg|ha|b|MW|kW|GW|GWh|MWh|kWh|Mt|Gt|kt|cm)\b|%",
+                text[m.end():m.end() + 4])):
+        return "glued"
     if before == "-" and start >= 2 and text[start - 2].isalpha():
-        return True
+        return "glued"
     if re.search(r"\b(?:19|20)\d\d\s*[-–—]\s*$", text[max(0, start - 8):start]):
-        return True  # the end of a period "2013–2022", with or without a glued note marker
+        return "period_end"  # "2013–2022", with or without a glued note marker
     # "observations,74 the", "23.7%6": a footnote marker glued to the text before it.
     if before and before in ",;:)”’\"%" and start >= 2 and not text[start - 2].isspace() and (
             before != ")" or not in_words):
-        return True
+        return "footnote_marker"
     if not in_words and currency is None and _after_identifier(text, start):
-        return True
+        return "acronym_before"
     if before == "(" and after == ")" and not re.search(r"[A-Z][\w'’-]*\)?\s*\($",
                                                        text[max(0, start - 40):start]):
-        return True  # "(1)", "(2)": an enumeration, not "Argentina (5)"
+        return "enumeration"  # "(1)", "(2)": an enumeration, not "Argentina (5)"
     if re.fullmatch(r"(?:1[89]|20)\d\d\.\d{1,3}", raw) and re.match(r"\s+[A-Z“\"(]",
                                                                    text[m.end():m.end() + 2]):
-        return True  # "in 2022.1 It": a year ending a sentence, then a footnote marker
-    if in_words and _patterns()["fraction"].match(text, m.end()):
-        return True  # "two thirds": a fraction
-    return after != "" and after in "°′″"  # temperatures and angles
+        return "footnote_marker"  # "in 2022.1 It": a year ending a sentence, then a marker
+    if after != "" and after in "′″":
+        return "glued"  # angles in minutes and seconds
+    if (not in_words and currency is None and re.fullmatch(r"\d+", raw)
+            and _is_label(text, start, m.end())):
+        return "label_after_name"
+    return None
 
 
 def _read_range(text: str, masked: str, m: re.Match[str], start: int, end: int, value: float,
@@ -292,7 +335,7 @@ def _read_range(text: str, masked: str, m: re.Match[str], start: int, end: int, 
                                                        and not raw[0].isdigit()):
         return value, None, end
     second = _number_value(second_raw)
-    if second is None or _is_year(second_raw, currency, second) and value < 1800:
+    if second is None or _is_year(second_raw, currency, second) and value < YEAR_MIN:
         return value, None, end
     factor, new_end = 1.0, rng.end()
     if (rscale := pats["scale"].match(text, rng.end())) and \
@@ -305,27 +348,37 @@ def _read_range(text: str, masked: str, m: re.Match[str], start: int, end: int, 
     return low, second * factor, new_end
 
 
-def _read_unit(text: str, end: int, value: float, value_max: float | None,
-               currency: str | None) -> tuple[str, float, float | None, int]:
-    """The unit after a number (per cent, tonnes, km, a currency word) and the new end."""
+@dataclass(frozen=True)
+class _Unit:
+    unit: str
+    factor: float
+    end: int
+    word: str | None = None
+
+
+def _read_unit(text: str, end: int, currency: str | None) -> _Unit:
+    """The unit after a number (a registry form, symbol or currency word) and the new end."""
     pats = _patterns()
+    reg = registry()
     if currency:
-        return currency, value, value_max, end
-    if pm := pats["percent"].match(text, end):
-        return "percent", value, value_max, pm.end()
-    if pp := pats["points"].match(text, end):
-        return "percentage_point", value, value_max, pp.end()
+        return _Unit(currency, 1.0, end)
     if ms := pats["measure"].match(text, end):
-        unit, factor = MEASURES[re.sub(r"\s+", " ", ms.group().strip().lower())]
-        return (unit, value * factor, value_max * factor if value_max is not None else None,
-                ms.end())
+        unit, factor = reg.forms[re.sub(r"\s+", " ", ms.group().strip().lower())]
+        return _Unit(unit, factor, ms.end())
+    if sm := pats["symbol"].match(text, end):
+        unit, factor = reg.symbols[sm.group().strip()]
+        return _Unit(unit, factor, sm.end())
     if cw := pats["curword"].match(text, end):
-        word = re.sub(r"\s+", " ", cw.group().strip().lower())
-        code = CURRENCY_WORDS.get(word) or (word.upper() if word.upper() in PREFIX_CODES
-                                            else None)
+        word = re.sub(r"\s+", " ", cw.group().strip())
+        code = reg.currency_words.get(word.lower())
+        if code is None and word.isupper() and word in reg.currency_codes \
+                and word not in reg.not_after_number:
+            code = word
         if code:
-            return code, value, value_max, cw.end()
-    return "count", value, value_max, end
+            return _Unit(code, 1.0, cw.end())
+    if uk := reg.unknown.match(text, end):
+        return _Unit(UNKNOWN, 1.0, uk.end(), uk.group(1).lower())
+    return _Unit(COUNT, 1.0, end)
 
 
 def _is_duration(match: re.Match[str], value: float) -> bool:
@@ -345,16 +398,29 @@ def _read_qualifier(text: str, start: int) -> tuple[str, int]:
     return next(k for k, v in QUALIFIERS.items() if phrase in v), window + qm.start()
 
 
-def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
-    """Read the number at m with its scale, range, unit and qualifier; None if excluded."""
+def _read_ratio(text: str, end: int, value: float) -> tuple[float, int] | None:
+    """'one in five': the share in per cent and the new end."""
+    if not (r := _patterns()["ratio"].match(text, end)):
+        return None
+    den = _number_value(r.group("den"))
+    if not den or den <= value or den > 1000 or value > 100:
+        return None
+    return float(f"{100 * value / den:.12g}"), r.end()
+
+
+def _read_quantity(text: str, masked: str, m: re.Match[str]
+                   ) -> tuple[Quantity | None, str | None]:
+    """Read the number at m with its scale, range, unit and qualifier; else the drop rule."""
     pats = _patterns()
     raw, start = m.group("num"), m.start()
-    currency = _currency_code(m.group("cur"))
+    currency = currency_code(m.group("cur"))
     if m.group("cur") and currency is None:
         start = m.start("num")  # three capitals that are not a currency: an acronym
     in_words = not raw[0].isdigit()
-    if _not_a_quantity(text, m, start, currency) or (value := _number_value(raw)) is None:
-        return None
+    if rule := _not_a_quantity(text, m, start, currency):
+        return None, rule
+    if (value := _number_value(raw)) is None:
+        return None, "not_a_number"
     end = m.end()
     scale = pats["scale"].match(text, end)
     word = scale.group().strip().lower() if scale else ""
@@ -362,51 +428,65 @@ def _read_quantity(text: str, masked: str, m: re.Match[str]) -> Quantity | None:
         value *= SCALES[word]
         end = scale.end()
     elif _is_year(raw, currency, value):
-        return None
+        return None, "year"
     else:
         scale = None
     if (re.search(r"\bfrom\s+$", text[max(0, start - 10):start], re.I)
             and (partner := pats["second"].match(masked, end))
             and (duration := pats["duration"].match(text, partner.end()))
             and _is_duration(duration, 2)):
-        return None  # "from 2 to 15 years": both ends of a duration
+        return None, "duration"  # "from 2 to 15 years": both ends of a duration
+    if not currency and not scale and (ratio := _read_ratio(text, end, value)):
+        value, end = ratio
+        qualifier, qstart = _read_qualifier(text, start)
+        return Quantity(qstart, end, value, None, "percent", qualifier, in_words,
+                        rule="ratio"), None
     value, value_max, end = _read_range(text, masked, m, start, end, value, bool(scale),
                                         currency)
-    unit, value, value_max, end = _read_unit(text, end, value, value_max, currency)
-    size_adjective = None
-    if unit == "count":
+    size_adjective, measure_adjective, unit_word = None, False, None
+    if not currency and (adj := pats["measure_adj"].match(text, end)):
+        # "a 20-kilometre exclusion zone": a measurement adjective, the noun after it measured
+        unit, factor = registry().forms[adj.group()[1:].lower()]
+        unit_read = _Unit(unit, factor, adj.end())
+        measure_adjective = True
+    else:
+        unit_read = _read_unit(text, end, currency)
+    unit, end, unit_word = unit_read.unit, unit_read.end, unit_read.word
+    value *= unit_read.factor
+    value_max = value_max * unit_read.factor if value_max is not None else None
+    if unit == COUNT:
         # "... in 2021. 8 The Subcommittee": a footnote marker left between two sentences
         # (house style spells out a number that starts a sentence).
         if (not in_words and re.search(r"[.!?][\"”’)*]?\s+$", text[max(0, start - 4):start])
                 and re.match(r"\s+[A-Z]", text[end:end + 2])):
-            return None
+            return None, "footnote_marker"
         if (duration := pats["duration"].match(text, end)) and _is_duration(duration, value):
-            return None
+            return None, "duration"
         if hy := pats["hyphen_adj"].match(text, end):
             size_adjective = SIZE_ADJECTIVES.get(hy.group(1))
             if size_adjective is None:
-                return None  # "one-stop", "three-pronged": adjectives, not counts
+                return None, "hyphen_adjective"  # "one-stop", "three-pronged"
             end = hy.end()
     if in_words and raw.lower() == "one" and _one_is_pronoun(text, start, end):
-        return None
+        return None, "pronoun_one"
     if not math.isfinite(value) or value_max is not None and not math.isfinite(value_max):
-        return None  # hundreds of digits: not an amount anyone stated
+        return None, "not_finite"  # hundreds of digits: not an amount anyone stated
     qualifier, qstart = _read_qualifier(text, start)
     # "8.2 million" is 8200000, not 8199999.999999999
     value = float(f"{value:.12g}")
     value_max = float(f"{value_max:.12g}") if value_max is not None else None
-    return Quantity(qstart, end, value, value_max, unit, qualifier, in_words, size_adjective)
+    return Quantity(qstart, end, value, value_max, unit, qualifier, in_words, size_adjective,
+                    unit_word, measure_adjective), None
 
 
 PREPOSITION_AFTER = re.compile(
-    r"\b(?:built|centred|centered|based|structured|organized|organised|spread|divided|split|"
-    r"grouped|arranged|clustered|revolve[sd]?|focused|focussed)\s*$", re.I)
+    rf"\b(?:{'|'.join(_QUAL_RULES['preposition_after_verbs'])})\s*$", re.I)
+_PREPOSITION_WORDS = set(_QUAL_RULES["preposition_words"])
 
 
 def _is_preposition(before: str, word: str) -> bool:
     """'built around four pillars': a preposition after a verb, not a qualifier."""
-    return word.strip().lower() in ("around", "over", "under", "about", "above", "below",
-                                    "some") and bool(PREPOSITION_AFTER.search(before))
+    return word.strip().lower() in _PREPOSITION_WORDS and bool(PREPOSITION_AFTER.search(before))
 
 
 def _one_is_pronoun(text: str, start: int, end: int) -> bool:

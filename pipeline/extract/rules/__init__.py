@@ -1,0 +1,56 @@
+"""Rules as data: the YAML files beside this module, loaded once and cached.
+
+Each file holds named rules; each rule has ``examples`` (sentences with what is kept or dropped)
+from which tests/test_rules.py generates its tests. A domain expert adds a unit, a qualifier
+word or an exclusion by editing these files, without reading Python.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+RULES_DIR = Path(__file__).resolve().parent
+FILES = ("numbers", "qualifiers", "units", "exclusions", "verbs", "countries", "years")
+
+
+@cache
+def load(name: str) -> dict:
+    """One rule file, parsed (rules/<name>.yaml)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with (RULES_DIR / f"{name}.yaml").open(encoding="utf-8") as f:
+        return yaml.load(f, Loader=loader)
+
+
+def named_rules(name: str) -> list[dict]:
+    """The named rules of a file, whatever section they sit in."""
+    out: list[dict] = []
+    for value in load(name).values():
+        if isinstance(value, list):
+            out.extend(r for r in value if isinstance(r, dict) and "name" in r)
+    return out
+
+
+def all_examples() -> list[tuple[str, str, dict]]:
+    """(file, rule name, example) for every example of every rule."""
+    return [(f, r["name"], ex) for f in FILES for r in named_rules(f)
+            for ex in r.get("examples", [])]
+
+
+def year_range() -> tuple[int, int]:
+    """The years a four-digit number may be (and a metric's year may take)."""
+    y = load("years")["year_range"]
+    return int(y["minimum"]), int(y["maximum"])
+
+
+def qualifier_words() -> dict[str, list[str]]:
+    """Qualifier name -> the words that mark it, longest first."""
+    return {r["name"]: sorted(r["words"], key=len, reverse=True)
+            for r in load("qualifiers")["qualifiers"]}
+
+
+def qualifier_names() -> list[str]:
+    """Every qualifier a metric may have: exact first, then the rule names."""
+    return ["exact"] + [r["name"] for r in load("qualifiers")["qualifiers"]]
