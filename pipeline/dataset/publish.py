@@ -9,14 +9,24 @@ import io
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.dataset.faults import checkpoint
+from pipeline.dataset.releases import (
+    Release,
+    from_files,
+    last_release,
+    read_descriptor,
+    record,
+)
 from pipeline.dataset.schema import TABLES, all_schemas, load
+from pipeline.dataset.swap import STAGING, mark_complete, recover, swap
+
+__all__ = ["PublishResult", "publish", "recover", "unchanged", "verify_hashes"]
 
 PACKAGE = {
     "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
@@ -54,8 +64,9 @@ class PublishResult:
 
     version: str
     changed: bool
-    bump: str | None
+    bump: str | None  # major | minor | patch | none (first) | repair | None (nothing done)
     path: Path
+    repaired: list[str] = field(default_factory=list)  # what a repair rewrote, and why
 
 
 def _sha256(data: bytes) -> str:
@@ -141,34 +152,6 @@ def _next_version(version: str, bump: str) -> str:
     return version
 
 
-def recover(published: Path) -> None:
-    """Finish or undo an interrupted publish: roll forward if the staging copy is complete."""
-    staging = published / ".staging"
-    if (staging / "COMPLETE").exists():
-        _swap(published, staging)
-    elif staging.exists():
-        shutil.rmtree(staging)
-    old = published / ".old"
-    if old.exists():
-        shutil.rmtree(old)
-
-
-def _swap(published: Path, staging: Path) -> None:
-    """Move the staged files into place; each step is a rename, and recover() can redo it."""
-    old = published / ".old"
-    old.mkdir(exist_ok=True)
-    if (staging / "data").exists():
-        if (published / "data").exists():
-            os.replace(published / "data", old / "data")
-        checkpoint("swap-data")
-        os.replace(staging / "data", published / "data")
-    for name in ("CHANGELOG.md", "datapackage.json"):  # the descriptor last: it commits
-        if (staging / name).exists():
-            os.replace(staging / name, published / name)
-    shutil.rmtree(staging)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def _changelog_entry(version: str, bump: str, old: dict | None, sources: list[dict],
                      counts: dict[str, int], extractors: list[str]) -> str:
     old_docs = {s["title"] for s in (old or {}).get("sources", [])}
@@ -206,13 +189,13 @@ def _package(version: str, sources: list[dict], schemas: dict, state: str | None
                 resources=resources)
 
 
-def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
-            extra_resources: dict[str, pa.Table] | None = None,
-            state: str | None = None) -> PublishResult:
-    """Write the package into a staging folder, then swap it in; no-op when nothing changed."""
-    published = Path(published)
-    published.mkdir(parents=True, exist_ok=True)
-    recover(published)
+def _dumps(package: dict) -> str:
+    return json.dumps(package, indent=2, ensure_ascii=False) + "\n"
+
+
+def _files(tables: dict[str, pa.Table], extra_resources: dict[str, pa.Table] | None
+           ) -> tuple[dict[str, bytes], list[dict]]:
+    """Every data file's bytes by relative path, and the resources describing them."""
     files: dict[str, bytes] = {}
     resources = []
     for name in TABLES:
@@ -232,51 +215,184 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
                                else "string",
                                "description": EXTRA_DESCRIPTIONS.get(name, {}).get(f.name, "")}
                               for f in table.schema]}})
-    schemas = {s.name: s.descriptor for s in all_schemas()}
-    old_path = published / "datapackage.json"
-    old = json.loads(old_path.read_text(encoding="utf-8")) if old_path.exists() else None
-    same_data = old and old.get("resources") == resources and old.get("sources") == sources
-    if same_data and not verify_hashes(published):
-        if old.get("x-state") != state:  # same data from a new state: record it, no release
-            tmp = old_path.with_suffix(".json.tmp")
-            package = _package(old["version"], sources, schemas, state, resources)
-            tmp.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n",
-                           encoding="utf-8")
-            os.replace(tmp, old_path)
-        return PublishResult(old["version"], False, None, published)
-    # Same data but damaged files: rewrite them as they were, with no new release.
-    bump = "repair" if same_data else _bump(old, sources, schemas)
-    version = _next_version(old["version"], bump) if old else FIRST_VERSION
-    counts = {name: tables[name].num_rows for name in TABLES}
-    package = _package(version, sources, schemas, state, resources)
-    staging = published / ".staging"
+    return files, resources
+
+
+def _history(history: Path | None, published: Path) -> Release | None:
+    """The newest release: from the history folder, else learnt from published/ (recorded)."""
+    last = last_release(history) if history is not None else None
+    if last is None:
+        last = from_files(published)
+        if last is not None and history is not None:
+            record(history, last, "learnt", published)
+    return last
+
+
+def _damaged_data(published: Path, resources: list[dict]) -> list[str]:
+    """Data files missing or not matching the release's sha256."""
+    problems = []
+    for res in resources:
+        path = published / res["path"]
+        if not path.is_file():
+            problems.append(f"{res['path']}: missing")
+        elif "sha256:" + _sha256(path.read_bytes()) != res["hash"]:
+            problems.append(f"{res['path']}: content differed from the release")
+    return problems
+
+
+def _descriptor_difference(published: Path, release: Release) -> str | None:
+    """How published/datapackage.json differs from the release's; 'x-state' when only the
+    recorded state does (no repair needed), None when identical."""
+    path = published / "datapackage.json"
+    if path.is_file() and path.read_bytes() == release.descriptor.encode("utf-8"):
+        return None
+    package, problem = read_descriptor(published)
+    if package is None:
+        return f"datapackage.json: {problem.split(': ', 1)[1]}"
+    expected = json.loads(release.descriptor)
+    keys = sorted(k for k in set(package) | set(expected) if package.get(k) != expected.get(k))
+    if keys == ["x-state"]:
+        return "x-state"
+    if package.get("version") != release.version:
+        return (f"datapackage.json: version {package.get('version')!r} differed from release "
+                f"{release.version}")
+    return f"datapackage.json: {', '.join(keys) or 'layout'} differed from release " \
+        f"{release.version}"
+
+
+def _differences(published: Path, release: Release, resources: list[dict]) -> list[str]:
+    """What in published/ differs from the release it should hold."""
+    problems = []
+    if (diff := _descriptor_difference(published, release)) is not None:
+        problems.append(diff)
+    log = published / "CHANGELOG.md"
+    if not log.is_file():
+        problems.append("CHANGELOG.md: missing")
+    elif log.read_bytes() != release.changelog.encode("utf-8"):
+        problems.append(f"CHANGELOG.md: differed from release {release.version}")
+    return problems + _damaged_data(published, resources)
+
+
+def _with_entry(history: str, entry: str) -> str:
+    """The changelog with a new entry on top, under its title line."""
+    head, _, rest = history.partition("\n")
+    return f"{head}\n\n{entry}{rest}".rstrip("\n") + "\n"
+
+
+def _stage_and_swap(published: Path, files: dict[str, bytes], release: Release) -> None:
+    """Write the whole release aside, seal it, then swap it in."""
+    staging = published / STAGING
     if staging.exists():
         shutil.rmtree(staging)
     (staging / "data").mkdir(parents=True)
     for rel, data in files.items():
         (staging / rel).write_bytes(data)
         checkpoint("write")
-    log_path = published / "CHANGELOG.md"
-    history = log_path.read_text(encoding="utf-8") if log_path.exists() else "# Changelog\n"
-    head, _, rest = history.partition("\n")
+    (staging / "CHANGELOG.md").write_text(release.changelog, encoding="utf-8")
+    (staging / "datapackage.json").write_text(release.descriptor, encoding="utf-8")
+    mark_complete(staging)
+    checkpoint("swap")
+    swap(published, staging)
+
+
+def _new_release(last: Release | None, tables: dict[str, pa.Table], sources: list[dict],
+                 schemas: dict) -> tuple[str, str, str]:
+    """Version, bump and changelog of a release with new data."""
+    old = last.package if last else None
+    if last is None:
+        bump, version, history = "none", FIRST_VERSION, "# Changelog\n"
+    else:
+        # A history learnt from a damaged descriptor cannot tell what changed: a patch.
+        bump = _bump(old, sources, schemas) if old is not None else "patch"
+        version, history = _next_version(last.version, bump), last.changelog
+    counts = {name: tables[name].num_rows for name in TABLES}
     extractors = sorted({v for v in tables["documents"].column("extractor_version").to_pylist()
                          if v})
-    entry = _changelog_entry(version, bump, old, sources, counts, extractors)
-    text = history if bump == "repair" else f"{head}\n\n{entry}{rest}".rstrip("\n") + "\n"
-    (staging / "CHANGELOG.md").write_text(text, encoding="utf-8")
-    (staging / "datapackage.json").write_text(
-        json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (staging / "COMPLETE").touch()
-    checkpoint("swap")
-    _swap(published, staging)
-    return PublishResult(version, True, bump, published)
+    entry = _changelog_entry(version, bump, old if last is None else (old or {}), sources,
+                             counts, extractors)
+    return version, bump, _with_entry(history, entry)
+
+
+def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
+            extra_resources: dict[str, pa.Table] | None = None,
+            state: str | None = None, history: Path | None = None) -> PublishResult:
+    """Write the package aside and swap it in. With the same data as the last release,
+    only repair what differs from it (version and changelog kept); with new data, release.
+    history: the folder keeping the release history (releases.history_dir); without it, the
+    history is read from published/ alone."""
+    published = Path(published)
+    published.mkdir(parents=True, exist_ok=True)
+    recover(published)
+    files, resources = _files(tables, extra_resources)
+    schemas = {s.name: s.descriptor for s in all_schemas()}
+    last = _history(history, published)
+    old = last.package if last else None
+    same = last is not None and (
+        old.get("resources") == resources and old.get("sources") == sources
+        if old is not None else not _damaged_data(published, resources))
+    if same:
+        version, bump, changelog = last.version, "repair", last.changelog
+    else:
+        version, bump, changelog = _new_release(last, tables, sources, schemas)
+    release = Release(version, state, _dumps(_package(version, sources, schemas, state,
+                                                      resources)), changelog)
+    problems = _differences(published, release, resources) if same else []
+    if same and set(problems) <= {"x-state"}:
+        if problems:  # same data from a new state: record it, no release
+            tmp = published / "datapackage.json.tmp"
+            tmp.write_text(release.descriptor, encoding="utf-8")
+            os.replace(tmp, published / "datapackage.json")
+        if history is not None and release != last:
+            record(history, release, "state", published)
+        return PublishResult(version, False, None, published)
+    # Recorded first: if the swap is interrupted, the next run finds the files differing
+    # from the recorded release and rewrites them.
+    if history is not None:
+        record(history, release, bump, published)
+    _stage_and_swap(published, files, release)
+    return PublishResult(version, True, bump, published,
+                         repaired=[p for p in problems if p != "x-state"])
+
+
+def unchanged(published: Path, state: str, history: Path | None = None
+              ) -> PublishResult | None:
+    """The current release when it was made from this state and every file is as released;
+    None when publish() has something to do (never raises on damaged files)."""
+    published = Path(published)
+    recover(published)
+    package, problem = read_descriptor(published)
+    if problem or package.get("x-state") != state:
+        return None
+    if history is not None:
+        last = last_release(history)
+        log = published / "CHANGELOG.md"
+        if last is None or last.state != state or not log.is_file() or \
+                log.read_bytes() != last.changelog.encode("utf-8") or \
+                (published / "datapackage.json").read_bytes() != last.descriptor.encode("utf-8"):
+            return None
+    if verify_hashes(published):
+        return None
+    return PublishResult(package["version"], False, None, published)
+
+
+def released_version(published: Path) -> str | None:
+    """The version published/datapackage.json states, or None (never raises)."""
+    package, problem = read_descriptor(published)
+    return None if package is None or problem else package["version"]
+
+
+def descriptor_problem(published: Path) -> str | None:
+    """Why published/datapackage.json cannot be validated at all, if it cannot."""
+    return read_descriptor(published)[1]
 
 
 def verify_hashes(published: Path) -> list[str]:
     """Problems with files whose sha256 differs from the descriptor (frictionless skips Parquet)."""
-    package = json.loads((Path(published) / "datapackage.json").read_text(encoding="utf-8"))
-    problems = []
-    for res in package["resources"]:
+    package, problem = read_descriptor(published)
+    if package is None:
+        return [problem]
+    problems = [problem] if problem else []
+    for res in package.get("resources", []):
         path = Path(published) / res["path"]
         if not path.exists():
             problems.append(f"{res['path']}: missing")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,16 +44,88 @@ def read_text(path: Path, data: bytes) -> str:
         from pipeline.read.pdf import pdf_text
 
         return pdf_text(path, data)
-    if b"\x00" in data[:8192]:
-        raise ReportError(path, "binary file, not text (it contains NUL bytes)")
+    return decode_text(path, data)
+
+
+# Byte-order marks, longest first (UTF-32 LE starts with UTF-16 LE's).
+_BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16")]
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """Bytes to text: by byte-order mark, else UTF-8, else UTF-16 or UTF-32 without a mark
+    as charset-normalizer finds it. Other encodings (Latin-1, Windows-1252...) are refused
+    with the likely one named: a guess between 8-bit code pages can silently change
+    characters, and a published quote must be exactly what the report says."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as err:
+                raise ReportError(path, f"starts with a {encoding.upper()} byte-order mark but "
+                                        f"is not valid {encoding.upper()} text ({err.reason} "
+                                        f"at byte {err.start})") from None
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise ReportError(
-            path, f"not UTF-8 text (invalid byte 0x{data[err.start]:02x} at offset {err.start})"
-        ) from None
+        encoding, guess = _guess(data)
+        if encoding.startswith(("utf_16", "utf_32")):
+            return guess
+        where = f"invalid byte 0x{data[err.start]:02x} at offset {err.start}"
+        if encoding:
+            raise ReportError(path, f"not UTF-8 text ({where}; perhaps an 8-bit code page "
+                                    f"such as {encoding}: convert it to UTF-8)") from None
+        kind = "binary file, not text" if b"\x00" in data else "not UTF-8 text"
+        raise ReportError(path, f"{kind} ({where}, and no text encoding fits)") from None
+    if "\x00" in text:
+        encoding, guess = _guess(data)
+        if encoding.startswith(("utf_16", "utf_32")) and "\x00" not in guess:
+            return guess  # UTF-16 without a byte-order mark is valid UTF-8 full of NULs
+    return text
+
+
+def _guess(data: bytes) -> tuple[str, str]:
+    """The encoding charset-normalizer finds most plausible and the text in it ('' if none)."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    return ("", "") if best is None else (best.encoding, str(best))
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """A text report's bytes as text with '\\n' line ends; NUL characters are refused."""
+    text = _decode(path, data)
+    if (nul := text.find("\x00")) >= 0:
+        raise ReportError(path, f"contains NUL characters (the first at character {nul}): "
+                                "binary data inside text is never published; remove them or "
+                                "convert the file to plain text")
     # Normalise line ends only: offsets stay valid against the decoded text we store.
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_regular_file(path: Path) -> bytes:
+    """A file's bytes; anything but a regular file (FIFO, device, folder) is refused without
+    blocking on it, even if it was swapped in after raw/ was listed."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as err:
+        raise ReportError(path, f"cannot be read ({err.strerror})") from None
+    with os.fdopen(fd, "rb") as handle:
+        kind = _kind(os.fstat(fd).st_mode)
+        if kind != "file":
+            raise ReportError(path, f"is {kind}, not a regular file: not read")
+        return handle.read()
+
+
+def _kind(mode: int) -> str:
+    """What a stat mode describes, in words."""
+    for test, name in ((stat.S_ISREG, "file"), (stat.S_ISDIR, "a folder"),
+                       (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "a special file"
 
 
 def ingest(path: Path) -> Document:
@@ -62,10 +137,7 @@ def ingest(path: Path) -> Document:
     if not VALID_ID.match(path.stem):
         raise ReportError(path, "the file name becomes the document id and may hold only "
                                 "letters, digits, '.', '_' and '-': rename the file")
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise ReportError(path, f"cannot be read ({err.strerror})") from None
+    data = read_regular_file(path)
     text = read_text(path, data)
     return Document(
         document_id=document_id_for(path),
@@ -78,6 +150,42 @@ def ingest(path: Path) -> Document:
     )
 
 
+def _refusal(entry: Path, root: Path) -> str | None:
+    """Why a raw/ entry cannot be a report (None when it is a regular file inside raw/)."""
+    try:
+        target = entry.resolve(strict=True)
+    except FileNotFoundError:
+        return f"is a link to {os.readlink(entry)!r}, which does not exist (dangling link)"
+    except (RuntimeError, OSError) as err:  # ELOOP: Python 3.11 raises RuntimeError
+        return f"cannot be followed ({getattr(err, 'strerror', None) or err}; a link loop?)"
+    if not target.is_relative_to(root):
+        return (f"points outside raw/ (to {target}): only files inside raw/ are read; "
+                "copy the report into raw/ instead")
+    kind = _kind(target.stat().st_mode)
+    if kind == "a folder":
+        return ("is a folder: reports go directly in raw/ (files inside folders are not "
+                "read); move them up")
+    if kind != "file":
+        return f"is {kind}, not a regular file: not read"
+    return None
+
+
+def scan_raw(raw_dir: Path) -> tuple[list[Path], list[ReportError]]:
+    """Report files in raw/ sorted by name, and every other entry refused with the reason
+    (links leading outside raw/, dangling or looping links, folders, FIFOs, devices).
+    Hidden names (.gitkeep, editor files) are ignored."""
+    root = Path(raw_dir).resolve()
+    paths, problems = [], []
+    for entry in sorted(Path(raw_dir).iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if (problem := _refusal(entry, root)) is None:
+            paths.append(entry)
+        else:
+            problems.append(ReportError(entry, problem))
+    return paths, problems
+
+
 def list_reports(raw_dir: Path) -> list[Path]:
-    """Report files in raw/, sorted by name; hidden files are ignored."""
-    return sorted(p for p in Path(raw_dir).iterdir() if p.is_file() and not p.name.startswith("."))
+    """Report files in raw/, sorted by name; scan_raw also says which entries were refused."""
+    return scan_raw(raw_dir)[0]

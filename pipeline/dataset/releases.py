@@ -1,0 +1,140 @@
+"""Release history: every release's exact descriptor and changelog, kept by the pipeline.
+
+Where: in the pipeline's own state folder (beside Dagster's state and the artifacts), one
+small JSON file per release, under a folder named after the published folder it describes.
+Not in published/: that is what users download, copy, edit and may damage. Not in the DuckDB
+database: it is rebuilt from the artifacts by every release and published beside the data.
+The history and published/ back each other up: a damaged or deleted descriptor or changelog
+is rewritten from the history, and a lost history is learnt again from published/ (when both
+are lost at once, nothing can tell the old versions, and that is said).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+_HEADING = re.compile(r"^## (\S+)\s*$", re.M)
+
+
+class ReleaseError(RuntimeError):
+    """The release history cannot be told; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Release:
+    """One release as it was published: version and the exact text of its two files."""
+
+    version: str
+    state: str | None
+    descriptor: str
+    changelog: str
+
+    @property
+    def package(self) -> dict | None:
+        """The descriptor as a dict (None when it was learnt from a damaged file)."""
+        try:
+            value = json.loads(self.descriptor)
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+
+def read_descriptor(published: Path) -> tuple[dict | None, str | None]:
+    """published/datapackage.json as a dict, or None and what is wrong with it."""
+    path = Path(published) / "datapackage.json"
+    if not path.is_file():
+        return None, f"{path}: missing"
+    try:
+        package = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        return None, f"{path}: not readable JSON (damaged or truncated: {err})"
+    if not isinstance(package, dict):
+        return None, f"{path}: not a JSON object"
+    version = package.get("version")
+    if not isinstance(version, str) or not SEMVER.match(version):
+        return package, (f"{path}: version {version!r} is not a release version "
+                         "(MAJOR.MINOR.PATCH)")
+    return package, None
+
+
+def changelog_version(text: str) -> str | None:
+    """The newest version a changelog's headings name, if it is MAJOR.MINOR.PATCH."""
+    match = _HEADING.search(text or "")
+    return match.group(1) if match and SEMVER.match(match.group(1)) else None
+
+
+def history_dir(state_dir: Path, published: Path) -> Path:
+    """The history folder of one published folder, inside the pipeline's state folder."""
+    resolved = str(Path(published).resolve())
+    return Path(state_dir) / "releases" / hashlib.sha256(resolved.encode()).hexdigest()[:16]
+
+
+def _records(folder: Path) -> list[Path]:
+    return sorted(Path(folder).glob("[0-9]*.json")) if Path(folder).is_dir() else []
+
+
+def last_release(folder: Path) -> Release | None:
+    """The newest release recorded in the history folder (a damaged record is skipped)."""
+    for path in reversed(_records(folder)):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return Release(data["version"], data["state"], data["descriptor"],
+                           data["changelog"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
+def record(folder: Path, release: Release, bump: str, published: Path | None = None) -> None:
+    """Store a release, atomically; a repair or a state-only update replaces the newest."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if published is not None:
+        (folder / "PUBLISHED").write_text(str(Path(published).resolve()) + "\n",
+                                          encoding="utf-8")
+    records = _records(folder)
+    last = last_release(folder)
+    if records and last is not None and last.version == release.version:
+        path = records[-1]
+    else:
+        seq = int(records[-1].stem) + 1 if records else 1
+        path = folder / f"{seq:06d}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(dict(asdict(release), bump=bump), ensure_ascii=False),
+                   encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def from_files(published: Path) -> Release | None:
+    """The current release as published/ tells it, when no history is kept (new database).
+    None when nothing was ever published; ReleaseError when the version cannot be told."""
+    published = Path(published)
+    log_path = published / "CHANGELOG.md"
+    changelog = log_path.read_text(encoding="utf-8", errors="replace") \
+        if log_path.is_file() else ""
+    package, problem = read_descriptor(published)
+    # The changelog first: an edited "version" is the likelier damage (the descriptor is
+    # what users open), and a truncated changelog still starts with its newest heading.
+    version = changelog_version(changelog) or (
+        package.get("version") if package and not problem else None)
+    if version is None:
+        if package is None and not changelog:
+            return None  # never published
+        raise ReleaseError(
+            f"{problem or 'CHANGELOG.md names no release'}; and the database keeps no release "
+            "history to repair it from. Set \"version\" in datapackage.json back to the last "
+            "released MAJOR.MINOR.PATCH (see CHANGELOG.md), or remove published/ to start "
+            "again at 1.0.0.")
+    if changelog_version(changelog) != version:
+        changelog = (f"# Changelog\n\n## {version}\n\n"
+                     "Release notes before this release were lost (CHANGELOG.md was missing or "
+                     "damaged when the release history was rebuilt).\n")
+    descriptor = (published / "datapackage.json").read_text(encoding="utf-8", errors="replace") \
+        if package is not None else ""
+    return Release(version, (package or {}).get("x-state"), descriptor, changelog)
