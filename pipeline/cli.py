@@ -66,6 +66,16 @@ def extract(path: Path, format: str = typer.Option("jsonl", help="jsonl or csv")
 
 
 @app.command()
+def explain(sentence: str) -> None:
+    """Print each number of SENTENCE, the rule that kept or dropped it, and how its unit,
+    entity, qualifier and year were decided (the rules are in pipeline/extract/rules/*.yaml)."""
+    from pipeline.extract.explain import explain as explain_text
+    from pipeline.extract.explain import lines
+
+    _emit(line + "\n" for line in lines(explain_text(sentence)))
+
+
+@app.command()
 def parse(path: Path, format: str = typer.Option("jsonl", help="jsonl only")) -> None:
     """Print the numbered paragraphs of one report with their sections and offsets."""
     from pipeline.extract.structure import parse as parse_doc

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field, fields
 
 from pipeline.extract.countries import find_countries
 from pipeline.extract.quantities import WORD_VALUES, Quantity, find_quantities
+from pipeline.extract.rules import load as load_rules
 from pipeline.extract.structure import Paragraph, Structure, section_titles, theme_of
+from pipeline.extract.units import registry
 
 
 def _rules_fingerprint() -> str:
@@ -99,14 +101,13 @@ LEFT_PATTERNS = [
 NUMBER_OF = re.compile(r"^(?:the\s+)?(?:total\s+)?(?:number|amount|total|value|volume|share|"
                        r"proportion|percentage)\s+of\s+", re.I)
 # "impressions on social media reached 18.9 million": the figure is the subject's value.
-VALUE_VERB = re.compile(r"\b(?:reached|reach|reaches|totalled|totaled|totals?|was|were|is|are|"
-                        r"stood\s+at|stands\s+at|amounted\s+to|amounts\s+to|numbered|rose\s+to|"
-                        r"increased\s+to|grew\s+to|fell\s+to|decreased\s+to|dropped\s+to|"
-                        r"declined\s+to|came\s+to|exceeded|received|mobilized|mobilised|"
-                        r"raised|increase\s+to|totalling|totaling|worth|valued\s+at|seeks|"
-                        r"sought|requires|required|requested|needs|needed|costs|cost|"
-                        r"amounting\s+to|(?:rose|increased|grew|fell|decreased|declined|"
-                        r"dropped|went)\s+from)\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}$", re.I)
+# The verbs are rules/verbs.yaml's value_verbs.
+_VALUE_WORDS = load_rules("verbs")["value_verbs"][0]["words"]
+VALUE_VERB = re.compile(
+    r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+")
+                        for w in sorted(_VALUE_WORDS, key=len, reverse=True))
+    + r"|(?:rose|increased|grew|fell|decreased|declined|dropped|went)\s+from)"
+    r"\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}$", re.I)
 INTRO = re.compile(r"^(?:In|As|During|Since|Under|Through|With|Following|Despite|By|At|For|After|"
                    r"Before|Overall|Moreover|Furthermore|In addition|However|Thus|Also|Between|"
                    r"Of|Among|Within|Across|To|From|Over|Together|Pursuant|Owing|Due)\b[^,]*,\s*")
@@ -172,6 +173,9 @@ def _words(text: str, pos: int, limit: int = 12) -> list[re.Match[str]]:
     return out
 
 
+# "unpaid assessed contributions", "annual recurrent costs": an adjective before a participle
+ADJECTIVE = re.compile(
+    r"(?i:(?:un|non)[a-z]{3,}|[a-z]{3,}(?:al|ic|ive|ous|ful|less|able|ible|ary))")
 NOUNS_IN_LY = {"family", "assembly", "supply", "ally", "anomaly", "monopoly", "reply", "italy",
                "rally", "july", "homily", "butterfly", "jelly", "belly", "fly", "bully"}
 
@@ -287,8 +291,9 @@ def _noun_before(left: str, appositive: bool = False) -> str | None:
         if _verb_form(w.group()) and w.group()[0].islower() and taken:
             # "the Bank announced pledges": a verb after its subject ends the phrase;
             # "of displaced persons" keeps its participle
-            if prev[0][:1].isupper() or _acceptable(prev[0]) and prev[0].lower() not in \
-                    PREPOSITIONS:
+            initial = left[:w.start()].strip() == prev[0]  # capital of a sentence's start
+            if (prev[0][:1].isupper() and not initial or _acceptable(prev[0]) and
+                    prev[0].lower() not in PREPOSITIONS) and not ADJECTIVE.fullmatch(prev[0]):
                 break
         taken.insert(0, w)
     while taken and taken[0].group().lower() in PREPOSITIONS | DETERMINERS:
@@ -337,24 +342,83 @@ def _part_named(text: str, q: Quantity) -> str | None:
     return None
 
 
-def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
-    """What a quantity counts or measures, from the words around it."""
+_VERBS = load_rules("verbs")
+_MONEY = _VERBS["money_nouns"][0]
+MONEY_NOUNS = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, _MONEY["words"]), key=len, reverse=True)) + r")\b",
+    re.I)
+NOT_MONEY_HEADS = set(_MONEY["not_money_heads"])
+# "has been", "is expected to be": auxiliaries between a subject and its value verb
+AUXILIARIES = re.compile(r"(?:\s+(?:has|have|had|will|would|shall|may|might|could|should|is|are|"
+                         r"was|were|been|being|be|to|also|now|originally|initially|currently|"
+                         r"expected|estimated|envisaged|projected|planned|not|still|already|"
+                         r"later|since|then)\b)+\s*$", re.I)
+# "The number of polling stations, originally envisaged to be about 1,400"
+NUMBER_OF_AT_DISTANCE = re.compile(
+    r"\b(?:the\s+)?(?:total\s+)?(?:number|amount|value|volume|share|proportion|strength|size|"
+    r"cost|budget)\s+of\s+(?P<np>[^,;()]+?)\s*(?:,[^;]*?)?$", re.I)
+APPOSITIVE_VERBS = ("worth", "valued", "totalling", "totaling", "amounting")
+
+
+def _is_date_word(entity: str) -> bool:
+    """'inception', 'date', 'the end of June': words of time, not what money is."""
+    return bool(re.search(r"\b(?:inception|date|dates|time|period|year|month|end|beginning|"
+                          r"start|january|february|march|april|may|june|july|august|september|"
+                          r"october|november|december)$", entity))
+
+
+def _is_money(q: Quantity) -> bool:
+    return q.unit in registry().currency_codes
+
+
+def _money_noun(text: str, start: int, end: int, q: Quantity) -> str | None:
+    """The money noun nearest the sum in [start, end): 'the appropriation', 'assessments'."""
+    best: tuple[int, str] | None = None
+    for m in MONEY_NOUNS.finditer(text, start, end):
+        if q.start <= m.start() < q.end:
+            continue
+        np = _noun_before(text[start:m.end()]) or m.group().lower()
+        dist = abs(m.start() - q.start)
+        if best is None or dist < best[0]:
+            best = (dist, np)
+    return best[1] if best else None
+
+
+def _list_head(text: str, left_start: int, q: Quantity) -> str | None:
+    """'officers: 105 from Ghana, 165 from Norway': the head noun the list shares."""
+    if not re.match(r"\s+(?:from|in|for|at|with)\s+(?:the\s+)?[A-Z]", text[q.end:q.end + 30]):
+        return None
+    left = text[left_start:q.start]
+    items = re.search(r"(?:\d[\d,.]*\s+(?:from|in|for|at|with)\s+[^,;:\d]*?"
+                      r"(?:,\s*(?:and\s+)?|\s+and\s+))*$", left)
+    head = left[:items.start()] if items else left
+    head = re.sub(r"(?:\s*[:,(—–-]\s*|\s+(?:including|comprising|namely|were|are|as follows:?|"
+                  r"of\s+whom)\s*)$", "", head)
+    return _noun_before(head)
+
+
+def entity_for(text: str, q: Quantity, clause_start: int) -> tuple[str | None, str]:
+    """What a quantity counts or measures, and the name of the rule that decided it."""
     if q.size_adjective:
         found = noun_phrase(text, q.end)
-        return f"{found[0]} {q.size_adjective}" if found else q.size_adjective
+        return (f"{found[0]} {q.size_adjective}" if found else q.size_adjective), "size_adjective"
+    if q.measure_adjective:
+        found = noun_phrase(text, q.end)
+        return (found[0] if found else None), "measure_adjective"
     after = text[q.end:q.end + 200]
     # "78 per cent of whom are returnees", "46 per cent of them children"
     if m := re.match(r"\s+of\s+(?:whom|which|them|these|those)\s+(?:(?:are|were|is|was)\s+)?",
                      after):
         if found := noun_phrase(text, q.end + m.end()):
-            return found[0]
+            return found[0], "of_whom"
     # "34 per cent of the total": the share is of whatever the clause is about
     if re.match(r"\s+of\s+(?:the\s+)?(?:total|whole|overall\s+total)\b", after):
-        return _subject(text[clause_start:q.start])
-    if q.unit in ("tonne", "km", "km2", "ha", "m3", "l") or q.unit.startswith("percent"):
+        return _subject(text[clause_start:q.start]), "share_of_total"
+    money = _is_money(q)
+    if q.unit not in ("count",) and not money:
         if m := re.match(r"\s+of\s+(?:the\s+|all\s+|its\s+|their\s+)?", after):
             if found := noun_phrase(text, q.end + m.end()):
-                return found[0]
+                return found[0], "measure_of"
         if q.unit.startswith("percent"):
             m = re.match(r"\s+(?:increase|decrease|rise|reduction|decline|growth|drop|jump|"
                          r"fall|cut)\b[^.;]*?\bin\s+(?:the\s+)?(?:(?:number|share|proportion|"
@@ -362,63 +426,75 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> str | None:
             m = m or re.match(r"\s+in\s+(?:the\s+)?(?:(?:number|share|proportion|rate|amount|"
                               r"value|volume|level)\s+of\s+)?(?=[a-z])", after)
             if m and (found := noun_phrase(text, q.end + m.end())):
-                return found[0]
+                return found[0], "change_in"
             # "a 14 per cent increase", "an increase of 11 per cent": a change in what the
             # sentence counted before, not in its subject
             if re.match(rf"\s+(?:{'|'.join(CHANGE_NOUNS)})\b", after) or re.search(
                     rf"\b(?:{'|'.join(CHANGE_NOUNS)})\s+of\s+$", text[clause_start:q.start]):
-                return None
-            # "a 40 per cent quota for women": the noun the percentage qualifies
-            if (found := noun_phrase(text, q.end)) and not re.match(
-                    r"(?:increase|decrease|rise|reduction|decline|growth|drop|jump|fall|cut|"
-                    r"points?)\b", found[0]):
-                return found[0]
+                return None, "change_of_previous"
+        # "a 40 per cent quota for women", "1.2 million barrels of oil": the noun qualified
+        if (found := noun_phrase(text, q.end)) and not re.match(
+                r"(?:increase|decrease|rise|reduction|decline|growth|drop|jump|fall|cut|"
+                r"points?|above|below|per|a|day|year)\b", found[0]):
+            return found[0], "noun_after"
     elif q.unit == "count":
         if text[q.start - 1:q.start] == "(" and text[q.end:q.end + 1] == ")":
             # "officers from Argentina (5), Bangladesh (35)": what the list counts is named
             # before the list.
             heads = re.findall(r"\b([a-z][a-z-]+s)\s+(?:from|in|of|across)\b",
                                text[clause_start:q.start])
-            return heads[-1] if heads else None
+            return (heads[-1] if heads else None), "list_shares_head"
         if found := noun_phrase(text, q.end):
-            return _borrow_head(text, found)
+            return _borrow_head(text, found), "noun_after"
         # "three of the challenges", "15 of the country's 18 provinces"
         if m := re.match(r"\s+of\s+(?:the|these|those|its|their)\s+(?:[A-Za-z]+['’]s\s+)?"
                          r"(?:\d[\d,.]*\s+)?", after):
             if found := noun_phrase(text, q.end + m.end()):
-                return found[0]
-    else:  # money
+                return found[0], "part_of"
+        if head := _list_head(text, clause_start, q):
+            return head, "list_shares_head"
+    else:  # money: what it pays for or is
         if np := _owner_of(text[clause_start:q.start]):
-            return np  # "a funding gap of $1.7 billion in the plan"
+            return np, "money_owner"  # "a funding gap of $1.7 billion in the plan"
         # "$108.4 million received", "$1.9 billion required"
         if m := re.match(r"\s+(received|required|pledged|disbursed|allocated|committed|spent|"
                          r"raised|mobilized|mobilised|requested|approved|budgeted)\b", after):
-            return f"funding {m.group(1)}"
+            return f"funding {m.group(1)}", "money_participle"
         if m := re.match(r"\s+(?:of|in|for)\s+(?=[a-z])", after):
             if found := noun_phrase(text, q.end + m.end(), allow_of=False):
-                return found[0]
+                return found[0], "money_for"
         # "allocated $732 million to humanitarian operations": where the money went
         m = re.match(r"\s+to\s+(?:the\s+|its\s+|their\s+)?(?=[A-Za-z])", after)
         if m and not re.match(TO_VERBS, after[m.end():]):
             if found := noun_phrase(text, q.end + m.end(), allow_of=False):
-                return found[0]
+                return found[0], "money_to"
     left = text[clause_start:q.start]
     if q.unit != "count" and (np := _owner_of(left)):
-        return np
+        return np, "owner_of"
     for pattern in LEFT_PATTERNS:
         if m := pattern.search(left):
             if np := _clean_np(m.group("np")):
-                return np
+                return np, "value_verb"
     if re.match(r"(?:exceeded|exceeds|surpassed|surpassing|topped)\b", text[q.start:], re.I):
-        return _noun_before(left) or _subject(left)  # "the backlog exceeded 2,000"
+        return _noun_before(left) or _subject(left), "value_verb"  # "the backlog exceeded 2,000"
     if verb := VALUE_VERB.search(left):
-        appositive = verb.group().split()[0].lower() in ("worth", "valued", "totalling",
-                                                          "totaling", "amounting")
-        if np := _noun_before(left[:verb.start()], appositive):
-            return np
+        before = left[:verb.start()]
+        appositive = verb.group().split()[0].lower() in APPOSITIVE_VERBS
+        if np := _noun_before(before, appositive):
+            return np, "value_verb"
+        # "the number of polling stations, originally envisaged to be about 1,400"
+        if (m := NUMBER_OF_AT_DISTANCE.search(before)) and (np := _clean_np(m.group("np"))):
+            return np, "value_verb_at_distance"
+        # "the budget has been set at", "the backlog, which had grown, stood at"
+        stripped = AUXILIARIES.sub("", before)
+        np = _noun_before(stripped)
+        if np is None and "," in stripped:
+            np = _noun_before(AUXILIARIES.sub("", re.sub(r",[^,;]*$", "", stripped)))
+        if np:
+            return np, "value_verb_at_distance"
     if q.unit != "count" or verb:
-        return _subject(left)
-    return None
+        return _subject(left), "subject"
+    return None, "none"
 
 
 @dataclass
@@ -485,8 +561,12 @@ def year_for(q: Quantity, years: list[tuple[int, int]], clause_start: int,
 
 def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
                       subtheme: str | None, note_markers: frozenset[int] = frozenset(),
-                      ) -> list[Metric]:
-    """All metrics of one paragraph; note_markers are its footnotes' numbers."""
+                      trace: list[dict] | None = None) -> list[Metric]:
+    """All metrics of one paragraph; note_markers are its footnotes' numbers.
+
+    With ``trace``, one dict per metric says how its unit, entity, qualifier and year were
+    decided (the rule names of rules/*.yaml); `indicators explain` prints them.
+    """
     text = par.text
     quantities = [q for q in find_quantities(text) if not _is_note_marker(text, q, note_markers)]
     if not quantities:
@@ -517,15 +597,31 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
             # Look-behinds are bounded so a sentence with thousands of figures stays linear.
             near = max(clause_start, q.start - WINDOW)
             comparison = SAME_AS_PREVIOUS.search(text, max(near, q.start - 40), q.start)
-            entity = (_part_named(text, q)
-                      or comparison and (previous.get(q.unit) or previous.get("any"))
-                      or entity_for(text, q, near)
-                      or previous.get(q.unit) or previous.get("any")
-                      or (q.unit != "count" and _subject(
-                          text[part.start:min(q.start, part.start + WINDOW)])) or None)
+            entity, why = _part_named(text, q), "of_whom"
+            if not entity and comparison:
+                entity, why = previous.get(q.unit) or previous.get("any"), "change_verb"
+            if not entity:
+                entity, why = entity_for(text, q, near)
+            if not entity:
+                entity, why = previous.get(q.unit) or previous.get("any"), "previous_in_sentence"
+            if not entity and q.unit != "count":
+                entity = _subject(text[part.start:min(q.start, part.start + WINDOW)])
+                why = "subject"
+            if _is_money(q) and (
+                    entity and (entity in NOT_MONEY_HEADS or _is_date_word(entity))
+                    or why in ("value_verb", "value_verb_at_distance", "subject",
+                               "previous_in_sentence", "none")
+                    and not (entity and MONEY_NOUNS.search(entity))):
+                # money is what it pays for or is, never the actor who gives it or a date
+                if money := _money_noun(text, near, q.start, q) or (
+                        not entity or entity in NOT_MONEY_HEADS or _is_date_word(entity)) \
+                        and _money_noun(text, s_start, s_end, q):
+                    entity, why = money, "money_is"
             if entity in GENERIC:
                 entity = (previous.get(q.unit) or last_entities.get(q.unit)
                           or last_entities.get("any") or entity)
+                why = f"{why}, generic_word (the figure named before)"
+            entity = entity or None
             if entity:
                 previous[q.unit] = previous["any"] = entity
                 last_entities[q.unit] = last_entities["any"] = entity
@@ -537,10 +633,18 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
             if cmp := COMPARISON.search(text, q.end, clause_end):
                 clause_end = cmp.start()
             if BASELINE.search(text, max(near, q.start - 40), q.start) and not after:
-                year = None  # a baseline figure without its own year
+                year, year_why = None, "baseline (after 'up from', 'than'...): no year"
             else:
                 year = year_for(q, part.years_for(q), clause_start, cumulative,
                                 int(after.group(1)) if after else None, clause_end)
+                year_why = ("year right after the figure" if after else
+                            "no year in its sentence (periods, baselines, targets, titles "
+                            "are not a figure's year)" if year is None else
+                            "nearest year before it in its clause or sentence, else after it")
+            if trace is not None:
+                trace.append({"quote": text[q.start:q.end], "read_by": q.rule,
+                              "unit": _unit_why(text, q), "entity": why,
+                              "qualifier": _qualifier_why(text, q), "year": year_why})
             start, end = par.to_source(q.start), par.to_source(q.end - 1) + 1
             metrics.append(Metric(
                 metric_id=f"{document_id}:{start}-{end}",
@@ -563,6 +667,34 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
                 countries=countries,
             ))
     return metrics
+
+
+def _unit_why(text: str, q: Quantity) -> str:
+    """How the unit was decided, in words."""
+    if q.unit == "count":
+        if q.size_adjective:
+            return "count: size adjective (rules/exclusions.yaml size_adjectives)"
+        return "count: no unit word after the number"
+    if q.unit == "unknown":
+        return f"unknown: '{q.unit_word}' is shaped like a unit but not in the registry " \
+               "(rules/units.yaml unknown_unit)"
+    if q.rule in ("fraction", "ratio"):
+        return f"percent: a {q.rule} is a share (rules/numbers.yaml {q.rule})"
+    if _is_money(q):
+        return f"{q.unit}: currency symbol, code or name (rules/units.yaml currencies, pycountry)"
+    how = "measurement adjective" if q.measure_adjective else "unit word"
+    return f"{q.unit}: {how} in the registry (rules/units.yaml {q.unit})"
+
+
+def _qualifier_why(text: str, q: Quantity) -> str:
+    """How the qualifier was decided, in words."""
+    if q.qualifier == "exact":
+        return "exact: no qualifier word before the number"
+    quote = text[q.start:q.end]
+    number = re.search(r"[\d$€£¥₹]|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|a|half)\b",
+                       quote, re.I)
+    word = quote[:number.start()].strip() if number else quote
+    return f"{q.qualifier}: '{word}' (rules/qualifiers.yaml {q.qualifier})"
 
 
 def _is_note_marker(text: str, q: Quantity, markers: frozenset[int]) -> bool:

@@ -190,7 +190,8 @@ def _after_identifier(text: str, start: int) -> bool:
     if not m:
         return False
     word = m.group().strip()
-    if word.isupper() or word[:-1].isupper():
+    # "In 300 villages" is no acronym: the pattern is case-blind, so check the capitals here
+    if len(word) >= 2 and word.isupper() or len(word) >= 3 and word[:-1].isupper():
         return word not in registry().prefix_codes
     return re.sub(r"\s+", " ", word.lower()) in ("age", "aged", "ages", "age of", "level",
                                                   "phase", "grade")

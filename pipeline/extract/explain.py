@@ -1,0 +1,54 @@
+"""Explain: every number of a sentence, the rule that kept or dropped it, and how its unit,
+entity, qualifier and year were decided. No Dagster, no database: the extractor alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.extract.metrics import Metric, extract_paragraph
+from pipeline.extract.quantities import Drop, find_quantities
+from pipeline.extract.structure import Paragraph
+
+
+@dataclass
+class Explanation:
+    """What the extractor made of one text: kept metrics with their reasons, dropped numbers."""
+
+    text: str
+    metrics: list[Metric]
+    reasons: list[dict]
+    drops: list[Drop]
+
+
+def explain(text: str) -> Explanation:
+    """Run the extractor on text as one paragraph and keep every decision."""
+    par = Paragraph(number=1, section_id=None)
+    par.add(text, 0, len(text))
+    reasons: list[dict] = []
+    metrics = extract_paragraph(par, "explain", None, None, trace=reasons)
+    drops: list[Drop] = []
+    find_quantities(text, drops)
+    return Explanation(text, metrics, reasons, sorted(drops, key=lambda d: d.start))
+
+
+def lines(ex: Explanation) -> list[str]:
+    """The explanation as text, one block per number, in reading order."""
+    rows: list[tuple[int, list[str]]] = []
+    for m, why in zip(ex.metrics, ex.reasons, strict=True):
+        block = [f"KEPT    {m.quote!r}  value={m.value:g}"
+                 + (f"..{m.value_max:g}" if m.value_max is not None else "")
+                 + f"  (rule: {why['read_by']})",
+                 f"        unit      = {m.unit}" + (f" [{m.unit_word}]" if m.unit_word else "")
+                 + f"  <- {why['unit']}",
+                 f"        entity    = {m.entity}  <- rule {why['entity']}",
+                 f"        qualifier = {m.qualifier}  <- {why['qualifier']}",
+                 f"        year      = {m.year}  <- {why['year']}"]
+        if m.countries:
+            block.append("        countries = " + ", ".join(c["iso3"] for c in m.countries))
+        rows.append((m.char_start, block))
+    for d in ex.drops:
+        rows.append((d.start, [f"DROPPED {d.text!r}  (rule: {d.rule}, rules/exclusions.yaml)"]))
+    out: list[str] = []
+    for _, block in sorted(rows, key=lambda r: r[0]):
+        out.extend(block)
+    return out or ["no numbers found"]

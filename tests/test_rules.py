@@ -1,0 +1,121 @@
+"""Tests generated from the rule files' examples, and the contract between rules and schema.
+
+Every rule in pipeline/extract/rules/*.yaml carries example sentences with what must be kept
+(value, unit, entity, qualifier, year, countries) and what must be dropped (with the rule that
+drops it). Adding an example to a rule file adds a test here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from pipeline.dataset.schema import load, shared_fields
+from pipeline.extract import contract
+from pipeline.extract.explain import explain, lines
+from pipeline.extract.rules import all_examples
+from pipeline.extract.rules import load as load_rules
+from pipeline.extract.units import unit_codes
+
+EXAMPLES = all_examples()
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 0.005 * max(abs(a), abs(b), 1e-9)
+
+
+def _matches(metric, want: dict) -> bool:
+    if not _close(metric.value, float(want["value"])):
+        return False
+    for key in ("unit", "qualifier", "year", "unit_word"):
+        if key in want and getattr(metric, key) != want[key]:
+            return False
+    if "entity" in want and (metric.entity is None or want["entity"] not in metric.entity):
+        return False
+    return "countries" not in want or [c["iso3"] for c in metric.countries] == want["countries"]
+
+
+@pytest.mark.parametrize(("file", "rule", "example"), EXAMPLES,
+                         ids=[f"{f}:{r}:{i}" for i, (f, r, _) in enumerate(EXAMPLES)])
+def test_rule_example(file: str, rule: str, example: dict) -> None:
+    ex = explain(example["text"])
+    report = "\n".join(lines(ex))
+    if "kept" in example:
+        assert len(ex.metrics) == len(example["kept"]), report
+        for want in example["kept"]:
+            assert any(_matches(m, want) for m in ex.metrics), f"{want} not kept\n{report}"
+    for want in example.get("dropped", []):
+        assert any(d.text == want["number"] and d.rule == want["rule"] for d in ex.drops), \
+            f"{want} not dropped\n{report}"
+
+
+def test_every_rule_file_has_examples() -> None:
+    assert len(EXAMPLES) > 40
+    names = {r for _, r, _ in EXAMPLES}
+    for must in ("identifier_after_word", "unknown_unit", "value_verb", "money_is",
+                 "list_shares_head", "number_words_in_full", "ratio", "fraction", "year_in_range"):
+        assert must in names
+
+
+def test_drop_rules_are_named_in_the_exclusions_file() -> None:
+    """Each rule name the extractor records for a dropped number is documented."""
+    documented = {r["name"] for r in load_rules("exclusions")["exclusions"]}
+    source = open("pipeline/extract/quantities.py", encoding="utf-8").read()
+    used = set(re.findall(r'return (?:None, )?"([a-z_]+)"', source))
+    used |= set(re.findall(r"\(\?P<([a-z_]+)>", source)) - {"cur", "num", "fnum", "fden", "half",
+                                                            "den", "month_date"}
+    used -= {"not_a_number", "exact"}
+    assert used <= documented, used - documented
+
+
+def test_schema_enums_and_year_range_are_generated_from_the_rules() -> None:
+    """The contract: schemas/fields.json says what the rule files say."""
+    shared = shared_fields()
+    for name, generated in contract.constraints().items():
+        for key, value in generated.items():
+            assert shared[name]["constraints"][key] == value, (name, key)
+    metrics = {f["name"]: f for f in load("metrics").fields}
+    assert metrics["unit"]["constraints"]["enum"] == unit_codes()
+    assert "unknown" in unit_codes() and "USD" in unit_codes() and "KES" in unit_codes()
+    assert metrics["year"]["constraints"]["minimum"] == 1800
+    assert "unit_word" in metrics
+
+
+def test_fields_are_defined_once() -> None:
+    """No table repeats a shared field's whole definition: it names it and overrides."""
+    shared = shared_fields()
+    for path in sorted(__import__("pathlib").Path("schemas").glob("*.json")):
+        if path.name in ("fields.json", "series.json", "indicators.json"):
+            continue
+        for f in json.loads(path.read_text(encoding="utf-8"))["fields"]:
+            if f["name"] in shared:
+                assert f.get("type") in (None,) or f.get("type") != shared[f["name"]]["type"], \
+                    (path.name, f["name"])
+
+
+def test_a_year_in_range_is_not_quarantined() -> None:
+    """'In 1850, the colony counted 300 schools.': the metric passes the metrics schema."""
+    import pandas as pd
+
+    from pipeline.dataset.schema import pandera_schema
+
+    m = explain("In 1850, the colony counted 300 schools.").metrics
+    assert [(x.value, x.year) for x in m] == [(300, 1850)]
+    row = m[0].as_record()
+    row.pop("countries")
+    pandera_schema(load("metrics")).validate(pd.DataFrame([row]))
+
+
+def test_explain_cli_runs_without_dagster() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from typer.testing import CliRunner; from pipeline.cli import app; "
+            "r = CliRunner().invoke(app, ['explain', 'Gates 5 and 31 saw about 2 MW and "
+            "12 terabecquerels.']); print(r.output); "
+            "assert 'dagster' not in sys.modules, 'dagster imported'")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert "DROPPED '5'" in out and "unknown [terabecquerels]" in out and "MW" in out
