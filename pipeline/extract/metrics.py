@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from pipeline.extract.countries import find_countries
 from pipeline.extract.quantities import WORD_VALUES, Quantity, find_quantities
@@ -48,7 +48,9 @@ received became become remain remained reached reach reaching include includes i
 participated join joined make made take took provide provided benefit benefited held involving
 twice once thrice met gave led saw found sent won began brought built bought came went got kept
 left lost paid put ran said sold set spent stood told wrote rose fell grew drew knew chose spoke
-broke shut won hit cut let sought
+broke shut won hit cut let sought because although though unless despite nationwide
+countrywide remains contains comprises consists represents shows continues appears seems means
+reflects stands
 """.split()) | set(WORD_VALUES) | {"hundred", "thousand", "million", "billion"}
 DETERMINERS = {"the", "a", "an", "such", "these", "those", "its", "their", "our", "all", "some",
                "other", "another", "further", "additional_"}
@@ -59,10 +61,11 @@ CLAUSE_BREAK = re.compile(r",\s+(?=(?:and|but|while|whereas|which|thus|bringing|
                           r"resulting|raising|making|up|down)\b)|;\s+")
 # "up from 22.3 per cent", "of which 612": the figure counts what the previous one counted.
 SAME_AS_PREVIOUS = re.compile(r"(?:\b(?:up|down|rose|increased|grew|fell|decreased|declined|"
+                              r"increase|rise|decrease|decline|drop|fall|"
                               r"dropped|went|risen|fallen)\s+from|\bthan|\bversus|"
                               r"\bcompared\s+(?:with|to)|\bof\s+(?:which|whom))\s+(?:\S+\s+)?$",
                               re.I)
-WORD = re.compile(r"[“\"‘]?[A-Za-z][A-Za-z'’]*(?:-[A-Za-z'’]+)*-?[”\"’]?")
+WORD = re.compile(r"[“\"‘]?[^\W\d_](?:[^\W\d_]|['’])*(?:-(?:[^\W\d_]|['’])+)*-?[”\"’]?")
 YEAR = re.compile(r"(?<![\w/.-])(1[89]\d\d|20\d\d)(?![\w/]|[–-]\d)")
 # A year after these words is a period's bound, a baseline or a target, not the figure's year.
 YEAR_EXCLUDED_BEFORE = re.compile(
@@ -212,7 +215,8 @@ def noun_phrase(text: str, pos: int, allow_of: bool = True,
             i += 1
             continue
         # "internally displaced persons", "newly recruited staff": an adverb before a participle
-        if low.endswith("ly") and not _acceptable(w) and nxt and _verb_form(nxt) and \
+        if low.endswith("ly") and not _acceptable(w) and nxt and (
+                _verb_form(nxt) and not taken or not taken and _acceptable(nxt)) and \
                 i + 2 < len(words) and _acceptable(words[i + 2].group()):
             taken += [words[i], words[i + 1]]
             i += 2
@@ -310,7 +314,8 @@ def _borrow_head(text: str, found: tuple[str, int]) -> str:
     if m and not (m.group().split()[1][0].isdigit() or m.group().split()[1].lower().split("-")[0]
                   in WORD_VALUES):
         m = None
-    if m and text[end - len(phrase):end][:1].isupper() and " " not in phrase:
+    # a single adjective ("African", "direct") borrows; a plural noun ("Senators") does not
+    if m and " " not in phrase and not phrase.endswith("s"):
         if nxt := noun_phrase(text, end + m.end()):
             return f"{phrase} {nxt[0].split()[-1]}"
     return phrase
@@ -336,9 +341,10 @@ def _subject(clause: str) -> str | None:
 def _part_named(text: str, q: Quantity) -> str | None:
     """'of which 35.3 million were refugees', 'of whom 41 per cent were women': the part."""
     if re.search(r"\bof\s+(?:which|whom)\s+(?:\S+\s+)?$", text[max(0, q.start - 20):q.start]):
-        if (m := re.match(r"\s+(?:were|was|are|is)\s+", text[q.end:q.end + 20])) and \
+        if (m := re.match(r"\s+(?:were|was|are|is)\s+(?![a-z]+ed\b|[a-z]+\s+by\b)",
+                          text[q.end:q.end + 40])) and \
                 (found := noun_phrase(text, q.end + m.end())):
-            return found[0]
+            return found[0]  # "of which 12 were children"; "of which 5 was owed by" is passive
     return None
 
 
@@ -358,6 +364,12 @@ NUMBER_OF_AT_DISTANCE = re.compile(
     r"\b(?:the\s+)?(?:total\s+)?(?:number|amount|value|volume|share|proportion|strength|size|"
     r"cost|budget)\s+of\s+(?P<np>[^,;()]+?)\s*(?:,[^;]*?)?$", re.I)
 APPOSITIVE_VERBS = ("worth", "valued", "totalling", "totaling", "amounting")
+
+
+def _proper(text: str, pos: int) -> bool:
+    """The phrase at pos starts with a capital mid-sentence: a place or a name."""
+    word = WORD.match(text, pos + len(text[pos:pos + 20]) - len(text[pos:pos + 20].lstrip()))
+    return bool(word) and word.group()[:1].isupper() and word.group().lower() not in DETERMINERS
 
 
 def _is_date_word(entity: str) -> bool:
@@ -382,6 +394,21 @@ def _money_noun(text: str, start: int, end: int, q: Quantity) -> str | None:
         if best is None or dist < best[0]:
             best = (dist, np)
     return best[1] if best else None
+
+
+MONEY_VERBS = _MONEY["verbs"]
+
+
+def _money_verb(text: str, start: int, q: Quantity) -> str | None:
+    """'the Assembly appropriated $X': the sum is the appropriation (the verb's noun), unless
+    a money noun stands between the verb and the sum ('assessed contributions amounted to')."""
+    found, at = None, start
+    for m in re.finditer(r"\b([a-z]+)\b", text[start:q.start]):
+        if m.group(1) in MONEY_VERBS:
+            found, at = MONEY_VERBS[m.group(1)], start + m.end()
+    if found and MONEY_NOUNS.search(text, at, q.start):
+        return None
+    return found
 
 
 def _list_head(text: str, left_start: int, q: Quantity) -> str | None:
@@ -409,14 +436,29 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> tuple[str | None, s
     # "78 per cent of whom are returnees", "46 per cent of them children"
     if m := re.match(r"\s+of\s+(?:whom|which|them|these|those)\s+(?:(?:are|were|is|was)\s+)?",
                      after):
-        if found := noun_phrase(text, q.end + m.end()):
+        rest = after[m.end():]
+        if not re.match(r"(?:been\s+)?[a-z]+ed\b", rest) and (
+                found := noun_phrase(text, q.end + m.end())):
             return found[0], "of_whom"
+        return None, "part_of_previous"  # "85 per cent of which was disbursed"
+    if re.match(r"\s+of\s+(?:them|these|those|which|whom)\b", after):
+        return None, "part_of_previous"  # "Two of them had to be moved"
     # "34 per cent of the total": the share is of whatever the clause is about
     if re.match(r"\s+of\s+(?:the\s+)?(?:total|whole|overall\s+total)\b", after):
         return _subject(text[clause_start:q.start]), "share_of_total"
     money = _is_money(q)
     if q.unit not in ("count",) and not money:
-        if m := re.match(r"\s+of\s+(?:the\s+|all\s+|its\s+|their\s+)?", after):
+        if m := re.match(r"\s+of\s+(?:the\s+|all\s+|its\s+|their\s+)?"
+                         r"(?:[^\W\d_]+['’]s\s+)?(?:\d[\d,.]*\s+)?", after):
+            if found := noun_phrase(text, q.end + m.end()):
+                return found[0], "measure_of"
+        # "41 per cent (164 events)": the count in brackets names what is shared
+        if m := re.match(r"\s*\(\s*(?:some\s+|about\s+)?\d[\d,.]*\s+", after):
+            if found := noun_phrase(text, q.end + m.end()):
+                return found[0], "bracketed_count"
+        # "the proportion (4.36 per cent) of blank ballots"
+        if text[q.start - 1:q.start] == "(" and (m := re.match(
+                r"\)\s+of\s+(?:the\s+|all\s+)?", after)):
             if found := noun_phrase(text, q.end + m.end()):
                 return found[0], "measure_of"
         if q.unit.startswith("percent"):
@@ -433,7 +475,7 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> tuple[str | None, s
                     rf"\b(?:{'|'.join(CHANGE_NOUNS)})\s+of\s+$", text[clause_start:q.start]):
                 return None, "change_of_previous"
         # "a 40 per cent quota for women", "1.2 million barrels of oil": the noun qualified
-        if (found := noun_phrase(text, q.end)) and not re.match(
+        if (found := noun_phrase(text, q.end)) and not _proper(text, q.end) and not re.match(
                 r"(?:increase|decrease|rise|reduction|decline|growth|drop|jump|fall|cut|"
                 r"points?|above|below|per|a|day|year)\b", found[0]):
             return found[0], "noun_after"
@@ -446,6 +488,10 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> tuple[str | None, s
             return (heads[-1] if heads else None), "list_shares_head"
         if found := noun_phrase(text, q.end):
             return _borrow_head(text, found), "noun_after"
+        # "22 of 119 districts", "27 out of 30 senators": the part counts the whole's noun
+        if m := re.match(r"\s+(?:out\s+)?of\s+(?:the\s+|a\s+total\s+of\s+)?\d[\d,.]*\s+", after):
+            if found := noun_phrase(text, q.end + m.end()):
+                return found[0], "part_of"
         # "three of the challenges", "15 of the country's 18 provinces"
         if m := re.match(r"\s+of\s+(?:the|these|those|its|their)\s+(?:[A-Za-z]+['’]s\s+)?"
                          r"(?:\d[\d,.]*\s+)?", after):
@@ -453,12 +499,21 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> tuple[str | None, s
                 return found[0], "part_of"
         if head := _list_head(text, clause_start, q):
             return head, "list_shares_head"
+        # "the number of police officers - almost 900 in Sarajevo alone -"
+        if (m := re.search(r"\s[-–—]\s*$|\s\(\s*$", text[clause_start:q.start])) and (
+                np := _noun_before(text[clause_start:clause_start + m.start()])):
+            return np, "apposition"
     else:  # money: what it pays for or is
         if np := _owner_of(text[clause_start:q.start]):
             return np, "money_owner"  # "a funding gap of $1.7 billion in the plan"
         # "$108.4 million received", "$1.9 billion required"
+        if m := re.match(r"\s+(?:gross|net)\b", after):
+            after = after[m.end():]  # "$144.7 million gross for the maintenance of ..."
+            q = replace(q, end=q.end + m.end())
         if m := re.match(r"\s+(received|required|pledged|disbursed|allocated|committed|spent|"
-                         r"raised|mobilized|mobilised|requested|approved|budgeted)\b", after):
+                         r"raised|mobilized|mobilised|requested|approved|budgeted|released|"
+                         r"utilized|utilised|provided|contributed|deposited|earmarked|"
+                         r"appropriated|apportioned|paid|owed|outstanding)\b", after):
             return f"funding {m.group(1)}", "money_participle"
         if m := re.match(r"\s+(?:of|in|for)\s+(?=[a-z])", after):
             if found := noun_phrase(text, q.end + m.end(), allow_of=False):
@@ -475,7 +530,8 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> tuple[str | None, s
         if m := pattern.search(left):
             if np := _clean_np(m.group("np")):
                 return np, "value_verb"
-    if re.match(r"(?:exceeded|exceeds|surpassed|surpassing|topped)\b", text[q.start:], re.I):
+    if re.match(r"(?:exceeded|exceeds|exceeding|surpassed|surpassing|topped)\b", text[q.start:],
+                re.I):
         return _noun_before(left) or _subject(left), "value_verb"  # "the backlog exceeded 2,000"
     if verb := VALUE_VERB.search(left):
         before = left[:verb.start()]
@@ -599,24 +655,32 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
             comparison = SAME_AS_PREVIOUS.search(text, max(near, q.start - 40), q.start)
             entity, why = _part_named(text, q), "of_whom"
             if not entity and comparison:
-                entity, why = previous.get(q.unit) or previous.get("any"), "change_verb"
+                entity = (previous.get(q.unit) or previous.get("any")
+                          or last_entities.get(q.unit) or last_entities.get("any"))
+                why = "change_verb"
             if not entity:
                 entity, why = entity_for(text, q, near)
+            if not entity and why == "part_of_previous":
+                entity = (previous.get(q.unit) or previous.get("any")
+                          or last_entities.get(q.unit) or last_entities.get("any"))
             if not entity:
                 entity, why = previous.get(q.unit) or previous.get("any"), "previous_in_sentence"
             if not entity and q.unit != "count":
                 entity = _subject(text[part.start:min(q.start, part.start + WINDOW)])
                 why = "subject"
-            if _is_money(q) and (
-                    entity and (entity in NOT_MONEY_HEADS or _is_date_word(entity))
-                    or why in ("value_verb", "value_verb_at_distance", "subject",
-                               "previous_in_sentence", "none")
-                    and not (entity and MONEY_NOUNS.search(entity))):
+            if _is_money(q):
                 # money is what it pays for or is, never the actor who gives it or a date
-                if money := _money_noun(text, near, q.start, q) or (
-                        not entity or entity in NOT_MONEY_HEADS or _is_date_word(entity)) \
-                        and _money_noun(text, s_start, s_end, q):
-                    entity, why = money, "money_is"
+                actor = bool(entity) and (entity in NOT_MONEY_HEADS or _is_date_word(entity))
+                from_left = why in ("value_verb", "value_verb_at_distance", "subject",
+                                    "previous_in_sentence", "none")
+                money_head = bool(entity) and bool(MONEY_NOUNS.fullmatch(entity.split()[-1]))
+                if (actor or from_left and not money_head) and (
+                        noun := _money_verb(text, near, q)):
+                    entity, why = noun, "money_is"
+                elif actor or from_left and not (entity and MONEY_NOUNS.search(entity)):
+                    if money := _money_noun(text, near, q.start, q) or (
+                            actor or not entity) and _money_noun(text, s_start, s_end, q):
+                        entity, why = money, "money_is"
             if entity in GENERIC:
                 entity = (previous.get(q.unit) or last_entities.get(q.unit)
                           or last_entities.get("any") or entity)

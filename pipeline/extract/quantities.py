@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from pipeline.extract.rules import load, qualifier_words, year_range
@@ -114,6 +114,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "mask": re.compile(
             r"\b(?=\d)(?:"
             r"(?P<slash_number>\d+(?:/\d+)+\b)"
+            r"|(?P<identifier_with_year>\d{1,4}\s*\((?:19|20)\d\d\))"
+            r"|(?P<job_number>\d{2}-\d{5}(?:\s*\([A-Z]\))?(?:\s+\d{6}\b)?)"
             r"|(?P<ordinal>\d+(?:st|nd|rd|th)\b)"
             r"|(?P<date>\d{4}-\d{2}-\d{2}\b"
             rf"|\d{{1,2}}(?:\s*(?:–|-|to|and)\s*\d{{1,2}})?\s+(?:{months})(?:\s+\d{{4}})?)"
@@ -255,9 +257,20 @@ def find_quantities(text: str, drops: list[Drop] | None = None) -> list[Quantity
             continue
         if found and q.start < found[-1].end:
             continue
+        if found and _shares_unit(text, found[-1], q):
+            found[-1] = replace(found[-1], unit=q.unit)
         found.append(q)
         pos = max(pos, q.end)
     return found
+
+
+def _shares_unit(text: str, first: Quantity, second: Quantity) -> bool:
+    """'from 72.8 to 71.5 per cent': two figures, the unit written once after the second."""
+    return (first.unit == COUNT and second.unit in ("percent", "percentage_point")
+            and not first.in_words and first.size_adjective is None
+            and re.fullmatch(r"\s*(?:to|and)\s*", text[first.end:second.start]) is not None
+            and re.search(r"\b(?:from|between)\s+$", text[max(0, first.start - 10):first.start])
+            is not None)
 
 
 def _read_fraction(text: str, m: re.Match[str]) -> Quantity | None:
@@ -316,6 +329,8 @@ def _not_a_quantity(text: str, m: re.Match[str], start: int, currency: str | Non
     if (not in_words and currency is None and re.fullmatch(r"\d+", raw)
             and _is_label(text, start, m.end())):
         return "label_after_name"
+    if re.search(r"\b(?:per|every|for\s+every)\s+$", text[max(0, start - 12):start], re.I):
+        return "rate_denominator"  # "1.15 officers per 1,000 inhabitants"
     return None
 
 
@@ -377,7 +392,8 @@ def _read_unit(text: str, end: int, currency: str | None) -> _Unit:
             code = word
         if code:
             return _Unit(code, 1.0, cw.end())
-    if uk := reg.unknown.match(text, end):
+    if (uk := reg.unknown.match(text, end)) and not re.match(
+            r"\s+(?!of\b|per\b)[a-z]{3,}s\b", text[uk.end():uk.end() + 30]):
         return _Unit(UNKNOWN, 1.0, uk.end(), uk.group(1).lower())
     return _Unit(COUNT, 1.0, end)
 
