@@ -69,6 +69,43 @@ def _alternation(words) -> str:
                     sorted(words, key=len, reverse=True))
 
 
+def _mask_pattern(months: str) -> str:
+    """Identifiers, dates, times and the like, as one pattern of named rules.
+
+    Grouped by first character so each position is tried against one group only; each
+    alternative is named after its rule in rules/exclusions.yaml.
+    """
+    return (
+        r"\b(?=\d)(?:"
+        r"(?P<slash_number>\d+(?:/\d+)+\b)"
+        r"|(?P<identifier_with_year>\d{1,4}\s*\((?:19|20)\d\d\))"
+        r"|(?P<job_number>\d{2}-\d{5}(?:\s*\([A-Z]\))?(?:\s+\d{6}\b)?)"
+        r"|(?P<ordinal>\d+(?:st|nd|rd|th)\b)"
+        r"|(?P<date>\d{4}-\d{2}-\d{2}\b"
+        rf"|\d{{1,2}}(?:\s*(?:–|-|to|and)\s*\d{{1,2}})?\s+(?:{months})(?:\s+\d{{4}})?)"
+        r"|(?P<paragraph_label>\d{1,5}\.(?:,\s*\d{1,5}\.)+,?)"
+        r"|(?P<time_of_day>\d{1,2}[:.]\d{2}\s*(?:a\.m\.|p\.m\.|hours|h\b)"
+        r"|\d{1,2}\s*(?:a\.m\.|p\.m\.)|\d{1,2}:\d{2}\b))"
+        r"|\b(?=[A-Za-z])(?:"
+        r"(?P<document_symbol>(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./()-]*)"
+        r"|(?P<code_with_digits>(?=[A-Za-z]+[-‑]?\d)[A-Za-z]+[-‑]?\d+[\w-]*)"
+        rf"|(?P<month_date>(?:{months})\s+\d{{1,2}}(?:\s*(?:–|-|to)\s*\d{{1,2}})?"
+        rf"(?:,\s*\d{{4}})?\b|(?:{months})\s+\d{{4}})"
+        # identifiers after a keyword; the look-ahead prunes the long word list
+        rf"|(?P<identifier_after_word>(?=[A-Za-z]{{2,16}}\.?\s+\(?[\dIVXivx])"
+        rf"(?i:{IDENTIFIER_WORDS})\s+\(?"
+        # a number, or a list of them ("Items 4, 6 and 8", not "... and 3 experts"), each
+        # with its year and date: "824 (1993) of 6 May 1993 and 836 (1993)"
+        rf"(?:\d[\w.()/]*(?:\s*\((?:19|20)\d\d\))?(?:\s+of\s+\d{{1,2}}\s+(?:{months})\s+\d{{4}})?"
+        rf"(?:\s*(?:,|and|or|to|–|-)\s*\d[\w./]*(?:\s*\((?:19|20)\d\d\))?"
+        rf"(?:\s+of\s+\d{{1,2}}\s+(?:{months})\s+\d{{4}})?"
+        r"(?!\s+(?!(?:and|or|to|of|in|on|at|for|with|as|were|was|are|is|be|have|has|had|"
+        r"will|would|which|that|above|below|respectively)\b)[a-z]{3,}))*"
+        r"|[IVXLC]{1,7}\b|[ivxl]{1,5}\b)))"
+        r"|(?P<year_in_parentheses>\((?:19|20)\d\d\))"
+    )
+
+
 @cache
 def _patterns() -> dict[str, re.Pattern[str]]:
     """Compiled patterns, built once on first use so importing stays cheap."""
@@ -93,8 +130,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     symbols = "|".join(re.escape(s) for s in sorted(reg.symbols, key=len, reverse=True))
     curwords = _alternation(reg.currency_words)
     months = MONTHS
+    mask = _mask_pattern(months)
     return {
         "number": re.compile(rf"{fraction}|{number}"),
+        "fraction_hint": re.compile(rf"(?i:\b(?:{fracs})\b)"),
+        "mask": re.compile(mask),
+        "mask_fast": re.compile(re.sub(r"\(\?P<[a-z_]+>", "(?:", mask)),
         "number_only": re.compile(number),
         "second": re.compile(rf"\s*(?:–|—|-|to|and)\s*{number}"),
         "scale": re.compile(r"\s*(?:thousand|million|billion|trillion)\b|\s?(?:k|m|mn|mln|bn|b)\b",
@@ -109,37 +150,6 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         # addresses; the look-ahead keeps a long run of word characters linear
         "addresses": re.compile(
             r"(?:https?://|www\.)\S+|<[^>\s]+>|\b(?=[\w.+-]{1,64}@)[\w.+-]+@[\w-]+\.\w+"),
-        # Grouped by first character so each position is tried against one group only; each
-        # alternative is named after its rule in rules/exclusions.yaml.
-        "mask": re.compile(
-            r"\b(?=\d)(?:"
-            r"(?P<slash_number>\d+(?:/\d+)+\b)"
-            r"|(?P<identifier_with_year>\d{1,4}\s*\((?:19|20)\d\d\))"
-            r"|(?P<job_number>\d{2}-\d{5}(?:\s*\([A-Z]\))?(?:\s+\d{6}\b)?)"
-            r"|(?P<ordinal>\d+(?:st|nd|rd|th)\b)"
-            r"|(?P<date>\d{4}-\d{2}-\d{2}\b"
-            rf"|\d{{1,2}}(?:\s*(?:–|-|to|and)\s*\d{{1,2}})?\s+(?:{months})(?:\s+\d{{4}})?)"
-            r"|(?P<paragraph_label>\d{1,5}\.(?:,\s*\d{1,5}\.)+,?)"
-            r"|(?P<time_of_day>\d{1,2}[:.]\d{2}\s*(?:a\.m\.|p\.m\.|hours|h\b)"
-            r"|\d{1,2}\s*(?:a\.m\.|p\.m\.)|\d{1,2}:\d{2}\b))"
-            r"|\b(?=[A-Za-z])(?:"
-            r"(?P<document_symbol>(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./()-]*)"
-            r"|(?P<code_with_digits>(?=[A-Za-z]+[-‑]?\d)[A-Za-z]+[-‑]?\d+[\w-]*)"
-            rf"|(?P<month_date>(?:{months})\s+\d{{1,2}}(?:\s*(?:–|-|to)\s*\d{{1,2}})?"
-            rf"(?:,\s*\d{{4}})?\b|(?:{months})\s+\d{{4}})"
-            # identifiers after a keyword; the look-ahead prunes the long word list
-            rf"|(?P<identifier_after_word>(?=[A-Za-z]{{2,16}}\.?\s+\(?[\dIVXivx])"
-            rf"(?i:{IDENTIFIER_WORDS})\s+\(?"
-            # a number, or a list of them ("Items 4, 6 and 8", not "... and 3 experts"), each
-            # with its year and date: "824 (1993) of 6 May 1993 and 836 (1993)"
-            rf"(?:\d[\w.()/]*(?:\s*\((?:19|20)\d\d\))?(?:\s+of\s+\d{{1,2}}\s+(?:{months})\s+\d{{4}})?"
-            rf"(?:\s*(?:,|and|or|to|–|-)\s*\d[\w./]*(?:\s*\((?:19|20)\d\d\))?"
-            rf"(?:\s+of\s+\d{{1,2}}\s+(?:{months})\s+\d{{4}})?"
-            r"(?!\s+(?!(?:and|or|to|of|in|on|at|for|with|as|were|was|are|is|be|have|has|had|"
-            r"will|would|which|that|above|below|respectively)\b)[a-z]{3,}))*"
-            r"|[IVXLC]{1,7}\b|[ivxl]{1,5}\b)))"
-            r"|(?P<year_in_parentheses>\((?:19|20)\d\d\))"
-        ),
         "year_span": re.compile(r"\b(?:1[89]\d\d|20\d\d)(?:\s*[–/-]\s*(?:\d{2}|\d{4}))?\b"),
         "duration": re.compile(rf"(?:\s+|-)(?:(?:and\s+a\s+half|more|other|further|consecutive|"
                                rf"working|calendar|full|additional|straight|subsequent|business)"
@@ -169,7 +179,8 @@ def mask_identifiers(text: str, drops: list[Drop] | None = None) -> str:
 
     if "<" in text or "@" in text or "www." in text or "http" in text:
         text = pats["addresses"].sub(blank, text)
-    return pats["mask"].sub(blank, text)
+    # the named pattern (slower: it keeps every group) only when the rules are asked for
+    return pats["mask" if drops is not None else "mask_fast"].sub(blank, text)
 
 
 def _number_value(raw: str) -> float | None:
@@ -233,12 +244,14 @@ def find_quantities(text: str, drops: list[Drop] | None = None) -> list[Quantity
     masked = mask_identifiers(text, drops)
     found: list[Quantity] = []
     pos = 0
+    # fractions are rare: the pattern that also finds them runs only where one may be
+    number = pats["number"] if pats["fraction_hint"].search(text) else pats["number_only"]
     while True:
-        m = pats["number"].search(masked, pos)
+        m = number.search(masked, pos)
         if not m:
             break
         pos = m.end()
-        if m.group("fnum") or m.group("half"):
+        if m.re is pats["number"] and (m.group("fnum") or m.group("half")):
             q, rule = _read_fraction(text, m), "hyphen_adjective"
         else:
             q, rule = _read_quantity(text, masked, m)
