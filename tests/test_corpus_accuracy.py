@@ -1,0 +1,41 @@
+"""Accuracy floors on the blind-annotated corpus reports (tests/data/corpus_gold/).
+
+The floors are the scores measured when the extraction rules of issue 10 were finished, minus
+0.005; see tests/data/corpus_gold/README.md for the first, blind scores. A report whose PDF
+is not available (no ../shared/corpus) or cannot be read here (a scan without OCR) is skipped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.extract.evaluate import evaluate_corpus_report
+from pipeline.read.errors import ReportError
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLD = ROOT / "tests" / "data" / "corpus_gold"
+PDFS = ROOT.parent / "shared" / "corpus" / "pdf"
+
+# report: (value F1, strict F1) measured, minus 0.005
+FLOORS = {
+    "ONUSAL_S_1994_375": (0.988, 0.894),
+    "UNMIBH_S_1997_224": (0.630, 0.556),
+    "UNMIBH_S_2001_1132": (0.994, 0.913),
+    "MINUSTAH_S_2006_592": (1.000, 0.943),
+    "MINUSTAH_S_2015_667": (0.966, 0.914),
+}
+
+
+@pytest.mark.parametrize("stem", sorted(FLOORS))
+def test_corpus_report_accuracy_floor(stem: str) -> None:
+    if not (PDFS / f"{stem}.pdf").exists():
+        pytest.skip("corpus PDFs not available")
+    try:
+        scores = evaluate_corpus_report(GOLD / f"{stem}.jsonl", PDFS)
+    except ReportError as err:
+        pytest.skip(f"not readable here: {err}")
+    f1, strict = FLOORS[stem]
+    assert scores.f1 >= f1 - 0.005, scores
+    assert scores.strict_f1 >= strict - 0.005, scores
