@@ -43,6 +43,8 @@ class RunSummary:
     removed: str = "none"
     version: str | None = None
     changed: bool = False
+    bump: str | None = None  # as publish says: major, minor, patch, none (first), repair
+    repaired: list[str] = field(default_factory=list)  # what a repair rewrote, and why
     published: bool = False
     errors: list[str] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
@@ -83,7 +85,9 @@ class RunSummary:
                       f"{self.rows.get('validation_failures', 0)}  removed: {self.removed}",
                       soft_wrap=True)
         if self.published:
-            state = "new release" if self.changed else "unchanged"
+            state = ("repaired, no new release: " + "; ".join(self.repaired)
+                     if self.bump == "repair" else
+                     "new release" if self.changed else "unchanged")
             console.print(f"published: {self.settings.published_dir} (version {self.version}, "
                           f"{state})", soft_wrap=True)
         else:
@@ -175,8 +179,8 @@ def read_reports(plan: Plan, settings: Settings, instance, workers: int,
     parallel = workers > 1 and not instance.is_ephemeral
     config = {**quiet, "ops": {"plan_batches": {"config": {
         "paths": [str(p) for p in plan.todo],
-        # A few batches per worker balance uneven reports; each batch is one process start.
-        "batches": workers * 3 if parallel else 1}}},
+        # Two batches per worker balance uneven reports; each batch is one process start.
+        "batches": workers * 2 if parallel else 1}}},
         "execution": {"config": {"multiprocess": {"max_concurrent": workers}}
                       if parallel else {"in_process": {}}}}
     job = dg.reconstructable(d.read_reports)
@@ -245,6 +249,7 @@ def _load_and_publish(settings: Settings, instance) -> RunSummary:
         release = result.output_for_node("published_dataset")
         summary.published, summary.version = True, release.version
         summary.changed = release.changed
+        summary.bump, summary.repaired = release.bump, list(release.repaired)
     for check in result.get_asset_check_evaluations():
         if not check.passed:
             details = {k: getattr(v, "value", v) for k, v in check.metadata.items()
