@@ -213,14 +213,23 @@ def _after_identifier(text: str, start: int) -> bool:
 _LABEL_FOLLOWERS = re.compile(
     r"\s*(?:$|[.,;:)]|\(|and\s+\d|(?:was|were|is|are|has|had|have|will|would|and|or|of|in|on|"
     r"at|to|for|with|from|by|as)\b|[a-z]+ed\b)")
+# a run of names and numbers, "Argentina 39 Austria 24": the cells of a table
+_TABLE_RUN = re.compile(r"\*?\s+(?:(?:[A-Z][^\s\d]*|of|and|the)\s+){1,10}\d[\d,]*"
+                        r"(?:\s+[A-Z]|\s*$|\s+\d{3}\b)|\s+\d{3}\b\s*(?:-|$)")
 _NOT_LABELS = {"The", "These", "Those", "This", "That", "Some", "All", "Only", "Another", "Its",
                "Their", "Our", "His", "Her", "About", "Over", "Under", "Nearly", "Almost",
-               "Around", "Approximately", "Of", "Each", "Every", "Total",
+               "Around", "Approximately", "Of", "Each", "Every",
                "Annex", "Table"} | {w.capitalize() for w in WORD_VALUES}
 
 
 def _is_label(text: str, start: int, end: int) -> bool:
     """'Brigade 7 moved': a plain number right after a capitalised noun mid-sentence."""
+    if _TABLE_RUN.match(text, end) and re.search(r"\b[A-Z][^\s\d]+\s$",
+                                                 text[max(0, start - 30):start]):
+        return True  # "Norway 12 Chile 30": the cells of a table, wherever the run starts
+    if re.search(r"\b[A-Z][^\s\d]+\s+\d{1,3}\s$", text[max(0, start - 30):start]) and \
+            re.fullmatch(r"\d{3}", text[start:end]) and re.match(r"\s*(?:-|$)", text[end:]):
+        return True  # "Total 1 605": the rest of a number spaced in thousands, in a table
     m = _patterns()["label_name"].search(text, max(0, start - 20), start)
     if not m or m.group(1) in _NOT_LABELS:
         return False
