@@ -256,8 +256,12 @@ GENERIC = {"figure", "figures", "total", "number", "amount", "level", "sum", "it
 def _verb_form(word: str) -> bool:
     """Looks like a past participle or gerund ('trained', 'funding'), not 'seed' or 'king'."""
     low = word.lower()
-    return (low.endswith("ed") and len(low) > 4 and not low.endswith("eed")
+    return (low.endswith("ed") and len(low) > 4 and (
+                not low.endswith("eed") or len(low) > 5 and low not in NOUNS_IN_EED)
             or low.endswith("ing") and len(low) > 5)
+
+
+NOUNS_IN_EED = {"breed", "greed", "speed", "steed", "tweed", "screed"}
 
 
 def _owner_of(left: str) -> str | None:
@@ -441,8 +445,10 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> tuple[str | None, s
                 found := noun_phrase(text, q.end + m.end())):
             return found[0], "of_whom"
         return None, "part_of_previous"  # "85 per cent of which was disbursed"
-    if re.match(r"\s+of\s+(?:them|these|those|which|whom)\b", after):
-        return None, "part_of_previous"  # "Two of them had to be moved"
+    if re.match(r"\s+of\s+(?:them|these|those|which|whom)\b", after) or re.match(
+            r"\s+of\s+the\s+(?:\d[\d,]*|[a-z]+)\s*[,.;:)]", after) and (
+            after.split()[2].isdigit() or after.split()[2].strip(",.;:)").lower() in WORD_VALUES):
+        return None, "part_of_previous"  # "Two of them had to be moved", "One of the four,"
     # "34 per cent of the total": the share is of whatever the clause is about
     if re.match(r"\s+of\s+(?:the\s+)?(?:total|whole|overall\s+total)\b", after):
         return _subject(text[clause_start:q.start]), "share_of_total"
@@ -499,6 +505,9 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> tuple[str | None, s
                 return found[0], "part_of"
         if head := _list_head(text, clause_start, q):
             return head, "list_shares_head"
+        # "One of the four, ...", "the two agreed": a figure after "the" names no noun anew
+        if re.search(r"\b(?:the|these|those|all)\s+$", text[max(0, q.start - 8):q.start], re.I):
+            return None, "part_of_previous"
         # "the number of police officers - almost 900 in Sarajevo alone -"
         if (m := re.search(r"\s[-–—]\s*$|\s\(\s*$", text[clause_start:q.start])) and (
                 np := _noun_before(text[clause_start:clause_start + m.start()])):

@@ -351,6 +351,8 @@ def _not_a_quantity(text: str, m: re.Match[str], start: int, currency: str | Non
     if (not in_words and currency is None and re.fullmatch(r"\d+", raw)
             and _is_label(text, start, m.end())):
         return "label_after_name"
+    if re.fullmatch(r"0\d+", raw):
+        return "leading_zero_code"  # "030697": a code or a date stamp, not an amount
     if re.search(r"\b(?:per|every|for\s+every)\s+$", text[max(0, start - 12):start], re.I):
         return "rate_denominator"  # "1.15 officers per 1,000 inhabitants"
     return None
