@@ -85,7 +85,7 @@ class RunSummary:
                       f"{self.rows.get('validation_failures', 0)}  removed: {self.removed}",
                       soft_wrap=True)
         if self.published:
-            state = ("repaired, no new release: " + "; ".join(self.repaired)
+            state = ("repaired, version kept: " + "; ".join(self.repaired)
                      if self.bump == "repair" else
                      "new release" if self.changed else "unchanged")
             console.print(f"published: {self.settings.published_dir} (version {self.version}, "
@@ -258,6 +258,8 @@ def _load_and_publish(settings: Settings, instance) -> RunSummary:
     for event in result.all_events:
         if event.is_step_failure:
             error = event.event_specific_data.error
+            while error.cause is not None:  # the exception raised, not Dagster's wrapper
+                error = error.cause
             # A Failure raised on purpose carries our message; anything else, its last line.
             message = (error.message or "").strip().splitlines()
             summary.errors.append(message[-1] if message else error.cls_name)

@@ -22,7 +22,7 @@ from pipeline.dataset.faults import checkpoint
 from pipeline.dataset.tables import DocumentTables
 from pipeline.extract.metrics import EXTRACTOR_VERSION, extract
 from pipeline.extract.structure import parse
-from pipeline.read.ingest import ReportError, document_id_for, ingest, list_reports
+from pipeline.read.ingest import ReportError, document_id_for, ingest, scan_raw
 from pipeline.rows import document_row, to_rows  # noqa: F401  (re-exported)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,13 +210,15 @@ def plan_run(settings, store: ArtifactStore) -> Plan:
     raw_dir = Path(settings.raw_dir)
     if not raw_dir.is_dir():
         raise RawFolderError(f"{raw_dir}: the raw folder does not exist")
-    paths = list_reports(raw_dir)
+    paths, refused = scan_raw(raw_dir)  # links outside raw/, folders, FIFOs: named, not read
     published = _published_digests(settings)
     if not paths and published and not settings.allow_empty:
         raise RawFolderError(
             f"{raw_dir} is empty: refusing to unpublish every document (a missing mount?); "
             "set INDICATORS_ALLOW_EMPTY=1 to really empty the dataset")
     files, aside = _set_aside(paths, published)
+    aside += [DocumentOutcome(document_id_for(Path(e.path)), Path(e.path).name, "failed", str(e))
+              for e in refused]
     todo = [p for p, d in files.items() if d is None or (
         store.manifest(artifact_key(p, d)) is None and store.failure(artifact_key(p, d)) is None)]
     return Plan(files, aside, todo)
