@@ -494,6 +494,11 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> tuple[str | None, s
             return (heads[-1] if heads else None), "list_shares_head"
         if found := noun_phrase(text, q.end):
             return _borrow_head(text, found), "noun_after"
+        # "146 and 73 times", "between 12 and 15 officers": coordinated figures share the noun
+        if (m := re.match(r"\s+(?:and|or|to)\s+(?:\d[\d,.]*|[a-z]+)\s+", after)) and (
+                m.group().split()[1][0].isdigit() or m.group().split()[1] in WORD_VALUES) and (
+                found := noun_phrase(text, q.end + m.end())):
+            return found[0], "shares_next_noun"
         # "22 of 119 districts", "27 out of 30 senators": the part counts the whole's noun
         if m := re.match(r"\s+(?:out\s+)?of\s+(?:the\s+|a\s+total\s+of\s+)?\d[\d,.]*\s+", after):
             if found := noun_phrase(text, q.end + m.end()):

@@ -341,8 +341,10 @@ def _not_a_quantity(text: str, m: re.Match[str], start: int, currency: str | Non
     if not in_words and currency is None and _after_identifier(text, start):
         return "acronym_before"
     if before == "(" and after == ")" and not re.search(r"[A-Z][\w'’-]*\)?\s*\($",
-                                                       text[max(0, start - 40):start]):
-        return "enumeration"  # "(1)", "(2)": an enumeration, not "Argentina (5)"
+                                                       text[max(0, start - 40):start]) and not (
+            re.search(r"[^\W\d_]\s*\($", text[max(0, start - 3):start])
+            and re.match(r"\)\s*(?:[,;.]|and\b|or\b|$)", text[m.end():m.end() + 6])):
+        return "enumeration"  # "(1) twelve clinics": a marker; "vocational training (4)," counts
     if re.fullmatch(r"(?:1[89]|20)\d\d\.\d{1,3}", raw) and re.match(r"\s+[A-Z“\"(]",
                                                                    text[m.end():m.end() + 2]):
         return "footnote_marker"  # "in 2022.1 It": a year ending a sentence, then a marker
@@ -420,6 +422,15 @@ def _read_unit(text: str, end: int, currency: str | None) -> _Unit:
             r"\s+(?!of\b|per\b)[a-z]{3,}s\b", text[uk.end():uk.end() + 30]):
         return _Unit(UNKNOWN, 1.0, uk.end(), uk.group(1).lower())
     return _Unit(COUNT, 1.0, end)
+
+
+def _occurrences(text: str, duration: re.Match[str]) -> bool:
+    """'called upon 18 times': a count of occasions; 'three times as many' is a multiplier,
+    'three times a year' a frequency."""
+    return duration.group().strip().lower() == "times" and not re.match(
+        r"\s+(?:as|more|less|fewer|higher|lower|larger|greater|smaller|bigger|the|that|over|"
+        r"a|an|per|each|every|daily|weekly|monthly|annually|yearly)\b",
+        text[duration.end():duration.end() + 12])  # "three times a year" is a frequency
 
 
 def _is_duration(match: re.Match[str], value: float) -> bool:
@@ -501,7 +512,8 @@ def _read_quantity(text: str, masked: str, m: re.Match[str]
         if (not in_words and re.search(r"[.!?][\"”’)*]?\s+$", text[max(0, start - 4):start])
                 and re.match(r"\s+[A-Z]", text[end:end + 2])):
             return None, "footnote_marker"
-        if (duration := pats["duration"].match(text, end)) and _is_duration(duration, value):
+        if (duration := pats["duration"].match(text, end)) and _is_duration(duration, value) \
+                and not _occurrences(text, duration):
             return None, "duration"
         if hy := pats["hyphen_adj"].match(text, end):
             size_adjective = SIZE_ADJECTIVES.get(hy.group(1))
