@@ -92,6 +92,9 @@ YEAR_RIGHT_AFTER = re.compile(
     r"\s*(?:[a-z][a-z-]*\s+){0,3}?(?:in|during|for|as\s+at|as\s+of|at\s+the\s+(?:start|end|"
     r"beginning)\s+of|by\s+the\s+end\s+of|at\s+end-|by\s+mid-|in\s+mid-)\s*"
     r"(?:[A-Z][a-z]+\s+)?(1[89]\d\d|20\d\d)\b(?![–-]\d)")
+# "compared to 60,000 for the previous year": the year before the one the sentence states
+PREVIOUS_YEAR = re.compile(r"[^.;]{0,25}?\b(?:for|in|during|over)\s+the\s+(?:previous|preceding|"
+                           r"prior)\s+year\b")
 LEFT_PATTERNS = [
     # "bringing the total number of Member States ... to 10"
     re.compile(r"\b(?:bringing|brought|bring|raising|raised)\s+(?:the\s+)?(?P<np>[^;]+?)\s+to\s+$",
@@ -719,6 +722,9 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
                             "no year in its sentence (periods, baselines, targets, titles "
                             "are not a figure's year)" if year is None else
                             "nearest year before it in its clause or sentence, else after it")
+            if PREVIOUS_YEAR.match(text, q.end, clause_end) and (
+                    stated := [y for p, y in part.years_for(q) if p < q.start]):
+                year, year_why = stated[-1] - 1, "'the previous year' of the year stated before"
             if trace is not None:
                 trace.append({"quote": text[q.start:q.end], "read_by": q.rule,
                               "unit": _unit_why(text, q), "entity": why,
