@@ -7,12 +7,15 @@ import pytest
 
 from pipeline.extract.structure import is_furniture, parse
 from pipeline.read.ingest import Document, ReportError, ingest
+from pipeline.read.normalise import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
 
 
 def _doc(text: str, name: str = "test.txt") -> Document:
+    """A Document as ingest makes it from text: normalised."""
+    text = normalise(text)
     return Document(Path(name).stem, name, Path(name).suffix.lstrip("."), text, "0" * 64,
                     len(text))
 
@@ -172,16 +175,32 @@ def test_pdf_rendering_gives_the_same_paragraphs_sections_and_metrics(tmp_path):
                for p in got.paragraphs)
 
 
-def test_pdf_without_text_layer_is_reported(tmp_path):
+def _drawing_pdf(path: Path) -> Path:
     from fpdf import FPDF
 
     pdf = FPDF()
     pdf.add_page()
-    pdf.rect(20, 20, 50, 50, style="F")  # a drawing, no text: like a scan
-    path = tmp_path / "scan.pdf"
+    pdf.rect(20, 20, 50, 50, style="F")  # a drawing, no text: like a scan of a blank page
     pdf.output(str(path))
-    with pytest.raises(ReportError, match="scan.pdf: PDF has no text layer"):
-        ingest(path)
+    return path
+
+
+def test_pdf_without_text_even_after_ocr_is_reported(tmp_path, monkeypatch):
+    from pipeline.read.ocr import tesseract_available
+
+    if not tesseract_available():
+        pytest.skip("tesseract is not installed")
+    monkeypatch.setenv("INDICATORS_OCR_CACHE", str(tmp_path / "ocr"))
+    with pytest.raises(ReportError, match="scan.pdf: the PDF holds no text, even after OCR"):
+        ingest(_drawing_pdf(tmp_path / "scan.pdf"))
+
+
+def test_scan_without_tesseract_names_the_file_and_the_program(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract on this PATH
+    monkeypatch.setenv("INDICATORS_OCR_CACHE", str(tmp_path / "ocr"))
+    with pytest.raises(ReportError, match=r"scan.pdf: 1 page\(s\) have no text layer .*"
+                                          r"tesseract program is missing: install"):
+        ingest(_drawing_pdf(tmp_path / "scan.pdf"))
 
 
 def test_not_a_pdf_is_reported(tmp_path):
@@ -204,7 +223,30 @@ def test_word_hyphenated_across_a_line_end_is_joined():
     s = parse(_doc(text))
     assert s.paragraphs[0].text == "The programme supported the development of 14 national " \
                                    "strategies."
-    assert s.paragraphs[0].to_source(s.paragraphs[0].text.index("14")) == text.index("14")
+    # Offsets point into the published (normalised) text, where the word is whole.
+    published = normalise(text)
+    assert "the development\nof 14" in published
+    assert s.paragraphs[0].to_source(s.paragraphs[0].text.index("14")) == published.index("14")
+
+
+@pytest.mark.parametrize(("broken", "whole"), [
+    ("the Officer-\nin-Charge of the Mission", "the Officer-in-Charge of the Mission"),
+    ("a community-\nbased approach", "a community-based approach"),
+    ("the peace-\nkeeping operation; peace-keeping", "the peace-keeping operation"),
+    ("the peace-\nkeeping operation; peacekeeping", "the peacekeeping operation"),
+    ("mana-\ngement of the", "management of the"),
+])
+def test_line_end_hyphens_keep_real_compounds(broken, whole):
+    assert normalise(broken).replace("\n", " ").startswith(whole)
+
+
+def test_normalise_ligatures_spaces_escapes():
+    assert normalise("of\ufb01cers paid US$  16 million to the local offices of the region") \
+        == "officers paid US$ 16 million to the local offices of the region"
+    assert normalise("totalled \\$354 million, 5\u00a0per\u00adcent") == \
+        "totalled $354 million, 5 percent"
+    # Table rows keep the spaces that separate their cells.
+    assert normalise("Canada    34    Colombia    12") == "Canada    34    Colombia    12"
 
 
 def test_metadata_of_a_converted_markdown_header():

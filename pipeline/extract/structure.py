@@ -180,6 +180,9 @@ def _body_lines(text: str) -> tuple[list[_Line], list[tuple[int, int]]]:
         stripped = raw.strip()
         if table_rows >= 0 and (not stripped and table_rows >= 2 or _PARA.match(stripped)):
             table_rows = -1
+        if "\f" in raw and not raw.replace("\f", "").strip():  # a page break from a reader
+            page_break = True
+            continue
         if not stripped or is_furniture(stripped):
             blank = blank or not stripped
             page_break = page_break or bool(stripped)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline.read.errors import ReportError
 from pipeline.read.metadata import Metadata, front_matter, parse_metadata
+from pipeline.read.normalise import normalise
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".pdf"}
 VALID_ID = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -28,6 +29,8 @@ class Document:
     sha256: str
     size_bytes: int
     metadata: Metadata = field(default_factory=Metadata)
+    pages: int | None = None  # PDFs only
+    ocr_pages: tuple[int, ...] = ()  # 1-based numbers of the pages read by OCR
 
 
 def document_id_for(path: Path) -> str:
@@ -41,9 +44,9 @@ def read_text(path: Path, data: bytes) -> str:
         raise ReportError(path, "the file is empty")
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        from pipeline.read.pdf import pdf_text
+        from pipeline.read.pdf import read_pdf
 
-        return pdf_text(path, data)
+        return read_pdf(path, data).text
     return decode_text(path, data)
 
 
@@ -138,7 +141,15 @@ def ingest(path: Path) -> Document:
         raise ReportError(path, "the file name becomes the document id and may hold only "
                                 "letters, digits, '.', '_' and '-': rename the file")
     data = read_regular_file(path)
-    text = read_text(path, data)
+    pages, ocr = None, ()
+    if path.suffix.lower() == ".pdf" and data.strip():
+        from pipeline.read.pdf import read_pdf
+
+        pdf = read_pdf(path, data)
+        text, pages, ocr = pdf.text, pdf.pages, pdf.ocr_pages
+    else:
+        text = read_text(path, data)
+    text = normalise(text)
     return Document(
         document_id=document_id_for(path),
         source_file=path.name,
@@ -147,6 +158,8 @@ def ingest(path: Path) -> Document:
         sha256=hashlib.sha256(data).hexdigest(),
         size_bytes=len(data),
         metadata=parse_metadata(front_matter(text)),
+        pages=pages,
+        ocr_pages=ocr,
     )
 
 

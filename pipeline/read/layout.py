@@ -1,0 +1,204 @@
+"""Page layout: tell body text from running heads, footers and footnotes by position and size.
+
+Both readers of PDFs (the text layer through PDFium, scans through Tesseract) produce `Line`s
+with their place on the page; this module decides which lines are body text, which are
+footnotes and which are page furniture, and assembles the document text from them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+# Page bands, as shares of the page height measured from the top: running heads live above
+# TOP_BAND, job numbers, page numbers and continuation marks below BOTTOM_BAND.
+TOP_BAND = 0.12
+BOTTOM_BAND = 0.88
+# Footnotes are set at least this much smaller than the body text.
+FOOTNOTE_RATIO = 0.9
+
+_WORD = re.compile(r"[A-Za-z]{3,}")
+_FURNITURE_WORDS = {"english", "french", "spanish", "page", "distr", "general", "original",
+                    "united", "nations", "limited", "restricted"}
+# Tokens seen in running heads and feet: symbols (S/1997/224), job numbers (97-07043,
+# go-06697 as OCR reads it), language codes ((E)), date stamps (170397), page numbers (2/22),
+# continuation marks (/..., / . . .), barcodes (*0330058*).
+_FURNITURE_TOKEN = re.compile(
+    r"(?:[A-Za-z]{1,4}(?:\.\d+)?/)+[\w./()-]*"
+    r"|[A-Za-z]{0,3}[.-]?\d{2}-\d{4,6}"
+    r"|[\w.]{1,4}-\.?\d{4,6}"  # a job number as OCR misreads it: go-06697, 92-0155&
+    r"|[Il1|!]{3,}|[A-Za-z]"  # a barcode as OCR reads it (I 1111111111), a stray letter
+    r"|\(\w{1,2}\)|\d{1,8}[a-z]?|\d{1,3}/\d{1,3}|\*[\dA-Z]{5,}\*|[/.·•\s]+|[-–—]+|Page|English",
+    re.I)
+
+
+@dataclass
+class Line:
+    """One printed line: its text and where it sits (top is 0, bottom is 1) at what size."""
+
+    text: str
+    page: int
+    top: float  # share of the page height from the top edge to the line's top
+    size: float  # font size in points (or the OCR'd line's height converted to points)
+    left: float = 0.0  # share of the page width from the left edge
+    right: float = 1.0  # share of the page width from the left edge to the line's end
+    kind: str = "body"  # body | footnote | furniture
+
+
+@dataclass
+class Page:
+    """The lines of one page in reading order, and whether they came from OCR."""
+
+    number: int
+    lines: list[Line] = field(default_factory=list)
+    ocr: bool = False
+
+
+def body_size(pages: list[Page]) -> float:
+    """The font size most text is set in (weighted by characters)."""
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for line in page.lines:
+            sizes[round(line.size * 2) / 2] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def looks_like_furniture(text: str) -> bool:
+    """A short line made only of furniture tokens (symbols, job numbers, page numbers)."""
+    text = text.strip()
+    if not text:
+        return False
+    tokens = text.split()
+    if len(tokens) > 8:
+        return False
+    words = [t for t in tokens if _WORD.fullmatch(t.strip(".,:"))]
+    if words and not all(w.strip(".,:").lower() in _FURNITURE_WORDS for w in words):
+        return False
+    return all(_FURNITURE_TOKEN.fullmatch(t) or t.strip(".,:").lower() in _FURNITURE_WORDS
+               for t in tokens)
+
+
+def _masked(text: str) -> str:
+    return re.sub(r"\d+", "#", text.strip().lower())
+
+
+def classify(pages: list[Page]) -> None:
+    """Mark each line body, footnote or furniture, in place."""
+    size = body_size(pages)
+    # A line printed in the same band on several pages (digits aside) is a running head/foot.
+    repeats: Counter[str] = Counter()
+    for page in pages:
+        for line in page.lines:
+            if line.top < TOP_BAND or line.top > BOTTOM_BAND:
+                repeats[_masked(line.text)] += 1
+    for page in pages:
+        _mark_furniture(page, repeats, first=page.number == 0)
+        _mark_footnotes(page, size)
+
+
+def _mark_furniture(page: Page, repeats: Counter[str], first: bool) -> None:
+    def furniture(line: Line) -> bool:
+        if looks_like_furniture(line.text):
+            return True
+        masked = _masked(line.text)
+        return repeats[masked] >= 3 and len(masked) < 60
+
+    # From the top down and from the bottom up, furniture stops at the first line of text.
+    # The first page's top is the document's header block (symbol, date, title): kept.
+    if not first:
+        for line in sorted(page.lines, key=lambda li: li.top):
+            if line.top >= TOP_BAND or not furniture(line):
+                break
+            line.kind = "furniture"
+    for line in sorted(page.lines, key=lambda li: -li.top):
+        if line.top <= BOTTOM_BAND or not furniture(line):
+            break
+        line.kind = "furniture"
+
+
+def _mark_footnotes(page: Page, size: float) -> None:
+    """Lines set smaller than the body, below the page's last body line, are footnotes."""
+    if not size:
+        return
+    body = [li for li in page.lines if li.kind == "body" and li.size >= size * FOOTNOTE_RATIO]
+    if not body:
+        return
+    lowest = max(li.top for li in body)
+    for line in page.lines:
+        if line.kind == "body" and line.size < size * FOOTNOTE_RATIO and line.top > lowest:
+            line.kind = "footnote"
+
+
+# What opens a new line of its own: a numbered paragraph or heading, a list item, a bullet.
+_OPENS_UNIT = re.compile(r"(?:\d{1,3}\.|[IVXL]{1,6}\.|[A-Z]\.|\((?:[a-z]{1,3}|\d{1,2})\)|[•·*\-–]|"
+                         r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+)\s+\S")
+# A line that ends this far short of the page's right margin ends its paragraph.
+SHORT_LINE = 0.12
+
+
+# "/..." at a page's foot says the text goes on overleaf; PDFium may set it on the last line.
+_CONTINUED = re.compile(r"\s*/\s?\.\s?\.\s?\.\s*$")
+
+
+def reflow(lines: list[Line], vocabulary: set[str]) -> list[str]:
+    """Printed lines joined into one line per paragraph, so that a quantity broken over a
+    line end ('1.4' / 'per cent') reads, and points into the text, as one piece."""
+    from pipeline.read.normalise import keep_hyphen
+
+    if not lines:
+        return []
+    margin = max(li.right for li in lines)
+    width = max(margin - min(li.left for li in lines), 0.3)
+    # Justified columns (two-column layouts too) end at a right edge many lines share.
+    edges = Counter(round(li.right / 0.005) for li in lines)
+    column_ends = {e for e, n in edges.items() if n >= 4}
+
+    def full(line: Line) -> bool:
+        edge = round(line.right / 0.005)
+        return line.right >= margin - SHORT_LINE * width or bool(
+            {edge - 1, edge, edge + 1} & column_ends)
+
+    # A gap wider than the usual line spacing separates paragraphs.
+    steps = sorted(b.top - a.top for a, b in zip(lines, lines[1:], strict=False)
+                   if b.top > a.top)
+    spacing = steps[len(steps) // 2] if steps else 1.0
+
+    out: list[str] = []
+    previous: Line | None = None
+    for line in lines:
+        text = _CONTINUED.sub("", line.text).strip()
+        if not text:
+            continue
+        opens = _OPENS_UNIT.match(text) or not (text[:1].isalnum() or text[:1] in "($“\"'‘")
+        gap = previous is not None and line.top - previous.top > 1.3 * spacing
+        if previous is not None and out and full(previous) and not opens and not gap:
+            broken = re.search(r"([A-Za-z]+)-$", out[-1])
+            word = re.match(r"[a-z][\w-]*", text)
+            if broken and word:
+                joined = out[-1] if keep_hyphen(broken.group(1), word.group(),
+                                                vocabulary) else out[-1][:-1]
+                out[-1] = joined + text
+            else:
+                out[-1] += " " + text
+        else:
+            out.append(text)
+        previous = line
+    return out
+
+
+def assemble(pages: list[Page]) -> str:
+    """The document text: each page's body, one line per paragraph, then its footnotes;
+    pages split by a form feed line. Furniture is left out."""
+    words = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
+    vocabulary = {w.lower() for page in pages for li in page.lines
+                  for w in words.findall(li.text)}
+    out = []
+    for page in pages:
+        body = reflow([li for li in page.lines if li.kind == "body"], vocabulary)
+        notes = reflow([li for li in page.lines if li.kind == "footnote"], vocabulary)
+        text = "\n".join(body)
+        if notes:
+            text += "\n\n" + "\n".join(notes)
+        out.append(text.strip("\n"))
+    return "\n\n\f\n\n".join(out) + "\n"

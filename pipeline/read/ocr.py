@@ -1,0 +1,104 @@
+"""OCR for pages without a text layer: Tesseract through pytesseract, cached by the file's sha256.
+
+pytesseract is a thin wrapper over the `tesseract` program (Debian package `tesseract-ocr`):
+nothing to compile, and its TSV output gives each word's box, from which lines get the
+position and size that the layout rules need. (ocrmypdf would rewrite the whole PDF through
+Ghostscript; tesserocr needs Tesseract's C++ headers to build.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+
+from pipeline.read.errors import ReportError
+from pipeline.read.layout import Line
+
+log = logging.getLogger("pipeline.ocr")
+DPI = 300  # typewritten 1990s pages read almost without error at 300 dpi, poorly at 150
+CACHE_VERSION = f"tesseract-{DPI}dpi-1"
+INSTALL_HINT = "install Tesseract (Debian/Ubuntu: apt-get install -y tesseract-ocr)"
+
+
+def default_cache() -> Path:
+    """Where OCR results are kept: INDICATORS_OCR_CACHE, else .cache/ocr in the project."""
+    env = os.environ.get("INDICATORS_OCR_CACHE")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / ".cache" / "ocr"
+
+
+def tesseract_available() -> bool:
+    """Whether the tesseract program is on PATH."""
+    return shutil.which("tesseract") is not None
+
+
+def ocr_pages(path: Path, pdf, pages: list[int], data: bytes,
+              cache: Path | None = None) -> dict[int, list[Line]]:
+    """Lines of the given pages (0-based) by OCR, from the cache when this file was read before."""
+    cache = cache or default_cache()
+    digest = hashlib.sha256(data).hexdigest()
+    cached = cache / f"{digest}.{CACHE_VERSION}.json"
+    if cached.exists():
+        try:
+            stored = json.loads(cached.read_text(encoding="utf-8"))
+            return {int(k): [Line(**li) for li in v] for k, v in stored.items()}
+        except (ValueError, TypeError):
+            log.warning("%s: OCR cache %s is damaged; reading again", path.name, cached)
+    if not tesseract_available():
+        raise ReportError(path, f"{len(pages)} page(s) have no text layer (a scan) and the "
+                                f"tesseract program is missing: {INSTALL_HINT}")
+    out: dict[int, list[Line]] = {}
+    started = time.perf_counter()
+    for n, i in enumerate(pages, 1):
+        out[i] = _ocr_page(path, pdf, i)
+        elapsed = time.perf_counter() - started
+        log.info("OCR %s: page %d/%d, %.0f s, about %.0f s left", path.name, n, len(pages),
+                 elapsed, elapsed / n * (len(pages) - n))
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps({str(k): [li.__dict__ for li in v] for k, v in out.items()},
+                              ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, cached)
+    return out
+
+
+def _ocr_page(path: Path, pdf, index: int) -> list[Line]:
+    """One page rendered at DPI and read by Tesseract into lines with position and size."""
+    import pytesseract
+
+    page = pdf[index]
+    try:
+        image = page.render(scale=DPI / 72, grayscale=True).to_pil()
+    finally:
+        page.close()
+    try:
+        data = pytesseract.image_to_data(image, lang="eng", config="--psm 3",
+                                         output_type=pytesseract.Output.DICT)
+    except pytesseract.TesseractError as err:
+        raise ReportError(path, f"OCR of page {index + 1} failed ({err})") from None
+    return lines_from_tsv(data, index, image.width, image.height)
+
+
+def lines_from_tsv(data: dict, page: int, width: int, height: int) -> list[Line]:
+    """Group Tesseract's words into lines; a line's size is its median word height in points."""
+    groups: dict[tuple[int, int, int], list[int]] = {}
+    for i, word in enumerate(data["text"]):
+        if word.strip() and float(data["conf"][i]) >= 0:
+            key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+            groups.setdefault(key, []).append(i)
+    lines = []
+    for idx in groups.values():
+        words = [data["text"][i] for i in idx]
+        heights = sorted(data["height"][i] for i in idx)
+        top = min(data["top"][i] for i in idx)
+        left = min(data["left"][i] for i in idx)
+        right = max(data["left"][i] + data["width"][i] for i in idx)
+        size = heights[len(heights) // 2] * 72 / DPI / 0.7  # cap height is ~0.7 of the size
+        lines.append(Line(" ".join(words), page, top / height, round(size, 1), left / width,
+                          right / width))
+    # Blocks come in layout order already; within a page, read top to bottom.
+    return lines
