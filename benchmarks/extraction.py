@@ -25,6 +25,10 @@ copy into the report's last paragraph.
 One-off start-up costs (quantulum3 loading its classifier, our first pattern compilation and
 country tables) are measured with a warm-up call and printed separately, not counted in the
 throughput figures. The script prints figures only; it asserts nothing.
+
+Measured after issue 10 (rules as data, unit registry, text2num), on the 2-core machine under a
+load average of about 8: ours 397,000 chars/s against quantulum3's 17,100 (23x); the CLI on a
+1 MB file 4.7 s against quantulum3's extrapolated 56 s (12x). The budget is at least 10x.
 """
 
 from __future__ import annotations

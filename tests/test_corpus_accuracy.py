@@ -18,13 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "data" / "corpus_gold"
 PDFS = ROOT.parent / "shared" / "corpus" / "pdf"
 
-# report: (value F1, strict F1) measured, minus 0.005
+# report: (value F1, strict F1) as measured; the test allows 0.005 below
 FLOORS = {
     "ONUSAL_S_1994_375": (0.988, 0.894),
-    "UNMIBH_S_1997_224": (0.630, 0.556),
+    "UNMOT_S_1997_415": (0.976, 0.976),
+    "UNMIBH_S_1997_224": (0.932, 0.822),
     "UNMIBH_S_2001_1132": (0.994, 0.913),
     "MINUSTAH_S_2006_592": (1.000, 0.943),
-    "MINUSTAH_S_2015_667": (0.966, 0.914),
+    "MINUSTAH_S_2015_667": (0.996, 0.902),
 }
 
 

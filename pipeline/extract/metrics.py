@@ -24,7 +24,7 @@ def _rules_fingerprint() -> str:
     for folder in ("read", "extract"):
         for path in sorted((package / folder).rglob("*")):
             if path.is_file() and path.suffix in (".py", ".yaml", ".json") \
-                    and path.name != "evaluate.py":
+                    and path.name not in ("evaluate.py", "explain.py", "contract.py"):
                 digest.update(path.relative_to(package).as_posix().encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:8]
