@@ -25,7 +25,7 @@ _FURNITURE_WORDS = {"english", "french", "spanish", "page", "distr", "general", 
 # go-06697 as OCR reads it), language codes ((E)), date stamps (170397), page numbers (2/22),
 # continuation marks (/..., / . . .), barcodes (*0330058*).
 _FURNITURE_TOKEN = re.compile(
-    r"(?:[A-Za-z]{1,4}(?:\.\d+)?/)+[\w./()-]*"
+    r"(?:[A-Za-z$§]{1,4}(?:\.\d+)?/)+[\w./()-]*"
     r"|[A-Za-z]{0,3}[.-]?\d{2}-\d{4,6}"
     r"|[\w.]{1,4}-\.?\d{4,6}"  # a job number as OCR misreads it: go-06697, 92-0155&
     r"|[Il1|!]{3,}|[A-Za-z]"  # a barcode as OCR reads it (I 1111111111), a stray letter
@@ -79,6 +79,9 @@ def looks_like_furniture(text: str) -> bool:
                for t in tokens)
 
 
+_RULE = re.compile(r"[-_–—=*.\s]{3,}")
+
+
 def _masked(text: str) -> str:
     return re.sub(r"\d+", "#", text.strip().lower())
 
@@ -93,6 +96,9 @@ def classify(pages: list[Page]) -> None:
             if line.top < TOP_BAND or line.top > BOTTOM_BAND:
                 repeats[_masked(line.text)] += 1
     for page in pages:
+        for line in page.lines:
+            if _RULE.fullmatch(line.text.strip()):  # "-----" closing a typed report
+                line.kind = "furniture"
         _mark_furniture(page, repeats, first=page.number == 0)
         _mark_footnotes(page, size)
 
@@ -141,20 +147,28 @@ SHORT_LINE = 0.12
 _CONTINUED = re.compile(r"\s*/\s?\.\s?\.\s?\.\s*$")
 
 
-def reflow(lines: list[Line], vocabulary: set[str]) -> list[str]:
+def reflow(lines: list[Line], vocabulary: set[str], typical: int = 0
+           ) -> tuple[list[str], bool]:
     """Printed lines joined into one line per paragraph, so that a quantity broken over a
-    line end ('1.4' / 'per cent') reads, and points into the text, as one piece."""
-    from pipeline.read.normalise import keep_hyphen
-
+    line end ('1.4' / 'per cent') reads, and points into the text, as one piece; and whether
+    the last line runs on (to the next page)."""
     if not lines:
-        return []
-    margin = max(li.right for li in lines)
+        return [], False
+    # The right margin most full lines reach (a table or a map label may stick out further).
+    long = sorted(li.right for li in lines if len(li.text) >= 30) or [max(li.right for li in lines)]
+    margin = long[int(len(long) * 0.8)] if len(long) > 4 else long[-1]
     width = max(margin - min(li.left for li in lines), 0.3)
+    if not typical:
+        lengths = sorted(len(li.text) for li in lines)
+        typical = lengths[len(lengths) // 2]
     # Justified columns (two-column layouts too) end at a right edge many lines share.
     edges = Counter(round(li.right / 0.005) for li in lines)
     column_ends = {e for e, n in edges.items() if n >= 4}
 
     def full(line: Line) -> bool:
+        """A line that runs to the margin; a short one (a table row) never does."""
+        if len(line.text) < 0.6 * typical:
+            return False
         edge = round(line.right / 0.005)
         return line.right >= margin - SHORT_LINE * width or bool(
             {edge - 1, edge, edge + 1} & column_ends)
@@ -170,21 +184,30 @@ def reflow(lines: list[Line], vocabulary: set[str]) -> list[str]:
         text = _CONTINUED.sub("", line.text).strip()
         if not text:
             continue
-        opens = _OPENS_UNIT.match(text) or not (text[:1].isalnum() or text[:1] in "($“\"'‘")
         gap = previous is not None and line.top - previous.top > 1.3 * spacing
-        if previous is not None and out and full(previous) and not opens and not gap:
-            broken = re.search(r"([A-Za-z]+)-$", out[-1])
-            word = re.match(r"[a-z][\w-]*", text)
-            if broken and word:
-                joined = out[-1] if keep_hyphen(broken.group(1), word.group(),
-                                                vocabulary) else out[-1][:-1]
-                out[-1] = joined + text
-            else:
-                out[-1] += " " + text
+        if previous is not None and out and full(previous) and not opens_unit(text) and not gap:
+            out[-1] = join_lines(out[-1], text, vocabulary)
         else:
             out.append(text)
         previous = line
-    return out
+    return out, previous is not None and full(previous)
+
+
+def opens_unit(text: str) -> bool:
+    """Whether a line opens a paragraph, heading or list item (so it is never run on)."""
+    return bool(_OPENS_UNIT.match(text)) or not (text[:1].isalnum() or text[:1] in "($“\"'‘")
+
+
+def join_lines(first: str, second: str, vocabulary: set[str]) -> str:
+    """Two lines of one paragraph as one; a word broken at the line end made whole."""
+    from pipeline.read.normalise import keep_hyphen
+
+    broken = re.search(r"([A-Za-z]+)-$", first)
+    word = re.match(r"[a-z][\w-]*", second)
+    if broken and word:
+        return (first if keep_hyphen(broken.group(1), word.group(), vocabulary)
+                else first[:-1]) + second
+    return first + " " + second
 
 
 def assemble(pages: list[Page]) -> str:
@@ -193,12 +216,26 @@ def assemble(pages: list[Page]) -> str:
     words = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
     vocabulary = {w.lower() for page in pages for li in page.lines
                   for w in words.findall(li.text)}
-    out = []
+    lengths = sorted(len(li.text) for page in pages for li in page.lines if li.kind == "body")
+    typical = lengths[len(lengths) // 2] if lengths else 0
+    out: list[str] = []
+    runs_on = False
     for page in pages:
-        body = reflow([li for li in page.lines if li.kind == "body"], vocabulary)
-        notes = reflow([li for li in page.lines if li.kind == "footnote"], vocabulary)
+        body, last_runs_on = reflow([li for li in page.lines if li.kind == "body"],
+                                    vocabulary, typical)
+        notes, _ = reflow([li for li in page.lines if li.kind == "footnote"], vocabulary)
+        if runs_on and body and out and not opens_unit(body[0]):
+            # A paragraph runs over the page break: its two halves become one line, and the
+            # previous page's footnotes and the break follow it.
+            previous_body, previous_rest = out.pop()
+            previous_body[-1] = join_lines(previous_body[-1], body.pop(0), vocabulary)
+            out.append((previous_body, previous_rest))
+        out.append((body, notes))
+        runs_on = last_runs_on
+    pieces = []
+    for body, notes in out:
         text = "\n".join(body)
         if notes:
             text += "\n\n" + "\n".join(notes)
-        out.append(text.strip("\n"))
-    return "\n\n\f\n\n".join(out) + "\n"
+        pieces.append(text.strip("\n"))
+    return "\n\n\f\n\n".join(pieces) + "\n"
