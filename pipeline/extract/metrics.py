@@ -65,7 +65,9 @@ SAME_AS_PREVIOUS = re.compile(r"(?:\b(?:up|down|rose|increased|grew|fell|decreas
                               r"dropped|went|risen|fallen)\s+from|\bthan|\bversus|"
                               r"\bcompared\s+(?:with|to)|\bof\s+(?:which|whom))\s+(?:\S+\s+)?$",
                               re.I)
-WORD = re.compile(r"[“\"‘]?[^\W\d_](?:[^\W\d_]|['’])*(?:-(?:[^\W\d_]|['’])+)*-?[”\"’]?")
+# Latin letters with accents ("Préval’s"), not other word characters such as "½"
+_L = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+WORD = re.compile(rf"[“\"‘]?[{_L}][{_L}'’]*(?:-[{_L}'’]+)*-?[”\"’]?")
 YEAR = re.compile(r"(?<![\w/.-])(1[89]\d\d|20\d\d)(?![\w/]|[–-]\d)")
 # A year after these words is a period's bound, a baseline or a target, not the figure's year.
 YEAR_EXCLUDED_BEFORE = re.compile(
