@@ -54,13 +54,11 @@ def test_parse_prints_paragraphs():
     assert rows[10]["section_title"].startswith("Improved monitoring")
 
 
-def test_sql_reads_the_database(workspace):
-    from pipeline.dataset.store import connect
-    from pipeline.run import Settings, sync_document
+def test_sql_reads_the_database(workspace, instance):
+    from pipeline.orchestrate import run_in_process
+    from pipeline.run import Settings
 
-    con = connect(Settings().db_path)
-    sync_document(con, workspace / "raw" / REPORT.name)
-    con.close()
+    assert run_in_process(instance=instance, workers=1).published
     out = _run("sql", "select count(*) as n from paragraphs", "--db", str(Settings().db_path))
     assert out.returncode == 0 and "131" in out.stdout
 

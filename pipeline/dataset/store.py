@@ -197,8 +197,9 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 # Loading: the whole database built from per-document artifacts, aside from the one readers use.
 
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """The database for reading (never blocks, and is never blocked by, a run)."""
-    return duckdb.connect(str(path), read_only=True)
+    """The database for reading (never blocks, and is never blocked by, a run); locked down
+    like connect_readonly (no files, no extensions), so every reader is held to the same."""
+    return duckdb.connect(str(path), read_only=True, config=dict(LOCKDOWN))
 
 
 def build_database(path: Path, inputs: dict[str, list[str] | object],
