@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)
 export INDICATORS_DAGSTER_STATE := $(CURDIR)/.dagster
 
-.PHONY: run test lint dev benchmark clean
+.PHONY: run test lint dev benchmark clean tesseract audit-sample
 
 $(BIN)/indicators: pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -13,10 +13,24 @@ $(BIN)/indicators: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(BIN)/indicators
 
-run: $(BIN)/indicators
+# Scanned reports need Tesseract: installed when missing and we can (root with apt-get),
+# otherwise a message says what to install; reports with a text layer never need it.
+tesseract:
+	@command -v tesseract >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing tesseract-ocr (needed to read scanned reports)"; \
+	    (apt-get install -y -qq tesseract-ocr >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq tesseract-ocr >/dev/null)) || \
+	    echo "warning: could not install tesseract-ocr; scanned reports will fail by name"; \
+	  else \
+	    echo "note: tesseract is not installed; scanned reports will fail by name until it is" \
+	         "(Debian/Ubuntu: sudo apt-get install tesseract-ocr)"; \
+	  fi; }
+
+run: $(BIN)/indicators tesseract
 	$(BIN)/indicators run
 
-test: $(BIN)/indicators
+test: $(BIN)/indicators tesseract
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
@@ -28,3 +42,11 @@ benchmark: $(BIN)/indicators
 
 clean:
 	rm -rf .dagster published/indicators.duckdb
+
+# Real reports, every change: a fixed sample of the corpus must read cleanly (no furniture in
+# text, no numbering gaps or repeats, no offset quarantines). Skipped without the corpus.
+CORPUS ?= ../shared/corpus/pdf
+audit-sample: $(BIN)/indicators
+	@if [ -d "$(CORPUS)" ]; then \
+	  $(BIN)/indicators audit --strict $(addprefix $(CORPUS)/,$(shell cat benchmarks/audit-sample.txt)); \
+	else echo "no corpus at $(CORPUS): audit sample skipped"; fi
