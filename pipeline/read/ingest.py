@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.read.errors import ReportError
-from pipeline.read.metadata import Metadata, front_matter, parse_metadata
+from pipeline.read.metadata import Metadata, parse_metadata, read_metadata  # noqa: F401  (re-exported)
 from pipeline.read.normalise import normalise
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".pdf"}
@@ -157,7 +157,7 @@ def ingest(path: Path) -> Document:
         text=text,
         sha256=hashlib.sha256(data).hexdigest(),
         size_bytes=len(data),
-        metadata=parse_metadata(front_matter(text)),
+        metadata=read_metadata(text),
         pages=pages,
         ocr_pages=ocr,
     )
