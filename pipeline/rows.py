@@ -21,10 +21,13 @@ def document_row(doc: Document, structure: Structure, metrics: list[Metric]) -> 
         "date_issued": md.date_issued, "original_language": md.original_language,
         "bodies": _join(md.bodies), "sessions": _join(md.sessions),
         "agenda_items": _join(md.agenda_items), "reporting_year": md.reporting_year,
+        "period_start": md.period_start, "period_end": md.period_end, "subject": md.subject,
+        "subject_name": md.subject_name, "subject_country": md.subject_country,
         "source_file": doc.source_file, "format": doc.format, "sha256": doc.sha256,
         "size_bytes": doc.size_bytes, "paragraphs": len(structure.paragraphs),
         "footnotes": len(structure.footnotes), "metrics": len(metrics),
-        "warnings": _join(structure.warnings), "extractor_version": EXTRACTOR_VERSION,
+        "warnings": _join([*md.warnings, *structure.warnings]),
+        "extractor_version": EXTRACTOR_VERSION,
     }
 
 
