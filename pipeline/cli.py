@@ -100,6 +100,19 @@ def parse(path: Path, format: str = typer.Option("jsonl", help="jsonl only")) ->
     _emit(lines())
 
 
+@app.command()
+def text(path: Path) -> None:
+    """Print a report's text as the pipeline reads it (furniture out, OCR in, normalised):
+    every char_start/char_end in the dataset is an offset into this text."""
+    from pipeline.read.ingest import ReportError, ingest
+
+    try:
+        document = ingest(path)
+    except ReportError as err:
+        _fail(str(err))
+    _emit([document.text])
+
+
 def _open_for_query(db: Path | None):
     """A locked-down connection: the database, or the published release while a run writes."""
     from pipeline.dataset.store import DatabaseBusy, connect_readonly, connect_release

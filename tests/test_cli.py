@@ -19,7 +19,9 @@ def test_extract_jsonl_has_the_contract_fields_and_exact_provenance():
     out = _run("extract", str(REPORT), "--format", "jsonl")
     assert out.returncode == 0, out.stderr
     records = [json.loads(line) for line in out.stdout.splitlines()]
-    text = REPORT.read_text(encoding="utf-8")
+    # Offsets point into the text as read (`indicators text`), the source the quotes come from.
+    text = _run("text", str(REPORT)).stdout
+    assert "$354 million" in text and "\\$354" not in text  # Markdown escape undone
     for r in records:
         for key in ("paragraph", "quote", "value", "value_max", "unit", "entity", "qualifier",
                     "year", "document_id", "theme", "countries", "char_start", "char_end",
