@@ -86,9 +86,9 @@ def _masked(text: str) -> str:
     return re.sub(r"\d+", "#", text.strip().lower())
 
 
-def classify(pages: list[Page]) -> None:
+def classify(pages: list[Page], size: float | None = None) -> None:
     """Mark each line body, footnote or furniture, in place."""
-    size = body_size(pages)
+    size = body_size(pages) if size is None else size
     # A line printed in the same band on several pages (digits aside) is a running head/foot.
     repeats: Counter[str] = Counter()
     for page in pages:
@@ -181,7 +181,9 @@ def reflow(lines: list[Line], vocabulary: set[str], typical: int = 0
     out: list[str] = []
     previous: Line | None = None
     for line in lines:
-        text = _CONTINUED.sub("", line.text).strip()
+        text = line.text.strip()
+        if text.endswith(".") and "/" in text[-12:]:
+            text = _CONTINUED.sub("", text)
         if not text:
             continue
         gap = previous is not None and line.top - previous.top > 1.3 * spacing
@@ -202,8 +204,8 @@ def join_lines(first: str, second: str, vocabulary: set[str]) -> str:
     """Two lines of one paragraph as one; a word broken at the line end made whole."""
     from pipeline.read.normalise import keep_hyphen
 
-    broken = re.search(r"([A-Za-z]+)-$", first)
-    word = re.match(r"[a-z][\w-]*", second)
+    broken = re.search(r"([A-Za-z]+)-$", first[-60:]) if first.endswith("-") else None
+    word = re.match(r"[a-z][\w-]*", second) if broken else None
     if broken and word:
         return (first if keep_hyphen(broken.group(1), word.group(), vocabulary)
                 else first[:-1]) + second
@@ -213,9 +215,8 @@ def join_lines(first: str, second: str, vocabulary: set[str]) -> str:
 def assemble(pages: list[Page]) -> str:
     """The document text: each page's body, one line per paragraph, then its footnotes;
     pages split by a form feed line. Furniture is left out."""
-    words = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
-    vocabulary = {w.lower() for page in pages for li in page.lines
-                  for w in words.findall(li.text)}
+    every = "\n".join(li.text for page in pages for li in page.lines).lower()
+    vocabulary = set(re.findall(r"[a-z][a-z-]*[a-z]", every))
     lengths = sorted(len(li.text) for page in pages for li in page.lines if li.kind == "body")
     typical = lengths[len(lengths) // 2] if lengths else 0
     out: list[str] = []

@@ -16,12 +16,14 @@ _CHARS = str.maketrans({
     "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None,
     "\u2010": "-", "\u2011": "-",
 })
+_ODD = re.compile("[" + "".join(chr(c) for c in _CHARS) + "]")
 # "\$", "\%", "\_" in Markdown made by converters; a backslash before a letter is kept.
 _MD_ESCAPE = re.compile(r"\\([$%_*#\[\]()<>.!+\-])")
 _SPACES = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 # "develop-\nment", "Officer-\n  in-Charge": a word broken at a line end.
-_BROKEN = re.compile(r"([A-Za-z]+)-\n[ \t]*([a-z][\w-]*)([^\n]*)")
+_LEFT_WORD = re.compile(r"[A-Za-z]+$")
+_RIGHT_WORD = re.compile(r"[a-z][\w-]*")
 # Second halves that make a compound of their own ("community-based", "long-term").
 KEEP_HYPHEN = {
     "based", "related", "led", "level", "term", "making", "building", "wide", "free", "owned",
@@ -34,9 +36,13 @@ KEEP_HYPHEN = {
 
 def normalise(text: str) -> str:
     """The text as published: characters, spaces and line-end hyphenation normalised."""
-    text = text.translate(_CHARS)
-    text = _MD_ESCAPE.sub(r"\1", text)
-    text = "\n".join(_collapse_spaces(line) for line in text.split("\n"))
+    if _ODD.search(text):  # translate() walks every character; most texts need nothing
+        text = text.translate(_CHARS)
+    if "\\" in text:
+        text = _MD_ESCAPE.sub(r"\1", text)
+    if "  " in text or " \t" in text:
+        text = "\n".join(_collapse_spaces(line) if "  " in line or "\t" in line else line
+                          for line in text.split("\n"))
     return dehyphenate(text)
 
 
@@ -52,21 +58,26 @@ def dehyphenate(text: str) -> str:
     """Join words broken at a line end; keep the hyphen of real compounds."""
     if "-\n" not in text:
         return text
-    vocabulary = set(w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]*[A-Za-z]", text))
-
-    def join(m: re.Match) -> str:
-        left, right, rest = m.group(1), m.group(2), m.group(3)
-        word = f"{left}-{right}" if keep_hyphen(left, right, vocabulary) else left + right
-        # The rest of the second line moves down a line, so no blank line appears.
+    pieces = text.split("-\n")
+    vocabulary: set[str] | None = None
+    result = pieces[0]
+    for piece in pieces[1:]:
+        left = _LEFT_WORD.search(result[-80:])
+        body = piece.lstrip(" \t")
+        right = _RIGHT_WORD.match(body)
+        if not (left and right):
+            result += "-\n" + piece
+            continue
+        if vocabulary is None:
+            vocabulary = set(re.findall(r"[a-z][a-z-]*[a-z]", text.lower()))
+        first, second = left.group(), right.group()
+        word = f"{first}-{second}" if keep_hyphen(first, second, vocabulary) else first + second
+        # The rest of the second line moves up to the word; no blank line appears.
+        rest, newline, remainder = body[len(second):].partition("\n")
         rest = rest.lstrip()
-        return f"{word}\n{rest}" if rest else word
-
-    # A moved line may itself end in a broken word: repeat until none is left.
-    while True:
-        joined = _BROKEN.sub(join, text)
-        if joined == text:
-            return joined
-        text = joined
+        result = result[:len(result) - len(first)] + word + ("\n" + rest if rest else "") \
+            + newline + remainder
+    return result
 
 
 def keep_hyphen(left: str, right: str, vocabulary: set[str]) -> bool:

@@ -61,9 +61,15 @@ def _page_lines(page, number: int) -> list[Line] | None:
 def _chunks(text: str):
     """(offset, text) of each printed line. PDFium marks a hyphen at a line end as U+FFFE and
     sometimes runs the next line on after it: that is a line end too."""
-    for m in re.finditer(r"[^\r\n\ufffe]*(?:\ufffe|(?=\r\n)|$)", text):
-        if m.group():
-            yield m.start(), m.group()
+    if "\ufffe" in text:
+        for m in re.finditer(r"[^\r\n\ufffe]*(?:\ufffe|(?=\r\n)|$)", text):
+            if m.group():
+                yield m.start(), m.group()
+        return
+    pos = 0
+    for chunk in text.split("\r\n"):
+        yield pos, chunk
+        pos += len(chunk) + 2
 
 
 def _superscripts(raw, chunk: str, start: int, size: float) -> str:
@@ -71,7 +77,7 @@ def _superscripts(raw, chunk: str, start: int, size: float) -> str:
     that they are never read as quantities."""
     import pypdfium2.raw as pdfium_c
 
-    if not any(ch.isdigit() for ch in chunk):
+    if not _MARKER.search(chunk):
         return chunk
     out = chunk
     for m in _MARKER.finditer(chunk):
@@ -107,7 +113,8 @@ def read_pdf(path: Path, data: bytes, ocr_cache: Path | None = None) -> PdfText:
                 pages[i] = Page(i, lines, ocr=True)
     finally:
         pdf.close()
-    if not body_size(pages):
+    size = body_size(pages)
+    if not size:
         raise ReportError(path, "the PDF holds no text, even after OCR")
-    classify(pages)
+    classify(pages, size)
     return PdfText(assemble(pages), len(pages), tuple(i + 1 for i in missing))
