@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/soak.py [--kills 50] [--workers 2] [--seed 1]
 
-In a temporary workspace, each round changes raw/ (a report added or removed, so that every
+In a temporary workspace, each round changes raw/ (reports added or removed, so that every
 run has a release to make), starts a run and SIGKILLs its whole process group (parallel
-workers included) after a random delay between 0 and the time of an unhurried run. After each
+workers included) after a random delay between 0 and the median time of a finished run;
+rounds go on until N runs were killed mid-run (a run that finishes first is a round too). After each
 kill the published folder is checked with both validators: `indicators validate` (frictionless
 plus the sha256 of every file) and `frictionless validate`. At the end the last raw/ state is
 run to completion and its data files must be byte-identical to those of a clean run made from
@@ -126,27 +127,34 @@ def soak(tmp: Path, args, rng: random.Random) -> int:
     full = time.perf_counter() - started
     print(f"unhurried run: {full:.1f} s (exit {first.returncode})")
     failures, killed_mid_run, finished, sealed, seconds_validating = [], 0, 0, 0, 0.0
-    extra = 1
-    for i in range(1, args.kills + 1):
+    durations = [full]  # of runs that finished: kill delays are drawn from what a run takes
+    extra, rounds = 1, 0
+    while killed_mid_run < args.kills and rounds < 3 * args.kills:
+        rounds += 1
         extra = rng.choice([n for n in range(args.variants + 1) if n != extra])
         set_raw(ws, extra)
-        delay = rng.uniform(0, full)
+        delay = rng.uniform(0, sorted(durations)[len(durations) // 2])
         proc = start_run(ws, args.workers)
+        t = time.perf_counter()
         try:
             proc.wait(timeout=delay)
             finished += 1
+            durations.append(time.perf_counter() - t)
+            what = "finished first"
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)  # the run and its workers, no cleanup
             proc.wait()
             killed_mid_run += 1
+            what = "killed"
         proc.stdout.close()
         sealed += (ws / "published" / ".staging" / "COMPLETE").exists()
         t = time.perf_counter()
         problems = validators(ws)
         seconds_validating += time.perf_counter() - t
         state = "VALID" if not problems else "INVALID"
-        print(f"round {i:3d}: {extra} variants, kill after {delay:5.1f} s -> {state}", flush=True)
-        failures += [f"round {i}: {p}" for p in problems]
+        print(f"round {rounds:3d}: {extra} variants, {what} at {delay:5.1f} s -> {state}",
+              flush=True)
+        failures += [f"round {rounds}: {p}" for p in problems]
     # The last state, run to completion, against a clean run of the same raw/ elsewhere.
     final = start_run(ws, args.workers)
     final_out, _ = final.communicate()
@@ -163,9 +171,9 @@ def soak(tmp: Path, args, rng: random.Random) -> int:
         failures.append("final datapackage.json differs from a clean run's beyond the version")
     version = json.loads((ws / "published" / "datapackage.json").read_text())["version"]
     print()
-    print(f"kills: {args.kills} ({killed_mid_run} mid-run, {finished} runs had finished), "
-          f"workers: {args.workers}")
-    print(f"states checked with both validators: {args.kills}, invalid: "
+    print(f"rounds: {rounds}; runs killed mid-run: {killed_mid_run}; runs that finished before "
+          f"their kill: {finished}; workers: {args.workers}")
+    print(f"states checked with both validators: {rounds}, invalid: "
           f"{sum(1 for f in failures if f.startswith('round'))}, "
           f"left sealed mid-swap (rolled forward by the next run): {sealed}")
     print(f"validation time: {seconds_validating:.1f} s in all")
