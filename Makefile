@@ -1,5 +1,6 @@
 # The two commands: `make run` and `make test`. Both create .venv on first use.
-PYTHON ?= python3.11
+# Python 3.11 to 3.13: the first one found.
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)
@@ -7,10 +8,15 @@ export INDICATORS_DAGSTER_STATE := $(CURDIR)/.dagster
 
 .PHONY: run test lint dev benchmark clean tesseract audit-sample
 
+# A first set-up that fails removes its half-made .venv, so the next run starts clean.
 $(BIN)/indicators: pyproject.toml constraints.txt
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	@if [ ! -x $(BIN)/python ]; then \
+	  { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet --upgrade pip \
+	    && $(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"; } \
+	  || { echo "setting up $(VENV) failed: removed it" >&2; rm -rf $(VENV); exit 1; }; \
+	else \
+	  $(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"; \
+	fi
 	touch $(BIN)/indicators
 
 # Scanned reports need Tesseract: installed when missing and we can (root with apt-get),
