@@ -374,7 +374,7 @@ def _read_numbered(b: _Builder, line: _Line) -> bool:
         return True
     para = _PARA.match(text)
     if not para:
-        return False
+        return _read_misread_label(b, line)
     number = int(para.group(1))
     label = [int(n) for n in _LABEL_NUMBERS.findall(text[:para.end()])]
     last = b.paragraphs[-1] if b.paragraphs else None
@@ -396,6 +396,26 @@ def _read_numbered(b: _Builder, line: _Line) -> bool:
         b.continuation(line)
         return True
     return False  # out of sequence and short: a numbered heading
+
+
+# A paragraph number as an old OCR text layer misreads it: "IO." for 10, ".8." for 8, "l2." for
+# 12. Taken only when it reads as the very next number and a sentence follows.
+_MISREAD_LABEL = re.compile(r"[.,'‘`]?([0-9IlO|]{1,3}) ?[.,][ \t]+(?=[A-Z“\"(])")
+_MISREAD_DIGITS = str.maketrans("IlO|", "1101")
+
+
+def _read_misread_label(b: _Builder, line: _Line) -> bool:
+    """A misread paragraph number that is the next one in sequence; True if taken."""
+    m = _MISREAD_LABEL.match(line.text)
+    if not m or not b.paragraphs or not any(c.isdigit() for c in m.group(1)) and len(
+            m.group(1)) < 2:
+        return False
+    number = int(m.group(1).translate(_MISREAD_DIGITS))
+    if number != b.last_number + 1 or m.group() == f"{number}. ":
+        return False
+    b.warnings.append(f"paragraph {number} read from a misread label {m.group().strip()!r}")
+    b.paragraph(number, line.start + m.end(), line.end)
+    return True
 
 
 def _read_heading(b: _Builder, lines: list[_Line], i: int) -> bool:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 # Page bands, as shares of the page height measured from the top: running heads live above
 # TOP_BAND, job numbers, page numbers and continuation marks below BOTTOM_BAND.
-TOP_BAND = 0.12
-BOTTOM_BAND = 0.88
+TOP_BAND = 0.14
+BOTTOM_BAND = 0.80
 # Footnotes are set at least this much smaller than the body text.
 FOOTNOTE_RATIO = 0.9
 
@@ -70,8 +70,10 @@ def looks_like_furniture(text: str) -> bool:
     if not text:
         return False
     tokens = text.split()
-    if len(tokens) > 8:
+    if len(tokens) > 16:
         return False
+    if _JOB_STAMP.search(text):  # "97-12804 (E) 060697": a job number with its date stamp
+        return True
     words = [t for t in tokens if _WORD.fullmatch(t.strip(".,:"))]
     if words and not all(w.strip(".,:").lower() in _FURNITURE_WORDS for w in words):
         return False
@@ -79,6 +81,8 @@ def looks_like_furniture(text: str) -> bool:
                for t in tokens)
 
 
+_JOB_STAMP = re.compile(r"\(\w\)\s+\d{6}\b")
+_PAGE_NUMBER = re.compile(r"[-–]?\s?\d{1,3}\s?[-–]?")
 _RULE = re.compile(r"[-_–—=*.\s]{3,}")
 
 
@@ -121,6 +125,11 @@ def _mark_furniture(page: Page, repeats: Counter[str], first: bool) -> None:
         if line.top <= BOTTOM_BAND or not furniture(line):
             break
         line.kind = "furniture"
+    # A page number alone at the very top or foot of a page, wherever the margins are.
+    for line in (min(page.lines, key=lambda li: li.top, default=None),
+                 max(page.lines, key=lambda li: li.top, default=None)):
+        if line is not None and _PAGE_NUMBER.fullmatch(line.text.strip()) and not first:
+            line.kind = "furniture"
 
 
 def _mark_footnotes(page: Page, size: float) -> None:
@@ -137,7 +146,8 @@ def _mark_footnotes(page: Page, size: float) -> None:
 
 
 # What opens a new line of its own: a numbered paragraph or heading, a list item, a bullet.
-_OPENS_UNIT = re.compile(r"(?:\d{1,3}\.|[IVXL]{1,6}\.|[A-Z]\.|\((?:[a-z]{1,3}|\d{1,2})\)|[•·*\-–]|"
+_OPENS_UNIT = re.compile(r"(?:\d{1,3} ?\.|\d{1,3},(?=\s+[A-Z])"
+                         r"|[IVXL]{1,6}\.|[A-Z]\.|\((?:[a-z]{1,3}|\d{1,2})\)|[•·*\-–]|"
                          r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+)\s+\S")
 # A line that ends this far short of the page's right margin ends its paragraph.
 SHORT_LINE = 0.12
