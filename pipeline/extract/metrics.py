@@ -819,4 +819,11 @@ def extract(structure: Structure) -> list[Metric]:
         theme, subtheme = theme_of(structure, par.section_id, sections)
         metrics.extend(extract_paragraph(par, structure.document_id, theme, subtheme,
                                          frozenset(markers.get(par.number, ()))))
+    if structure.source:
+        for m in metrics:
+            # A quote whose words stand on two lines (or two pages) of the text is quoted as
+            # the text has it, so that its offsets point at exactly the quote.
+            exact = structure.source[m.char_start:m.char_end]
+            if exact != m.quote and exact.split() == m.quote.split():
+                m.quote = exact
     return metrics

@@ -91,6 +91,7 @@ class Structure:
     footnotes: list[Footnote]
     tables: list[Table]
     warnings: list[str]
+    source: str = ""  # the document text every offset points into
 
 
 # --- line classification -----------------------------------------------------------------
@@ -462,7 +463,8 @@ def parse(doc: Document) -> Structure:
     if not b.paragraphs:
         raise ReportError(doc.source_file, "no numbered paragraphs found (expected '1. ...')")
     tables = _tables(doc.text, table_spans, b.paragraphs)
-    return Structure(doc.document_id, b.sections, b.paragraphs, b.footnotes, tables, b.warnings)
+    return Structure(doc.document_id, b.sections, b.paragraphs, b.footnotes, tables, b.warnings,
+                     doc.text)
 
 
 def _tables(source: str, spans: list[tuple[int, int]], paragraphs: list[Paragraph]) -> list[Table]:
