@@ -53,6 +53,19 @@ def _artifact_version() -> str:
 ARTIFACT_VERSION = _artifact_version()
 
 
+def _derived_key() -> str:
+    """What the derived tables (series, indicators) and their exports depend on besides the
+    artifacts: the codelist and the code mapping metrics to it and writing them out."""
+    h = hashlib.sha256()
+    for path in (_PACKAGE / "dataset" / "series.py", _PACKAGE / "dataset" / "sdmx.py",
+                 _PACKAGE / "dataset" / "site.py", ROOT / "schemas" / "indicators.yaml"):
+        h.update(path.name.encode() + path.read_bytes())
+    return f"derived/{h.hexdigest()[:16]}"
+
+
+DERIVED_KEY = _derived_key()
+
+
 @dataclass
 class DocumentOutcome:
     """What happened to one report in a run."""
@@ -272,10 +285,11 @@ def load_release(settings, store: ArtifactStore, plan: Plan,
     keys = sorted(artifact_key(p, d).path for (p, d), o in zip(plan.files.items(), outcomes,
                                                                  strict=True)
                   if o.status in ("loaded", "unchanged"))
+    built_from = sorted([*keys, DERIVED_KEY])  # a new codelist rebuilds the database too
     db = Path(settings.db_path)
     old_ids = set(_published_digests(settings))
     nxt = next_database(settings)
-    if _built_from(db) == keys and not nxt.exists():
+    if _built_from(db) == built_from and not nxt.exists():
         rebuilt = False
         con = open_read_only(db)
         try:
@@ -283,7 +297,7 @@ def load_release(settings, store: ArtifactStore, plan: Plan,
         finally:
             con.close()
     else:
-        rows = build_database(nxt, _inputs(store, keys), keys)
+        rows = build_database(nxt, _inputs(store, keys), built_from)
         rebuilt = True
     kept_ids = {o.document_id for o in outcomes if o.status in ("loaded", "unchanged")}
     outcomes = sorted(outcomes + plan.aside, key=lambda o: (o.document_id, o.source_file))
@@ -406,7 +420,7 @@ def state_key(con) -> str:
     gold = [(g.name, hashlib.sha256(g.read_bytes()).hexdigest())
             for g in sorted(GOLD_DIR.glob("*.jsonl"))]
     state = {"documents": docs, "schemas": [s.descriptor for s in all_schemas()],
-             "gold": gold, "format": PUBLISH_FORMAT}
+             "gold": gold, "format": PUBLISH_FORMAT, "derived": DERIVED_KEY}
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
 
@@ -429,6 +443,7 @@ def publish_from_db(con, settings):
     from pipeline.dataset.publish import publish
     from pipeline.dataset.releases import history_dir
     from pipeline.dataset.schema import TABLES
+    from pipeline.dataset.series import DERIVED
     from pipeline.dataset.store import read_table
 
     share = failure_share(con)
@@ -440,7 +455,7 @@ def publish_from_db(con, settings):
     history = history_dir(settings.state_dir, settings.published_dir)
     if (unchanged := unchanged_release(settings.published_dir, state, history)) is not None:
         return unchanged
-    tables = {name: read_table(con, name) for name in TABLES}
+    tables = {name: read_table(con, name) for name in [*TABLES, *DERIVED]}
     evaluation = evaluation_table(con)
     extra = {"evaluation": evaluation} if evaluation is not None else {}
     return publish(tables, sources(con), settings.published_dir, extra, state, history)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.dataset import release_date, sdmx
 from pipeline.dataset.faults import checkpoint
 from pipeline.dataset.releases import (
     Release,
@@ -24,6 +25,7 @@ from pipeline.dataset.releases import (
     record,
 )
 from pipeline.dataset.schema import TABLES, all_schemas, load
+from pipeline.dataset.series import DERIVED
 from pipeline.dataset.swap import STAGING, mark_complete, recover, swap
 
 __all__ = ["PublishResult", "publish", "recover", "unchanged", "verify_hashes"]
@@ -156,7 +158,7 @@ def _changelog_entry(version: str, bump: str, old: dict | None, sources: list[di
                      counts: dict[str, int], extractors: list[str]) -> str:
     old_docs = {s["title"] for s in (old or {}).get("sources", [])}
     new_docs = {s["title"] for s in sources}
-    lines = [f"## {version}", ""]
+    lines = [release_date.heading(version, release_date.read()), ""]
     if old is None:
         lines.append("First release.")
     else:
@@ -198,11 +200,13 @@ def _files(tables: dict[str, pa.Table], extra_resources: dict[str, pa.Table] | N
     """Every data file's bytes by relative path, and the resources describing them."""
     files: dict[str, bytes] = {}
     resources = []
-    for name in TABLES:
+    for name in [*TABLES, *(n for n in DERIVED if n in tables)]:
         pbytes, cbytes = parquet_bytes(tables[name]), csv_bytes(tables[name])
         files[f"data/{name}.parquet"], files[f"data/{name}.csv"] = pbytes, cbytes
         resources.append(_resource(name, "parquet", pbytes))
         resources.append(_resource(name, "csv", cbytes))
+    if "series" in tables:
+        _sdmx_files(tables["series"], files, resources)
     for name, table in (extra_resources or {}).items():
         cbytes = csv_bytes(table)
         files[f"data/{name}.csv"] = cbytes
@@ -216,6 +220,26 @@ def _files(tables: dict[str, pa.Table], extra_resources: dict[str, pa.Table] | N
                                "description": EXTRA_DESCRIPTIONS.get(name, {}).get(f.name, "")}
                               for f in table.schema]}})
     return files, resources
+
+
+def _sdmx_files(series: pa.Table, files: dict[str, bytes], resources: list[dict]) -> None:
+    """The series as SDMX-CSV 2.0 and its data structure definition (SDMX-ML 2.1)."""
+    data, dsd = sdmx.sdmx_csv(series.to_pylist()), sdmx.structure_xml()
+    files["data/series.sdmx.csv"], files["data/series.dsd.xml"] = data, dsd
+    resources.append({
+        "name": "series-sdmx", "type": "table", "path": "data/series.sdmx.csv", "format": "csv",
+        "mediatype": "text/csv", "encoding": "utf-8", "bytes": len(data),
+        "hash": f"sha256:{_sha256(data)}", "title": "series (SDMX-CSV 2.0)",
+        "description": ("The series table as SDMX-CSV 2.0: dimensions INDICATOR, SUBJECT, "
+                        "REF_AREA, TIME_PERIOD; attributes UNIT_MEASURE, OBS_QUALIFIER and the "
+                        "sources; structure in series.dsd.xml."),
+    })
+    resources.append({
+        "name": "series-dsd", "type": "file", "path": "data/series.dsd.xml", "format": "xml",
+        "mediatype": "application/xml", "bytes": len(dsd), "hash": f"sha256:{_sha256(dsd)}",
+        "title": "series data structure definition (SDMX-ML 2.1)",
+        "description": "The SDMX data structure definition of series.sdmx.csv.",
+    })
 
 
 def _history(history: Path | None, published: Path) -> Release | None:
@@ -290,6 +314,10 @@ def _stage_and_swap(published: Path, files: dict[str, bytes], release: Release) 
         checkpoint("write")
     (staging / "CHANGELOG.md").write_text(release.changelog, encoding="utf-8")
     (staging / "datapackage.json").write_text(release.descriptor, encoding="utf-8")
+    from pipeline.dataset.site import build_site  # altair: imported only when publishing
+
+    for name, data in build_site(staging).items():  # index.html and README.md
+        (staging / name).write_bytes(data)
     mark_complete(staging)
     checkpoint("swap")
     swap(published, staging)
@@ -324,7 +352,7 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
     published.mkdir(parents=True, exist_ok=True)
     recover(published)
     files, resources = _files(tables, extra_resources)
-    schemas = {s.name: s.descriptor for s in all_schemas()}
+    schemas = {s.name: s.descriptor for s in [*all_schemas(), *map(load, DERIVED)]}
     last = _history(history, published)
     old = last.package if last else None
     same = last is not None and (

@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
-_HEADING = re.compile(r"^## (\S+)\s*$", re.M)
+# "## 1.2.0", or dated by `indicators release`: "## 1.2.0 (2026-05-04)".
+_HEADING = re.compile(r"^## (\S+)(?: \(\d{4}-\d{2}-\d{2}\))?\s*$", re.M)
 
 
 class ReleaseError(RuntimeError):

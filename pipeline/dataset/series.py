@@ -200,3 +200,58 @@ def build_series(metrics: list[dict], countries: dict[str, list[str]],
 def _desc(text: str) -> tuple:
     """A sort key that orders strings in descending order."""
     return tuple(-ord(ch) for ch in text) + (1,)
+
+
+# The tables derived from the loaded ones when a release's database is built, in load order.
+DERIVED = ("indicators", "series")
+_METRIC_COLUMNS = ("metric_id", "document_id", "sentence", "unit", "entity", "theme", "value",
+                   "value_max", "qualifier", "year", "char_start")
+_DOCUMENT_COLUMNS = ("document_id", "date_issued", "reporting_year", "period_end", "subject",
+                     "subject_name", "subject_country")
+
+
+def _records(con, sql: str) -> list[dict]:
+    """Rows of a query as dicts, dates as ISO strings (as build_series expects)."""
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description]
+    return [{k: v.isoformat() if isinstance(v, date) else v for k, v in zip(names, r,
+                                                                            strict=True)}
+            for r in cur.fetchall()]
+
+
+def derived_rows(con) -> dict[str, list[dict]]:
+    """The `indicators` and `series` rows from a database's documents, metrics and countries.
+    Figures without a value or unit are not observations and are left out."""
+    metrics = _records(con, f"SELECT {', '.join(_METRIC_COLUMNS)} FROM metrics "
+                            "ORDER BY document_id, char_start, metric_id")
+    countries: dict[str, list[str]] = {}
+    for row in _records(con, "SELECT metric_id, iso3 FROM metric_countries "
+                             "WHERE iso3 IS NOT NULL ORDER BY metric_id, iso3"):
+        countries.setdefault(row["metric_id"], []).append(row["iso3"])
+    documents = {d["document_id"]: d for d in _records(
+        con, f"SELECT {', '.join(_DOCUMENT_COLUMNS)} FROM documents ORDER BY document_id")}
+    series = [r for r in build_series(metrics, countries, documents)
+              if r["value"] is not None and r["unit"]]
+    return {"indicators": indicator_rows(), "series": series}
+
+
+def store_derived(con) -> dict[str, int]:
+    """Create and fill the derived tables in a database (inside the caller's transaction)."""
+    import pyarrow as pa
+
+    from pipeline.dataset.schema import DUCKDB_TYPES, ddl, load
+
+    counts = {}
+    for name, rows in derived_rows(con).items():
+        schema = load(name)
+        con.execute(ddl(schema))
+        if rows:
+            incoming = pa.Table.from_pylist([{c: r.get(c) for c in schema.columns}
+                                             for r in rows])
+            select = ", ".join(f'CAST("{f["name"]}" AS {DUCKDB_TYPES[f["type"]]})'
+                               for f in schema.fields)
+            con.register("derived_rows", incoming)
+            con.execute(f'INSERT INTO "{name}" SELECT {select} FROM derived_rows')
+            con.unregister("derived_rows")
+        counts[name] = len(rows)
+    return counts

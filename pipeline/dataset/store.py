@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipeline.dataset.faults import checkpoint
 from pipeline.dataset.schema import DUCKDB_TYPES, TABLES, all_schemas, arrow_schema, ddl, load
+from pipeline.dataset.series import store_derived
 from pipeline.dataset.validate import ValidatedTables
 
 VIEWS = {
@@ -229,9 +230,15 @@ def build_database(path: Path, inputs: dict[str, list[str] | object],
                 con.execute(f'INSERT INTO "{table}" SELECT {select} FROM incoming')
                 con.unregister("incoming")
             checkpoint("load")
+        store_derived(con)  # series and indicators, from the tables just loaded
         con.execute("CREATE TABLE artifact_keys (key VARCHAR PRIMARY KEY)")
         if keys:
             con.execute("INSERT INTO artifact_keys SELECT unnest(?::VARCHAR[])", [keys])
+        comment_schema(con)
+        con.execute("COMMENT ON TABLE artifact_keys IS 'The per-report artifacts (version/"
+                    "sha256/file) this database was built from.'")
+        con.execute("COMMENT ON COLUMN artifact_keys.key IS 'An artifact, as "
+                    "extractor version/sha256/source file.'")
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
         return counts(con)

@@ -12,7 +12,8 @@ from pipeline.dataset.faults import checkpoint
 
 STAGING = ".staging"
 COMPLETE = "COMPLETE"  # written last into the staging folder; holds the new data folder's inode
-FILES = ("CHANGELOG.md", "datapackage.json")  # swapped after data/, the descriptor last
+FILES = ("CHANGELOG.md", "README.md", "index.html",  # swapped after data/,
+         "datapackage.json")  # the descriptor last
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
