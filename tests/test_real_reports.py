@@ -119,3 +119,20 @@ def test_scan_is_read_by_ocr():
                for m in metrics)
     audit = audit_file(REAL / SCAN)
     assert audit.ocr_pages == 5 and audit.furniture == 0 and audit.offset_quarantined == 0
+
+
+def test_annex_table_of_police_contributors_is_kept_in_tables():
+    """The 1997 annex lists IPTF monitors by country: rows of a table, not prose."""
+    _, structure = _read("UNMIBH_S_1997_224.pdf")
+    rows = [row for t in structure.tables for row in t.rows]
+    assert ["Argentina", "39"] in rows and ["Total", "1 605"] in rows
+    assert not any("Argentina 39" in p.text for p in structure.paragraphs)
+
+
+def test_addendum_without_numbered_paragraphs_is_a_warning_not_a_failure():
+    name = "ONUSAL_A_47_1012_Add.1_S_26416_Add.1.pdf"
+    doc, structure = _read(name)
+    assert structure.paragraphs == []
+    assert any("addendum or corrigendum" in w for w in structure.warnings)
+    audit = audit_file(REAL / name)
+    assert audit.status == "ok" and audit.paragraphs == 0

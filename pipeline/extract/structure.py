@@ -440,6 +440,16 @@ def _read_heading(b: _Builder, lines: list[_Line], i: int) -> bool:
     return False
 
 
+_AMENDMENT = re.compile(r"(?:^|[/_.\s])(?:Add|Corr|Rev)\.\d+\b|\b(?:Addendum|Corrigendum)\b")
+
+
+def is_amendment(doc: Document) -> bool:
+    """An addendum or corrigendum: by its file name, its symbol or its first lines."""
+    return bool(_AMENDMENT.search(doc.source_file) or any(
+        _AMENDMENT.search(s) for s in doc.metadata.symbols) or _AMENDMENT.search(
+        doc.text[:1500]))
+
+
 def parse(doc: Document) -> Structure:
     """Split a document into sections, numbered paragraphs, footnotes and tables."""
     lines, table_spans = _body_lines(doc.text)
@@ -461,7 +471,13 @@ def parse(doc: Document) -> Structure:
                 or _read_heading(b, lines, i)):
             b.continuation(line)
     if not b.paragraphs:
-        raise ReportError(doc.source_file, "no numbered paragraphs found (expected '1. ...')")
+        if not is_amendment(doc):
+            raise ReportError(doc.source_file,
+                              "no numbered paragraphs found (expected '1. ...')")
+        # An addendum or corrigendum amends another report: it is kept, with what it holds
+        # (tables, notes, its metadata), and says why it has no paragraphs.
+        b.warnings.append("no numbered paragraphs: an addendum or corrigendum "
+                          "(its text amends another report)")
     tables = _tables(doc.text, table_spans, b.paragraphs)
     return Structure(doc.document_id, b.sections, b.paragraphs, b.footnotes, tables, b.warnings,
                      doc.text)

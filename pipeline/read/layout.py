@@ -44,6 +44,7 @@ class Line:
     left: float = 0.0  # share of the page width from the left edge
     right: float = 1.0  # share of the page width from the left edge to the line's end
     kind: str = "body"  # body | footnote | furniture
+    cells: list[str] | None = None  # a table row: its cells, split at wide gaps
 
 
 @dataclass
@@ -190,7 +191,17 @@ def reflow(lines: list[Line], vocabulary: set[str], typical: int = 0
 
     out: list[str] = []
     previous: Line | None = None
-    for line in lines:
+    for i, line in enumerate(lines):
+        if _in_table(lines, i):
+            # Table rows (cells apart by wide gaps) stay rows, as a pipe table the structure
+            # keeps in `tables`, away from the prose.
+            if previous is not None and not _in_table(lines, i - 1):
+                out.append("")
+            out.append("| " + " | ".join(line.cells or []) + " |")
+            previous = None
+            continue
+        if i and _in_table(lines, i - 1):
+            out.append("")
         text = line.text.strip()
         if text.endswith(".") and "/" in text[-12:]:
             text = _CONTINUED.sub("", text)
@@ -203,6 +214,13 @@ def reflow(lines: list[Line], vocabulary: set[str], typical: int = 0
             out.append(text)
         previous = line
     return out, previous is not None and full(previous)
+
+
+def _in_table(lines: list[Line], i: int) -> bool:
+    """Whether line i is a row of a table: it and a neighbour both have cells."""
+    if i < 0 or not lines[i].cells:
+        return False
+    return any(0 <= j < len(lines) and lines[j].cells for j in (i - 1, i + 1))
 
 
 def opens_unit(text: str) -> bool:

@@ -45,17 +45,32 @@ def _page_lines(page, number: int) -> list[Line] | None:
                 continue
             first = start + len(chunk) - len(chunk.lstrip())
             pdfium_c.FPDFText_GetCharBox(raw, first, left, right, bottom, top)
-            size = pdfium_c.FPDFText_GetFontSize(raw, first)
+            size = _size(raw, first)
             chunk = chunk.replace("\ufffe", "-")
             line = Line(_superscripts(raw, chunk, start, size), number,
                         1 - top.value / height, size, left.value / width)
             last = start + len(chunk.rstrip()) - 1
             pdfium_c.FPDFText_GetCharBox(raw, last, left, right, bottom, top)
             line.right = right.value / width
+            line.cells = _cells(raw, line, start, width)
             lines.append(line)
         return lines
     finally:
         textpage.close()
+
+
+def _size(raw, index: int) -> float:
+    """A character's printed size in points: the font size times the text matrix's vertical
+    scale (many PDFs set text in a 1-point font scaled up by the matrix)."""
+    import math
+
+    import pypdfium2.raw as pdfium_c
+
+    matrix = pdfium_c.FS_MATRIX()
+    size = pdfium_c.FPDFText_GetFontSize(raw, index)
+    if pdfium_c.FPDFText_GetMatrix(raw, index, matrix):
+        size *= math.hypot(matrix.c, matrix.d) or 1.0
+    return round(size, 2)
 
 
 def _chunks(text: str):
@@ -72,16 +87,42 @@ def _chunks(text: str):
         pos += len(chunk) + 2
 
 
+def _cells(raw, line: Line, start: int, width: float) -> list[str] | None:
+    """A line printed much wider than its text needs has wide gaps: a table row. Its cells,
+    split where the gap between two words is wider than a couple of characters."""
+    import pypdfium2.raw as pdfium_c
+
+    text = line.text.rstrip()
+    words = text.split()
+    if not 2 <= len(words) <= 12 or line.size <= 0:
+        return None
+    if (line.right - line.left) * width < 1.6 * len(text.strip()) * line.size * 0.5:
+        return None
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    cells, cell_start, previous_end, previous_word_end = [], None, None, 0
+    for m in re.finditer(r"\S+", text):
+        pdfium_c.FPDFText_GetCharBox(raw, start + m.start(), left, right, bottom, top)
+        word_left = left.value
+        if previous_end is not None and word_left - previous_end > 1.5 * line.size:
+            cells.append(text[cell_start:previous_word_end].strip())
+            cell_start = m.start()
+        if cell_start is None:
+            cell_start = m.start()
+        pdfium_c.FPDFText_GetCharBox(raw, start + m.end() - 1, left, right, bottom, top)
+        previous_end, previous_word_end = right.value, m.end()
+    cells.append(text[cell_start:].strip())
+    return cells if len(cells) >= 2 else None
+
+
 def _superscripts(raw, chunk: str, start: int, size: float) -> str:
     """Footnote markers set small after a word become superscript digits (same length), so
     that they are never read as quantities."""
-    import pypdfium2.raw as pdfium_c
 
     if not _MARKER.search(chunk):
         return chunk
     out = chunk
     for m in _MARKER.finditer(chunk):
-        marker = pdfium_c.FPDFText_GetFontSize(raw, start + m.start())
+        marker = _size(raw, start + m.start())
         if 0 < marker < size * 0.8:
             out = out[:m.start()] + m.group(1).translate(SUPERSCRIPT) + out[m.end():]
     return out
