@@ -18,6 +18,8 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("INDICATORS_RAW", str(raw))
     monkeypatch.setenv("INDICATORS_PUBLISHED", str(tmp_path / "published"))
     monkeypatch.setenv("INDICATORS_DB", str(tmp_path / "published" / "indicators.duckdb"))
+    # Dagster state and release history stay in the test workspace too.
+    monkeypatch.setenv("INDICATORS_DAGSTER_STATE", str(tmp_path / ".dagster"))
     return tmp_path
 
 
