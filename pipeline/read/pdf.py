@@ -6,9 +6,12 @@ Pages without a text layer are read by OCR (`pipeline.read.ocr`).
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import pypdfium2.raw as pdfium_c
 
 from pipeline.read.errors import ReportError
 from pipeline.read.layout import Line, Page, assemble, body_size, classify
@@ -16,6 +19,9 @@ from pipeline.read.layout import Line, Page, assemble, body_size, classify
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 # A footnote marker glued to a word or a stop: "Council.3 The", "mission12 ".
 _MARKER = re.compile(r"(?<=[A-Za-z.,;:)”’\"%])(\d{1,3})(?=[\s.,;:)]|$)")
+
+
+_MATRIX = pdfium_c.FS_MATRIX()  # reused: one reader per process reads one page at a time
 
 
 @dataclass(frozen=True)
@@ -29,8 +35,6 @@ class PdfText:
 
 def _page_lines(page, number: int) -> list[Line] | None:
     """The lines of a page's text layer with position and size; None when it has no text."""
-    import pypdfium2.raw as pdfium_c
-
     width, height = page.get_size()
     textpage = page.get_textpage()
     try:
@@ -62,11 +66,7 @@ def _page_lines(page, number: int) -> list[Line] | None:
 def _size(raw, index: int) -> float:
     """A character's printed size in points: the font size times the text matrix's vertical
     scale (many PDFs set text in a 1-point font scaled up by the matrix)."""
-    import math
-
-    import pypdfium2.raw as pdfium_c
-
-    matrix = pdfium_c.FS_MATRIX()
+    matrix = _MATRIX
     size = pdfium_c.FPDFText_GetFontSize(raw, index)
     if pdfium_c.FPDFText_GetMatrix(raw, index, matrix):
         size *= math.hypot(matrix.c, matrix.d) or 1.0
@@ -90,13 +90,10 @@ def _chunks(text: str):
 def _cells(raw, line: Line, start: int, width: float) -> list[str] | None:
     """A line printed much wider than its text needs has wide gaps: a table row. Its cells,
     split where the gap between two words is wider than a couple of characters."""
-    import pypdfium2.raw as pdfium_c
-
     text = line.text.rstrip()
-    words = text.split()
-    if not 2 <= len(words) <= 12 or line.size <= 0:
+    if line.size <= 0 or (line.right - line.left) * width < 0.8 * len(text.strip()) * line.size:
         return None
-    if (line.right - line.left) * width < 1.6 * len(text.strip()) * line.size * 0.5:
+    if not 2 <= len(text.split()) <= 12:
         return None
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     cells, cell_start, previous_end, previous_word_end = [], None, None, 0
