@@ -14,6 +14,7 @@ from pipeline.extract.metrics import extract
 from pipeline.extract.structure import parse
 from pipeline.read.ingest import ingest
 from pipeline.read.ocr import tesseract_available
+from pipeline.rows import document_row
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
 
@@ -117,6 +118,8 @@ def test_scan_is_read_by_ocr():
     # "UNMOP comprises 27 United Nations military observers"
     assert any(m.paragraph == 2 and m.value == 27 and "observers" in (m.entity or "")
                for m in metrics)
+    row = document_row(doc, structure, metrics)
+    assert row["pages"] == 5 and row["ocr_pages"] == "1; 2; 3; 4; 5"
     audit = audit_file(REAL / SCAN)
     assert audit.ocr_pages == 5 and audit.furniture == 0 and audit.offset_quarantined == 0
 
