@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)
 export INDICATORS_DAGSTER_STATE := $(CURDIR)/.dagster
 
-.PHONY: run test lint dev benchmark clean tesseract audit-sample
+.PHONY: run test lint dev benchmark clean tesseract chromium audit-sample
 
 # A first set-up that fails removes its half-made .venv, so the next run starts clean.
 $(BIN)/indicators: pyproject.toml constraints.txt
@@ -33,10 +33,24 @@ tesseract:
 	         "(Debian/Ubuntu: sudo apt-get install tesseract-ocr)"; \
 	  fi; }
 
+# The landing page's test drives a real headless browser (Debian's chromium): installed
+# when missing and we can, else that one test is skipped with a message.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (for the landing page's browser test)"; \
+	    (apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)) || \
+	    echo "warning: could not install chromium; the browser test will be skipped"; \
+	  else \
+	    echo "note: chromium is not installed; the browser test will be skipped" \
+	         "(Debian/Ubuntu: sudo apt-get install chromium)"; \
+	  fi; }
+
 run: $(BIN)/indicators tesseract
 	$(BIN)/indicators run
 
-test: $(BIN)/indicators tesseract
+test: $(BIN)/indicators tesseract chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
