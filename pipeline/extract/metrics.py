@@ -115,7 +115,9 @@ VALUE_VERB = re.compile(
     r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+")
                         for w in sorted(_VALUE_WORDS, key=len, reverse=True))
     + r"|(?:rose|increased|grew|fell|decreased|declined|dropped|went)\s+from)"
-    r"\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}$", re.I)
+    r"\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}"
+    # "remained at the authorized level of 1,721": a level names no new noun
+    r"(?:(?:level|mark|ceiling|threshold|figure)\s+of\s+)?$", re.I)
 INTRO = re.compile(r"^(?:In|As|During|Since|Under|Through|With|Following|Despite|By|At|For|After|"
                    r"Before|Overall|Moreover|Furthermore|In addition|However|Thus|Also|Between|"
                    r"Of|Among|Within|Across|To|From|Over|Together|Pursuant|Owing|Due)\b[^,]*,\s*")
@@ -332,6 +334,9 @@ def _borrow_head(text: str, found: tuple[str, int]) -> str:
 
 def _clean_np(np: str) -> str | None:
     np = np.split(",")[0]
+    # "the reduction in the number of police officers": what is counted is the officers
+    if m := re.search(r"\b(?:in|of)\s+the\s+(?:total\s+)?number\s+of\s+(?=\w)", np, re.I):
+        np = np[m.end():]
     np = re.split(r"\s+(?:that|who|which|whose|where|when|including|in|from|at|to)\s+", np)[0]
     np = NUMBER_OF.sub("", np.strip())
     found = noun_phrase(np, 0)
@@ -369,9 +374,11 @@ AUXILIARIES = re.compile(r"(?:\s+(?:has|have|had|will|would|shall|may|might|coul
                          r"expected|estimated|envisaged|projected|planned|not|still|already|"
                          r"later|since|then)\b)+\s*$", re.I)
 # "The number of polling stations, originally envisaged to be about 1,400"
+# "four of the five signatories": a number word before the whole's noun
+NUMBER_WORDS = "|".join(sorted((w for w in WORD_VALUES if w.isalpha()), key=len, reverse=True))
 NUMBER_OF_AT_DISTANCE = re.compile(
-    r"\b(?:the\s+)?(?:total\s+)?(?:number|amount|value|volume|share|proportion|strength|size|"
-    r"cost|budget)\s+of\s+(?P<np>[^,;()]+?)\s*(?:,[^;]*?)?$", re.I)
+    r"\b(?:the\s+)?(?:total\s+)?(?:number|amount|value|volume|share|proportion|"
+    r"(?P<kept>strength|size|cost|budget))\s+of\s+(?P<np>[^,;()]+?)\s*(?:,[^;]*?)?$", re.I)
 APPOSITIVE_VERBS = ("worth", "valued", "totalling", "totaling", "amounting")
 
 
@@ -510,18 +517,18 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> tuple[str | None, s
                 return found[0], "part_of"
         # "three of the challenges", "15 of the country's 18 provinces"
         if m := re.match(r"\s+of\s+(?:the|these|those|its|their)\s+(?:[A-Za-z]+['’]s\s+)?"
-                         r"(?:\d[\d,.]*\s+)?", after):
+                         rf"(?:\d[\d,.]*\s+|(?:{NUMBER_WORDS})\s+)?", after):
             if found := noun_phrase(text, q.end + m.end()):
                 return found[0], "part_of"
+        # "the number of police officers - almost 900 in Sarajevo alone -"
+        if (m := re.search(r"\s[-–—]\s*$|\s\(\s*$", text[clause_start:q.start])) and (
+                np := _noun_before(text[clause_start:clause_start + m.start()])):
+            return np, "apposition"
         if head := _list_head(text, clause_start, q):
             return head, "list_shares_head"
         # "One of the four, ...", "the two agreed": a figure after "the" names no noun anew
         if re.search(r"\b(?:the|these|those|all)\s+$", text[max(0, q.start - 8):q.start], re.I):
             return None, "part_of_previous"
-        # "the number of police officers - almost 900 in Sarajevo alone -"
-        if (m := re.search(r"\s[-–—]\s*$|\s\(\s*$", text[clause_start:q.start])) and (
-                np := _noun_before(text[clause_start:clause_start + m.start()])):
-            return np, "apposition"
     else:  # money: what it pays for or is
         if np := _owner_of(text[clause_start:q.start]):
             return np, "money_owner"  # "a funding gap of $1.7 billion in the plan"
@@ -559,7 +566,9 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> tuple[str | None, s
             return np, "value_verb"
         # "the number of polling stations, originally envisaged to be about 1,400"
         if (m := NUMBER_OF_AT_DISTANCE.search(before)) and (np := _clean_np(m.group("np"))):
-            return np, "value_verb_at_distance"
+            # "the strength of the force ... remained at 1,721": a strength is of its force
+            return (f"{m.group('kept').lower()} of {np}" if m.group("kept") else np,
+                    "value_verb_at_distance")
         # "the budget has been set at", "the backlog, which had grown, stood at"
         stripped = AUXILIARIES.sub("", before)
         np = _noun_before(stripped)

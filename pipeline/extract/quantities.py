@@ -92,7 +92,7 @@ def _mask_pattern(months: str) -> str:
         rf"|(?P<month_date>(?:{months})\s+\d{{1,2}}(?:\s*(?:–|-|to)\s*\d{{1,2}})?"
         rf"(?:,\s*\d{{4}})?\b|(?:{months})\s+\d{{4}})"
         # identifiers after a keyword; the look-ahead prunes the long word list
-        rf"|(?P<identifier_after_word>(?=[A-Za-z]{{2,16}}\.?\s+\(?[\dIVXivx])"
+        rf"|(?P<identifier_after_word>(?=[A-Za-z]{{1,16}}\.?\s+\(?[\dIVXivx])"
         rf"(?i:{IDENTIFIER_WORDS})\s+\(?"
         # a number, or a list of them ("Items 4, 6 and 8", not "... and 3 experts"), each
         # with its year and date: "824 (1993) of 6 May 1993 and 836 (1993)"
@@ -332,7 +332,9 @@ def _not_a_quantity(text: str, m: re.Match[str], start: int, currency: str | Non
         return "glued"
     if before == "-" and start >= 2 and text[start - 2].isalpha():
         return "glued"
-    if re.search(r"\b(?:19|20)\d\d\s*[-–—]\s*$", text[max(0, start - 8):start]):
+    # a period ends in digits: "since 1991 - four of the five" is a dash, then a count
+    if not in_words and re.search(r"\b(?:19|20)\d\d\s*[-–—]\s*$",
+                                  text[max(0, start - 8):start]):
         return "period_end"  # "2013–2022", with or without a glued note marker
     # "observations,74 the", "23.7%6": a footnote marker glued to the text before it.
     if before and before in ",;:)”’\"%" and start >= 2 and not text[start - 2].isspace() and (
@@ -428,7 +430,7 @@ def _occurrences(text: str, duration: re.Match[str]) -> bool:
     """'called upon 18 times': a count of occasions; 'three times as many' is a multiplier,
     'three times a year' a frequency."""
     return duration.group().strip().lower() == "times" and not re.match(
-        r"\s+(?:as|more|less|fewer|higher|lower|larger|greater|smaller|bigger|the|that|over|"
+        r"\s+(?:as(?!\s+an?\s)|more|less|fewer|higher|lower|larger|greater|smaller|bigger|the|that|over|"
         r"a|an|per|each|every|daily|weekly|monthly|annually|yearly)\b",
         text[duration.end():duration.end() + 12])  # "three times a year" is a frequency
 
@@ -546,5 +548,19 @@ def _one_is_pronoun(text: str, start: int, end: int) -> bool:
     """'one of the', 'no one', 'one another': 'one' that counts nothing."""
     after = text[end:end + 20].lower()
     before = text[max(0, start - 8):start].lower()
-    return bool(re.match(r"\s+(?:of|another|or|by|and only|such|which|who|that|in|at)\b|[.,;:)]",
-                         after) or re.search(r"\b(?:no|any|each|every|the|this)\s+$", before))
+    return bool(re.match(r"\s+(?:of|another|or|by|and only|such|which|who|that|in|at|is|was|"
+                         r"with)\b|[.,;:)]", after)
+                or re.search(r"\b(?:no|any|each|every|the|this)\s+$", before)
+                or any(m.start() <= start < m.end() for m in ONE_IDIOM.finditer(
+                    text, max(0, start - 12), min(len(text), end + 20)))
+                or ONE_DETERMINER.match(text, end))
+
+
+# "in one place", "One practical consequence of": 'one' in a set phrase or before a noun that
+# names an item of a kind (rules/exclusions.yaml, pronoun_one)
+ONE_IDIOM = re.compile(
+    r"\b(?:" + "|".join(re.escape(i).replace(r"\ ", r"\s+")
+                        for i in _EXCLUSIONS["pronoun_one"]["idioms"]) + r")\b", re.I)
+ONE_DETERMINER = re.compile(
+    r"(?:\s+[a-z]+(?:-[a-z]+)?){0,2}?\s+(?:"
+    + "|".join(_EXCLUSIONS["pronoun_one"]["determiner_nouns"]) + r")\s+of\b")
