@@ -98,6 +98,9 @@ YEAR_RIGHT_AFTER = re.compile(
 PREVIOUS_YEAR = re.compile(r"[^.;]{0,25}?\b(?:for|in|during|over)\s+the\s+(?:previous|preceding|"
                            r"prior)\s+year\b")
 LEFT_PATTERNS = [
+    # "the difference between the quick count and the results is 0.5 per cent"
+    re.compile(r"\b(?P<np>(?:difference|gap|margin|ratio)\s+between\s+[^;]+?)\s+(?:was|were|is|"
+               r"are|stood\s+at|amounted\s+to|of)\s+$", re.I),
     # "bringing the total number of Member States ... to 10"
     re.compile(r"\b(?:bringing|brought|bring|raising|raised)\s+(?:the\s+)?(?P<np>[^;]+?)\s+to\s+$",
                re.I),
@@ -230,6 +233,15 @@ def noun_phrase(text: str, pos: int, allow_of: bool = True,
             continue
         if not _acceptable(w) or w.endswith("-") and not nxt:
             break
+        # "registered and provisionally authorized police": coordinated participles
+        if not taken and _verb_form(w) and low.endswith("ed") and nxt and nxt.lower() in (
+                "and", "or") and (m := re.match(r"\s+(?:and|or)\s+(?:[a-z]+ly\s+)?[a-z]+ed\s+",
+                                                 text[words[i].end():words[i].end() + 40])):
+            skip = [x for x in words[i + 1:] if x.start() < words[i].end() + m.end()]
+            if i + 1 + len(skip) < len(words) and _acceptable(words[i + 1 + len(skip)].group()):
+                taken += [words[i], *skip]
+                i += 1 + len(skip)
+                continue
         # "participated", "trained" after a noun end the phrase; "trained officers" and a
         # first "funding" or "training" are part of it
         if _verb_form(w) and "-" not in w and w[0].islower() and not (
@@ -376,6 +388,10 @@ AUXILIARIES = re.compile(r"(?:\s+(?:has|have|had|will|would|shall|may|might|coul
 # "The number of polling stations, originally envisaged to be about 1,400"
 # "four of the five signatories": a number word before the whole's noun
 NUMBER_WORDS = "|".join(sorted((w for w in WORD_VALUES if w.isalpha()), key=len, reverse=True))
+# "(56 in the Federation, 29 in ...": the figure opens, or follows one in, a bracket of figures
+BREAKDOWN = re.compile(
+    r"\(\s*(?:(?:some|about|nearly|almost)\s+)?(?:\d[\d,.]*(?:\s+per\s+cent|\s*%)?\s+(?:in|from|at|for|by)"
+    r"\s[^()]*?(?:,|;|\band)\s*)?$")
 NUMBER_OF_AT_DISTANCE = re.compile(
     r"\b(?:the\s+)?(?:total\s+)?(?:number|amount|value|volume|share|proportion|"
     r"(?P<kept>strength|size|cost|budget))\s+of\s+(?P<np>[^,;()]+?)\s*(?:,[^;]*?)?$", re.I)
@@ -449,6 +465,12 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> tuple[str | None, s
         found = noun_phrase(text, q.end)
         return (found[0] if found else None), "measure_adjective"
     after = text[q.end:q.end + 200]
+    # "85 officers were dismissed (56 in the north, 29 in the south)": a breakdown by place
+    # in brackets counts what the figure before the brackets counted
+    if (m := BREAKDOWN.search(text, max(0, q.start - 120), q.start)) and re.match(
+            r"\s+(?:in|from|at|for|by)\s+(?:the\s+)?[A-Za-z]", after) and re.search(
+            r"\d", text[max(0, q.start - 200):m.start()]):
+        return None, "part_of_previous"
     # "78 per cent of whom are returnees", "46 per cent of them children"
     if m := re.match(r"\s+of\s+(?:whom|which|them|these|those)\s+(?:(?:are|were|is|was)\s+)?",
                      after):
@@ -465,6 +487,11 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> tuple[str | None, s
     if re.match(r"\s+of\s+(?:the\s+)?(?:total|whole|overall\s+total)\b", after):
         return _subject(text[clause_start:q.start]), "share_of_total"
     money = _is_money(q)
+    # "the West with 48 per cent of incidents, followed by the North with 9 per cent": a share
+    # in a list of named parts measures what the list's first share measured
+    if q.unit.startswith("percent") and re.search(r"\bwith\s+$", text[clause_start:q.start]) \
+            and not re.match(r"\s+of\b", after):
+        return None, "part_of_previous"
     if q.unit not in ("count",) and not money:
         if m := re.match(r"\s+of\s+(?:the\s+|all\s+|its\s+|their\s+)?"
                          r"(?:[^\W\d_]+['’]s\s+)?(?:\d[\d,.]*\s+)?", after):
@@ -505,6 +532,8 @@ def entity_for(text: str, q: Quantity, clause_start: int) -> tuple[str | None, s
                                text[clause_start:q.start])
             return (heads[-1] if heads else None), "list_shares_head"
         if found := noun_phrase(text, q.end):
+            if found[0].split()[0] == "others":  # "the 22 others": more of what came before
+                return None, "part_of_previous"
             return _borrow_head(text, found), "noun_after"
         # "146 and 73 times", "between 12 and 15 officers": coordinated figures share the noun
         if (m := re.match(r"\s+(?:and|or|to)\s+(?:\d[\d,.]*|[a-z]+)\s+", after)) and (
