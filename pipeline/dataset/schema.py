@@ -147,7 +147,10 @@ def pandera_schema(schema: TableSchema, extra_checks: list | None = None):
 def data_dictionary() -> str:
     """The data dictionary in Markdown, generated from the schemas."""
     out = []
-    for s in all_schemas():
+    # The per-report tables, then the tables derived across reports (indicators, series).
+    derived = [load(name) for name in ("indicators", "series")
+               if (SCHEMA_DIR / f"{name}.json").exists()]
+    for s in [*all_schemas(), *derived]:
         key = ", ".join(s.primary_key) or "(none)"
         out.append(f"### `{s.name}`\n\n{s.descriptor.get('description', '')}\n\n"
                    f"Primary key: `{key}`\n")
