@@ -400,15 +400,17 @@ def _read_numbered(b: _Builder, line: _Line) -> bool:
 
 
 # A paragraph number as an old OCR text layer misreads it: "IO." for 10, ".8." for 8, "l2." for
-# 12. Taken only when it reads as the very next number and a sentence follows.
-_MISREAD_LABEL = re.compile(r"[.,'‘`]?([0-9IlO|]{1,3}) ?[.,][ \t]+(?=[A-Z“\"(])")
+# 12, "14.:«The", "1.. The". Taken only when it reads as the very next number and a sentence
+# follows.
+_MISREAD_LABEL = re.compile(r"[.,'‘`]?([0-9IlO|]{1,3}) ?[.,](?:[^\w\s]|[a-z](?=[^\w\s])){0,3}"
+                            r"[ \t]*(?=[A-Z“\"(])")
 _MISREAD_DIGITS = str.maketrans("IlO|", "1101")
 
 
 def _read_misread_label(b: _Builder, line: _Line) -> bool:
     """A misread paragraph number that is the next one in sequence; True if taken."""
     m = _MISREAD_LABEL.match(line.text)
-    if not m or not b.paragraphs or not any(c.isdigit() for c in m.group(1)) and len(
+    if not m or not any(c.isdigit() for c in m.group(1)) and len(
             m.group(1)) < 2:
         return False
     number = int(m.group(1).translate(_MISREAD_DIGITS))

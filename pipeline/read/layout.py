@@ -122,7 +122,16 @@ def _mark_furniture(page: Page, repeats: Counter[str], first: bool) -> None:
             if line.top >= TOP_BAND or not furniture(line):
                 break
             line.kind = "furniture"
+    # A job number with its date stamp opens the first page's footer: it and everything below
+    # it (a barcode, which OCR reads as letters) is furniture.
+    stamps = [li.top for li in page.lines if li.top > BOTTOM_BAND and
+              len(li.text.split()) <= 16 and _JOB_STAMP.search(li.text)]
+    for line in page.lines:
+        if stamps and line.top >= min(stamps):
+            line.kind = "furniture"
     for line in sorted(page.lines, key=lambda li: -li.top):
+        if line.kind == "furniture":
+            continue
         if line.top <= BOTTOM_BAND or not furniture(line):
             break
         line.kind = "furniture"
