@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)
 export INDICATORS_DAGSTER_STATE := $(CURDIR)/.dagster
 
-.PHONY: run test lint dev benchmark clean tesseract chromium audit-sample
+.PHONY: run test lint dev benchmark clean tesseract chromium redis audit-sample
 
 # A first set-up that fails removes its half-made .venv, so the next run starts clean.
 $(BIN)/indicators: pyproject.toml constraints.txt
@@ -47,10 +47,24 @@ chromium:
 	         "(Debian/Ubuntu: sudo apt-get install chromium)"; \
 	  fi; }
 
+# The Celery backfill test starts its own Redis server (Debian's redis-server): installed
+# when missing and we can, else that one test is skipped with a message.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing redis-server (for the Celery backfill test)"; \
+	    (apt-get install -y -qq redis-server >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null)) || \
+	    echo "warning: could not install redis-server; the Celery test will be skipped"; \
+	  else \
+	    echo "note: redis-server is not installed; the Celery test will be skipped" \
+	         "(Debian/Ubuntu: sudo apt-get install redis-server)"; \
+	  fi; }
+
 run: $(BIN)/indicators tesseract
 	$(BIN)/indicators run
 
-test: $(BIN)/indicators tesseract chromium
+test: $(BIN)/indicators tesseract chromium redis
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

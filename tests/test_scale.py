@@ -1,8 +1,10 @@
 """Beyond one machine: the artifact store on a real S3-compatible server (moto's, started
-here on localhost), and a partitioned backfill through a real local Dask cluster."""
+here on localhost), and a partitioned backfill through real Celery workers on a Redis server
+started here."""
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -91,19 +93,45 @@ def test_artifacts_on_s3_are_written_once_and_loaded(s3_server, tmp_path, monkey
     con.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "dagster-dask 0.29.27 (the latest, which needs dagster 1.13.27) hands Dask a partition "
-    "subset record that Dask iterates: 'Iteration is not allowed on @record "
-    "KeyRangesPartitionsSubset'; unpartitioned jobs run, and a dynamic fan-out is not run"))
-def test_partitioned_backfill_runs_on_a_local_dask_cluster(tmp_path, monkeypatch):
-    """A scheduler and two worker processes on localhost; each `document` partition is a run
-    whose step the Dask executor sends to the cluster; then load and publish run there too."""
-    pytest.importorskip("dagster_dask")
+def _start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
+    """A server process in its own session (so its children stop with it), logging to `log`."""
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("w"),
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop a process started by `_start` and everything it started (its process group)."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+
+
+def _wait_for_celery_worker(app, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=1.0):
+            return
+        time.sleep(0.5)
+    raise TimeoutError("no Celery worker answered")
+
+
+def test_partitioned_backfill_runs_on_celery_workers_with_redis(tmp_path, monkeypatch):
+    """A Redis server and a Celery worker (two processes) on localhost, started here; each
+    `document` partition is a run (as a Dagster backfill makes them) whose step the Celery
+    executor queues on Redis for the worker; then load and publish run on the worker too."""
+    pytest.importorskip("dagster_celery")
+    redis_server = shutil.which("redis-server")
+    if redis_server is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
     import dagster as dg
+    import yaml
+    from celery import Celery
 
     port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    bin_dir = Path(sys.executable).parent
     raw = tmp_path / "raw"
     raw.mkdir()
     text = REPORT.read_text(encoding="utf-8")
@@ -114,44 +142,61 @@ def test_partitioned_backfill_runs_on_a_local_dask_cluster(tmp_path, monkeypatch
     env = {"INDICATORS_RAW": str(raw), "INDICATORS_PUBLISHED": str(tmp_path / "published"),
            "INDICATORS_DB": str(tmp_path / "published" / "indicators.duckdb"),
            "INDICATORS_ARTIFACTS": str(tmp_path / "artifacts"),
-           "INDICATORS_DAGSTER_STATE": str(tmp_path / ".dagster"), "DAGSTER_HOME": str(ROOT)}
+           "INDICATORS_DAGSTER_STATE": str(tmp_path / ".dagster"), "DAGSTER_HOME": str(ROOT),
+           "CELERY_BROKER_URL": f"redis://127.0.0.1:{port}/0",
+           "CELERY_RESULT_BACKEND": f"redis://127.0.0.1:{port}/1"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     (tmp_path / ".dagster").mkdir()
-    procs = [subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1",
-                               "--port", str(port), "--no-dashboard"], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    config = str(ROOT / "deploy" / "celery" / "run.yaml")
+    bin_dir = Path(sys.executable).parent
+    procs = [_start([redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                     "--appendonly", "no", "--daemonize", "no"], dict(os.environ),
+                    tmp_path / "redis.log")]
     try:
         _wait_for_port(port)
-        procs += [subprocess.Popen([str(bin_dir / "dask"), "worker", address, "--nthreads", "1",
-                                    "--no-dashboard"], cwd=ROOT, env=dict(os.environ, **env),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                  for _ in range(2)]
-        run_config = {"execution": {"config": {"cluster": {"existing": {"address": address}}}}}
+        # The worker as deploy/celery documents it; its PATH finds this venv's `celery`.
+        worker_env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+        procs.append(_start([str(bin_dir / "dagster-celery"), "worker", "start",
+                             "-A", "dagster_celery.app", "-y", config, "--",
+                             "--concurrency", "2"], worker_env, tmp_path / "worker.log"))
+        _wait_for_celery_worker(Celery(broker=env["CELERY_BROKER_URL"],
+                                       backend=env["CELERY_RESULT_BACKEND"]))
+        run_config = yaml.safe_load(Path(config).read_text(encoding="utf-8"))
         with dg.DagsterInstance.get() as instance:
             instance.add_dynamic_partitions("documents", keys)
             for key in keys:  # the backfill: one run per partition
-                job = _dask_job("documents_job")
-                result = dg.execute_job(job, instance=instance, run_config=run_config,
-                                        tags={"dagster/partition": key})
+                result = dg.execute_job(_celery_job("documents_job"), instance=instance,
+                                        run_config=run_config, tags={"dagster/partition": key})
                 assert result.success, key
-            publish = dg.execute_job(_dask_job("publish_job"), instance=instance,
+            publish = dg.execute_job(_celery_job("publish_job"), instance=instance,
                                      run_config=run_config)
             assert publish.success
             from pipeline.definitions import DOCUMENT
 
             assert instance.get_materialized_partitions(DOCUMENT) == set(keys)
+            executed_by_worker = [
+                e for e in instance.all_logs(result.run_id)
+                if "in celery worker" in (e.message or "")]
+            assert executed_by_worker, "the step did not run on the Celery worker"
+        manifests = list((tmp_path / "artifacts").rglob("manifest.json"))
+        assert len(manifests) == len(keys)
+        assert {m.parent.name for m in manifests} == {f"{key}.txt" for key in keys}
         assert (tmp_path / "published" / "datapackage.json").exists()
+        import duckdb
+
+        con = duckdb.connect(str(tmp_path / "published" / "indicators.duckdb"), read_only=True)
+        assert con.execute("select count(*) from documents").fetchall()[0][0] == len(keys)
+        con.close()
     finally:
         for proc in reversed(procs):
-            proc.terminate()
-            proc.wait(timeout=30)
+            _stop(proc)
 
 
-def _dask_job(name: str):
-    """A job of deploy/dask/definitions.py, reconstructable by the Dask workers."""
+def _celery_job(name: str):
+    """A job of deploy/celery/definitions.py, reconstructable by the Celery workers."""
     from dagster._core.definitions.reconstruct import ReconstructableRepository
 
-    repo = ReconstructableRepository.for_file(str(ROOT / "deploy" / "dask" / "definitions.py"),
+    repo = ReconstructableRepository.for_file(str(ROOT / "deploy" / "celery" / "definitions.py"),
                                               "defs", working_directory=str(ROOT))
     return repo.get_reconstructable_job(name)
