@@ -419,8 +419,13 @@ def state_key(con) -> str:
     docs = [list(k) for k in document_keys(con)]
     gold = [(g.name, hashlib.sha256(g.read_bytes()).hexdigest())
             for g in sorted(GOLD_DIR.glob("*.jsonl"))]
+    from pipeline.dataset import release_date
+
+    # A release planned with `indicators release` is part of the state: it makes a release.
+    planned = release_date.read()
     state = {"documents": docs, "schemas": [s.descriptor for s in all_schemas()],
-             "gold": gold, "format": PUBLISH_FORMAT, "derived": DERIVED_KEY}
+             "gold": gold, "format": PUBLISH_FORMAT, "derived": DERIVED_KEY,
+             "release": [planned.version, planned.date, planned.note] if planned else None}
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
 

@@ -165,7 +165,10 @@ def _changelog_entry(version: str, bump: str, old: dict | None, sources: list[di
         lines.append({"major": "Major: the tables' schemas changed.",
                       "minor": "Minor: documents were added or removed.",
                       "patch": "Patch: the same documents read again (improved rules or a "
-                               "changed file)."}.get(bump, f"Change: {bump}."))
+                               "changed file).",
+                      "release": "Release: made with `indicators release`" + (
+                          f": {planned.note}" if (planned := release_date.read()) and
+                          planned.note else ".")}.get(bump, f"Change: {bump}."))
     for title in sorted(new_docs - old_docs):
         lines.append(f"- Added document: {title}")
     for title in sorted(old_docs - new_docs):
@@ -323,6 +326,20 @@ def _stage_and_swap(published: Path, files: dict[str, bytes], release: Release) 
     swap(published, staging)
 
 
+def _extractors(tables: dict[str, pa.Table]) -> list[str]:
+    """The extractor versions that made the documents' rows."""
+    return sorted({v for v in tables["documents"].column("extractor_version").to_pylist()
+                   if v})
+
+
+def _newer(version: str, than: str) -> bool:
+    """Whether one semver version comes after another (a malformed one never does)."""
+    try:
+        return tuple(map(int, version.split("."))) > tuple(map(int, than.split(".")))
+    except ValueError:
+        return False
+
+
 def _new_release(last: Release | None, tables: dict[str, pa.Table], sources: list[dict],
                  schemas: dict) -> tuple[str, str, str]:
     """Version, bump and changelog of a release with new data."""
@@ -334,8 +351,7 @@ def _new_release(last: Release | None, tables: dict[str, pa.Table], sources: lis
         bump = _bump(old, sources, schemas) if old is not None else "patch"
         version, history = _next_version(last.version, bump), last.changelog
     counts = {name: tables[name].num_rows for name in TABLES}
-    extractors = sorted({v for v in tables["documents"].column("extractor_version").to_pylist()
-                         if v})
+    extractors = _extractors(tables)
     entry = _changelog_entry(version, bump, old if last is None else (old or {}), sources,
                              counts, extractors)
     return version, bump, _with_entry(history, entry)
@@ -358,7 +374,16 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
     same = last is not None and (
         old.get("resources") == resources and old.get("sources") == sources
         if old is not None else not _damaged_data(published, resources))
-    if same:
+    planned = release_date.read()
+    if last is not None and planned is not None and _newer(planned.version, last.version):
+        # `indicators release` asked for this version: it is made now, dated, even when the
+        # data are those of the last release.
+        same = False
+        version, bump = planned.version, "release"
+        changelog = _with_entry(last.changelog, _changelog_entry(
+            version, bump, old or {}, sources, {n: tables[n].num_rows for n in TABLES},
+            _extractors(tables)))
+    elif same:
         version, bump, changelog = last.version, "repair", last.changelog
     else:
         version, bump, changelog = _new_release(last, tables, sources, schemas)
