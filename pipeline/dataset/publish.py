@@ -375,7 +375,9 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
         old.get("resources") == resources and old.get("sources") == sources
         if old is not None else not _damaged_data(published, resources))
     planned = release_date.read()
-    if last is not None and planned is not None and _newer(planned.version, last.version):
+    # The plan follows a given release (another published folder, a test's, ignores it).
+    if last is not None and planned is not None and planned.after == last.version and \
+            _newer(planned.version, last.version):
         # `indicators release` asked for this version: it is made now, dated, even when the
         # data are those of the last release.
         same = False

@@ -23,6 +23,7 @@ class PlannedRelease:
     version: str
     date: str
     note: str = ""
+    after: str = ""  # the version it follows: the plan applies to that release's folder only
 
 
 def bump(version: str, part: str) -> str:
@@ -41,7 +42,7 @@ def plan(current: str, part: str, on: str | None = None, note: str = "") -> Plan
     """The release after `current`: bumped version, dated `on` (default: today)."""
     day = on or date.today().isoformat()
     date.fromisoformat(day)  # refuse a malformed date early
-    return PlannedRelease(bump(current, part), day, note)
+    return PlannedRelease(bump(current, part), day, note, current)
 
 
 def read(path: Path = RELEASE_FILE) -> PlannedRelease | None:
