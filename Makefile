@@ -19,47 +19,32 @@ $(BIN)/indicators: pyproject.toml constraints.txt
 	fi
 	touch $(BIN)/indicators
 
-# Scanned reports need Tesseract: installed when missing and we can (root with apt-get),
-# otherwise a message says what to install; reports with a text layer never need it.
+# System programs some reports and tests need, from Debian's packages: installed when missing
+# and we can (root with apt-get), otherwise a message says what to install and what happens
+# without it. $(call system_package,PROGRAM,PACKAGE,WHAT HAPPENS WITHOUT IT) (no commas).
+define system_package
+@command -v $(1) >/dev/null 2>&1 || { \
+  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+    echo "installing $(2)"; \
+    (apt-get install -y -qq $(2) >/dev/null 2>&1 || \
+     (apt-get update -qq && apt-get install -y -qq $(2) >/dev/null)) || \
+    echo "warning: could not install $(2): $(3)"; \
+  else \
+    echo "note: $(1) is not installed: $(3) (Debian/Ubuntu: sudo apt-get install $(2))"; \
+  fi; }
+endef
+
+# Scans are read by OCR; reports with a text layer never need Tesseract.
 tesseract:
-	@command -v tesseract >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing tesseract-ocr (needed to read scanned reports)"; \
-	    (apt-get install -y -qq tesseract-ocr >/dev/null 2>&1 || \
-	     (apt-get update -qq && apt-get install -y -qq tesseract-ocr >/dev/null)) || \
-	    echo "warning: could not install tesseract-ocr; scanned reports will fail by name"; \
-	  else \
-	    echo "note: tesseract is not installed; scanned reports will fail by name until it is" \
-	         "(Debian/Ubuntu: sudo apt-get install tesseract-ocr)"; \
-	  fi; }
+	$(call system_package,tesseract,tesseract-ocr,scanned reports will fail by name)
 
-# The landing page's test drives a real headless browser (Debian's chromium): installed
-# when missing and we can, else that one test is skipped with a message.
+# The landing page's test drives a real headless browser.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing chromium (for the landing page's browser test)"; \
-	    (apt-get install -y -qq chromium >/dev/null 2>&1 || \
-	     (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)) || \
-	    echo "warning: could not install chromium; the browser test will be skipped"; \
-	  else \
-	    echo "note: chromium is not installed; the browser test will be skipped" \
-	         "(Debian/Ubuntu: sudo apt-get install chromium)"; \
-	  fi; }
+	$(call system_package,chromium,chromium,the browser test will be skipped)
 
-# The Celery backfill test starts its own Redis server (Debian's redis-server): installed
-# when missing and we can, else that one test is skipped with a message.
+# The Celery backfill test starts its own Redis server.
 redis:
-	@command -v redis-server >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing redis-server (for the Celery backfill test)"; \
-	    (apt-get install -y -qq redis-server >/dev/null 2>&1 || \
-	     (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null)) || \
-	    echo "warning: could not install redis-server; the Celery test will be skipped"; \
-	  else \
-	    echo "note: redis-server is not installed; the Celery test will be skipped" \
-	         "(Debian/Ubuntu: sudo apt-get install redis-server)"; \
-	  fi; }
+	$(call system_package,redis-server,redis-server,the Celery test will be skipped)
 
 run: $(BIN)/indicators tesseract
 	$(BIN)/indicators run

@@ -43,7 +43,7 @@ def main() -> None:
                                           for p in pdfium.PdfDocument(f))]
     if "--no-ocr" in sys.argv:
         files = text_layer
-    read = structure = extracting = ocr_seconds = 0.0
+    read = extracting = ocr_seconds = 0.0
     ocr_pages = 0
     read_text_layer = 0.0
     for f in files:
@@ -55,18 +55,16 @@ def main() -> None:
         t1 = time.perf_counter()
         try:
             extract(parse(doc))
-        except ReportError:  # no numbered paragraphs (an addendum): read, not extracted
+        except ReportError:  # no numbered paragraphs, and not an addendum
             pass
-        t2 = t3 = time.perf_counter()
         read += t1 - t0
-        structure += t2 - t1
-        extracting += t3 - t2
+        extracting += time.perf_counter() - t1
         if doc.ocr_pages:
             ocr_pages += len(doc.ocr_pages)
             ocr_seconds += t1 - t0
         else:
             read_text_layer += t1 - t0
-    total = read + structure + extracting
+    total = read + extracting
     pdfium_floor = floor(text_layer)
     audit = totals([audit_file(f) for f in files])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -74,7 +72,7 @@ def main() -> None:
     print(f"total: {total:.1f} s, {len(files) / total:.1f} reports/s")
     print(f"reading: {read:.1f} s (text layers {read_text_layer:.1f} s; OCR {ocr_seconds:.1f} s "
           f"for {ocr_pages} pages{', cached' if ocr_pages and ocr_seconds < ocr_pages else ''})")
-    print(f"structure and extraction: {structure + extracting:.1f} s")
+    print(f"structure and extraction: {extracting:.1f} s")
     print(f"floor, PDFium alone on the text layers: {pdfium_floor:.1f} s; our reading "
           f"{read_text_layer / max(pdfium_floor, 1e-9):.2f}x that")
     print(f"peak memory: {peak:.0f} MiB")

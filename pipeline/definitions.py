@@ -10,6 +10,7 @@
 import json
 import os
 import urllib.request
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -129,10 +130,16 @@ def warehouse(context: dg.AssetExecutionContext, settings: Settings) -> dg.Outpu
     })
 
 
+@contextmanager
 def _read_only(settings: Settings):
+    """The release's database, read-only and locked down like every reader's; closed after."""
     from pipeline.dataset.store import open_read_only
 
-    return open_read_only(release_database(settings))
+    con = open_read_only(release_database(settings))
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 @dg.asset_check(asset=warehouse, blocking=True)
@@ -141,11 +148,8 @@ def keys_hold(context: dg.AssetCheckExecutionContext, settings: Settings
     """Primary keys are unique and every foreign key points to an existing row."""
     from pipeline.dataset.checks import broken_foreign_keys, duplicate_keys
 
-    con = _read_only(settings)
-    try:
+    with _read_only(settings) as con:
         dups, broken = duplicate_keys(con), broken_foreign_keys(con)
-    finally:
-        con.close()
     return dg.AssetCheckResult(passed=not dups and not broken,
                                metadata={"duplicate_keys": dups, "broken_foreign_keys": broken})
 
@@ -156,11 +160,8 @@ def quarantine_below_threshold(context: dg.AssetCheckExecutionContext, settings:
     """Rows failing validation are quarantined; above the threshold nothing is published."""
     from pipeline.dataset.store import quarantine_examples, quarantine_share
 
-    con = _read_only(settings)
-    try:
+    with _read_only(settings) as con:
         share, rows = quarantine_share(con), quarantine_examples(con)
-    finally:
-        con.close()
     return dg.AssetCheckResult(
         passed=share <= settings.max_failure_share,
         metadata={"failure_share": share, "threshold": settings.max_failure_share,
@@ -280,11 +281,18 @@ def run_failure_report(context: dg.RunFailureSensorContext) -> None:
                    context.failure_event.message or "", Settings())
 
 
-defs = dg.Definitions(
-    assets=[document, warehouse, published_dataset],
-    asset_checks=[keys_hold, quarantine_below_threshold, frictionless_valid],
-    jobs=[documents_job, publish_job, read_reports],
-    schedules=[daily_publish],
-    sensors=[raw_files_sensor, run_failure_report],
-    resources={"settings": Settings()},
-)
+def definitions(executor=None) -> dg.Definitions:
+    """Every asset, check, job, schedule and sensor, run by the given executor (Dagster's
+    default when None; deploy/ passes Kubernetes, Celery or Dask ones)."""
+    return dg.Definitions(
+        assets=[document, warehouse, published_dataset],
+        asset_checks=[keys_hold, quarantine_below_threshold, frictionless_valid],
+        jobs=[documents_job, publish_job, read_reports],
+        schedules=[daily_publish],
+        sensors=[raw_files_sensor, run_failure_report],
+        resources={"settings": Settings()},
+        executor=executor,
+    )
+
+
+defs = definitions()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from workspace import cli_env
 
 from pipeline.dataset.checks import frictionless_errors
 from pipeline.dataset.releases import history_dir
@@ -29,13 +30,7 @@ REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
 
 
 def _env(ws: Path, **extra: str) -> dict:
-    env = dict(os.environ, INDICATORS_RAW=str(ws / "raw"),
-               INDICATORS_PUBLISHED=str(ws / "published"),
-               INDICATORS_DB=str(ws / "published" / "indicators.duckdb"), DAGSTER_HOME=str(ROOT),
-               INDICATORS_DAGSTER_STATE=str(ws / ".dagster"))
-    env.pop("INDICATORS_KILL_AT", None)
-    env.update(extra)
-    return env
+    return cli_env(ws, **extra)
 
 
 def _cli(ws: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:

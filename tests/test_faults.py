@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from workspace import cli_env
 
 from pipeline.dataset.checks import frictionless_errors
 from pipeline.run import Settings, run_lock
@@ -18,14 +19,7 @@ REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
 
 
 def _env(ws: Path, **extra: str) -> dict:
-    env = dict(os.environ, INDICATORS_RAW=str(ws / "raw"),
-               INDICATORS_PUBLISHED=str(ws / "published"),
-               INDICATORS_DB=str(ws / "published" / "indicators.duckdb"), DAGSTER_HOME=str(ROOT),
-               INDICATORS_DAGSTER_STATE=str(ws / ".dagster"))
-    env["INDICATORS_ARTIFACTS"] = str(ws / "artifacts")
-    env.pop("INDICATORS_KILL_AT", None)
-    env.update(extra)
-    return env
+    return cli_env(ws, **{"INDICATORS_ARTIFACTS": str(ws / "artifacts"), **extra})
 
 
 def _run(ws: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:

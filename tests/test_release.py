@@ -1,23 +1,15 @@
 """Releases people can cite: `indicators release` dates the next release, which the next run
 makes (even with unchanged data); reruns then change nothing."""
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CLI = str(Path(sys.executable).parent / "indicators")
-REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
+from workspace import CLI, REPORT, cli_env
 
 
 def _cli(ws: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, INDICATORS_RAW=str(ws / "raw"),
-               INDICATORS_PUBLISHED=str(ws / "published"),
-               INDICATORS_DB=str(ws / "published" / "indicators.duckdb"),
-               INDICATORS_DAGSTER_STATE=str(ws / ".dagster"),
-               INDICATORS_RELEASE_FILE=str(ws / "release.json"), DAGSTER_HOME=str(ROOT))
+    env = cli_env(ws, INDICATORS_RELEASE_FILE=str(ws / "release.json"))
     return subprocess.run([CLI, *args], cwd=ws, env=env, capture_output=True, text=True,
                           timeout=600)
 

@@ -7,17 +7,8 @@ then run jobs with ``dagster job execute -f deploy/celery/definitions.py -j docu
 Artifacts must be on storage every worker sees (INDICATORS_ARTIFACTS=s3://...), and so must
 raw/, published/ and Dagster's run storage (the same DAGSTER_HOME / dagster.yaml everywhere)."""
 
-import dagster as dg
 from dagster_celery import celery_executor
 
 from pipeline import definitions as d
 
-defs = dg.Definitions(
-    assets=[d.document, d.warehouse, d.published_dataset],
-    asset_checks=[d.keys_hold, d.quarantine_below_threshold, d.frictionless_valid],
-    jobs=[d.documents_job, d.publish_job],
-    schedules=[d.daily_publish],
-    sensors=[d.raw_files_sensor, d.run_failure_report],
-    resources={"settings": d.Settings()},
-    executor=celery_executor,
-)
+defs = d.definitions(executor=celery_executor)

@@ -144,14 +144,8 @@ def _bump(old: dict | None, new_sources: list[dict], new_schemas: dict) -> str:
 
 
 def _next_version(version: str, bump: str) -> str:
-    major, minor, patch = (int(x) for x in version.split("."))
-    if bump == "major":
-        return f"{major + 1}.0.0"
-    if bump == "minor":
-        return f"{major}.{minor + 1}.0"
-    if bump == "patch":
-        return f"{major}.{minor}.{patch + 1}"
-    return version
+    """The version after a bump; 'none' and 'repair' keep it."""
+    return release_date.bump(version, bump) if bump in release_date.PARTS else version
 
 
 def _changelog_entry(version: str, bump: str, old: dict | None, sources: list[dict],

@@ -1,0 +1,21 @@
+"""The settings that point a real `indicators` process (subprocess) into a test workspace."""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = str(Path(sys.executable).parent / "indicators")
+REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
+
+
+def cli_env(ws: Path, **extra: str) -> dict:
+    """The environment of a run in workspace ws: raw/, published/, database and Dagster state
+    inside it, no fault injection left over; extra settings on top."""
+    env = dict(os.environ, INDICATORS_RAW=str(ws / "raw"),
+               INDICATORS_PUBLISHED=str(ws / "published"),
+               INDICATORS_DB=str(ws / "published" / "indicators.duckdb"), DAGSTER_HOME=str(ROOT),
+               INDICATORS_DAGSTER_STATE=str(ws / ".dagster"))
+    env.pop("INDICATORS_KILL_AT", None)
+    env.update(extra)
+    return env
