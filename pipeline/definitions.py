@@ -23,6 +23,7 @@ from pipeline.run import (
     RawFolderError,
     artifact_store,
     build_artifact,
+    build_artifacts,
     load_release,
     plan_run,
     publish_release,
@@ -81,19 +82,17 @@ def plan_batches(context: dg.OpExecutionContext):
 @dg.op
 def read_batch(context: dg.OpExecutionContext, settings: Settings, paths: list) -> None:
     """Make the artifacts of a batch of reports, logging each as its `document` partition."""
-    store = artifact_store(settings)
-    for name in paths:
-        path = Path(name)
-        outcome = build_artifact(path, store)
+    for outcome in build_artifacts([(Path(p), None) for p in paths], artifact_store(settings)):
+        file = str(Path(paths[0]).parent / outcome.source_file)
         if outcome.status == "failed":
             context.log.error(outcome.error)
             context.log_event(dg.AssetObservation(
                 DOCUMENT, partition=outcome.document_id,
-                metadata={"file": str(path), "error": outcome.error or ""}))
+                metadata={"file": file, "error": outcome.error or ""}))
             continue
         context.log_event(dg.AssetMaterialization(
             DOCUMENT, partition=outcome.document_id,
-            metadata=document_metadata(outcome, path)))
+            metadata=document_metadata(outcome, Path(file))))
 
 
 @dg.job(description="Read many reports into their artifacts, in parallel batches.",
@@ -111,8 +110,9 @@ def warehouse(context: dg.AssetExecutionContext, settings: Settings) -> dg.Outpu
         plan = plan_run(settings, store)
     except RawFolderError as err:
         raise dg.Failure(str(err)) from None
-    for path in plan.todo:  # outside the lock: artifacts are write-once
-        build_artifact(path, store, plan.files[path])
+    # Outside the lock: artifacts are write-once.
+    for _ in build_artifacts([(p, plan.files[p]) for p in plan.todo], store):
+        pass
     with run_lock(settings, _wait(settings), context.log.info):
         result = load_release(settings, store, plan, fresh=set(plan.todo))
     errors = [o.error for o in result.outcomes if o.status in ("failed", "duplicate")]

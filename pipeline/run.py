@@ -101,12 +101,10 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _validated_arrow(tables: DocumentTables) -> tuple[dict[str, pa.Table], int]:
-    """Validate a report's rows; every table (quarantine included) as typed Arrow."""
+def _arrow(validated) -> tuple[dict[str, pa.Table], int]:
+    """A validated report's tables (quarantine included) as typed Arrow."""
     from pipeline.dataset.schema import TABLES, arrow_schema, load
-    from pipeline.dataset.validate import validate_document
 
-    validated = validate_document(tables)
     out = {}
     for name in TABLES:
         df = (validated.failures if name == "validation_failures"
@@ -123,37 +121,88 @@ def _outcome(path: Path, manifest: dict, status: str) -> DocumentOutcome:
                            failures=manifest["failed_rows"])
 
 
+def _failed(path: Path, err: Exception) -> str:
+    return str(err) if isinstance(err, ReportError) else \
+        f"{path.name}: {type(err).__name__}: {err}"
+
+
+# Reports validated together: pandera's cost is mostly per call, so a batch of reports costs
+# about as much as one; the batch's texts and rows stay in memory until it is written.
+BATCH_REPORTS = 16
+
+
 def build_artifact(path: Path, store: ArtifactStore, digest: str | None = None
                    ) -> DocumentOutcome:
     """Read, structure, extract and validate one report into its artifact, unless the artifact
     (or a recorded failure) already exists. Any exception fails this report alone."""
-    did = document_id_for(path)
+    return next(build_artifacts([(path, digest)], store))
+
+
+def build_artifacts(reports: list[tuple[Path, str | None]], store: ArtifactStore,
+                    batch: int = BATCH_REPORTS) -> Iterator[DocumentOutcome]:
+    """build_artifact for many reports, validated in batches; yields each report's outcome
+    when it is known (an existing artifact at once, a new one when its batch is written)."""
+    pending: list[tuple[Path, str, ArtifactKey, DocumentTables]] = []
+    for path, digest in reports:
+        did = document_id_for(path)
+        try:
+            digest = digest or _digest(path)
+        except OSError as err:
+            yield DocumentOutcome(did, path.name, "failed",
+                                  f"{path.name}: cannot be read ({err.strerror})")
+            continue
+        key = artifact_key(path, digest)
+        if (manifest := store.manifest(key)) is not None:
+            yield _outcome(path, manifest, "unchanged")
+            continue
+        if (error := store.failure(key)) is not None:
+            yield DocumentOutcome(did, path.name, "failed", error)
+            continue
+        try:
+            tables = process_document(path)
+            checkpoint("extract")
+        except OSError as err:  # the file vanished or cannot be read now: try again next run
+            yield DocumentOutcome(did, path.name, "failed", f"{path.name}: {err}")
+            continue
+        except Exception as err:  # noqa: BLE001  (one bad report must not stop the others)
+            store.write_failure(key, _failed(path, err))
+            yield DocumentOutcome(did, path.name, "failed", _failed(path, err))
+            continue
+        pending.append((path, digest, key, tables))
+        if len(pending) >= batch:
+            yield from _write_batch(pending, store)
+            pending = []
+    yield from _write_batch(pending, store)
+
+
+def _write_batch(pending: list[tuple[Path, str, ArtifactKey, DocumentTables]],
+                 store: ArtifactStore) -> Iterator[DocumentOutcome]:
+    """Validate a batch of reports together and write each one's artifact."""
+    from pipeline.dataset.validate import validate_documents
+
+    if not pending:
+        return
     try:
-        digest = digest or _digest(path)
-    except OSError as err:
-        return DocumentOutcome(did, path.name, "failed",
-                               f"{path.name}: cannot be read ({err.strerror})")
-    key = artifact_key(path, digest)
-    if (manifest := store.manifest(key)) is not None:
-        return _outcome(path, manifest, "unchanged")
-    if (error := store.failure(key)) is not None:
-        return DocumentOutcome(did, path.name, "failed", error)
-    try:
-        tables = process_document(path)
-        checkpoint("extract")
-        frames, failed_rows = _validated_arrow(tables)
-    except OSError as err:  # the file vanished or cannot be read now: try again next run
-        return DocumentOutcome(did, path.name, "failed", f"{path.name}: {err}")
+        validated = validate_documents([t for *_, t in pending])
     except Exception as err:  # noqa: BLE001  (one bad report must not stop the others)
-        message = str(err) if isinstance(err, ReportError) else \
-            f"{path.name}: {type(err).__name__}: {err}"
-        store.write_failure(key, message)
-        return DocumentOutcome(did, path.name, "failed", message)
-    manifest = store.write(key, frames, {"document_id": tables.document_id,
-                                         "source_file": path.name, "sha256": digest,
-                                         "failed_rows": failed_rows})
-    checkpoint("artifact")
-    return _outcome(path, manifest, "loaded")
+        if len(pending) == 1:
+            path, _, key, _ = pending[0]
+            store.write_failure(key, _failed(path, err))
+            yield DocumentOutcome(document_id_for(path), path.name, "failed",
+                                  _failed(path, err))
+            return
+        validated = None
+    if validated is None:  # find the report at fault: validate each alone
+        for item in pending:
+            yield from _write_batch([item], store)
+        return
+    for (path, digest, key, tables), result in zip(pending, validated, strict=True):
+        frames, failed_rows = _arrow(result)
+        manifest = store.write(key, frames, {"document_id": tables.document_id,
+                                             "source_file": path.name, "sha256": digest,
+                                             "failed_rows": failed_rows})
+        checkpoint("artifact")
+        yield _outcome(path, manifest, "loaded")
 
 
 class RawFolderError(RuntimeError):
@@ -278,7 +327,8 @@ def load_release(settings, store: ArtifactStore, plan: Plan,
     swapped in when the release is published. fresh: reports read earlier in this run."""
     from pipeline.dataset.store import build_database, counts, open_read_only
 
-    outcomes = [build_artifact(p, store, d) for p, d in plan.files.items()]
+    by_name = {o.source_file: o for o in build_artifacts(list(plan.files.items()), store)}
+    outcomes = [by_name[p.name] for p in plan.files]
     outcomes = [DocumentOutcome(**{**o.__dict__, "status": "loaded"})
                 if o.status == "unchanged" and p in fresh else o
                 for o, p in zip(outcomes, plan.files, strict=True)]

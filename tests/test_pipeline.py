@@ -31,6 +31,8 @@ def test_run_publishes_a_valid_package(workspace, instance):
     assert _count(workspace, "select count(*) from paragraphs") == 131
     assert _count(workspace, "select max(paragraph) from paragraphs") == 131
     assert frictionless_errors(workspace / "published") == []
+    # frictionless reading the Parquet files itself agrees with the twin comparison.
+    assert frictionless_errors(workspace / "published", parquet=True) == []
     for table in ("metrics", "paragraphs", "documents", "tables", "metric_countries"):
         assert (workspace / "published" / "data" / f"{table}.parquet").exists()
         assert (workspace / "published" / "data" / f"{table}.csv").exists()
@@ -189,3 +191,55 @@ def test_document_counts_are_what_is_published():
     validated = validate_document(tables)
     assert validated.frames["documents"].at[0, "metrics"] == len(validated.frames["metrics"])
     assert len(validated.frames["metrics"]) == len(tables.rows["metrics"]) - 1
+
+
+def test_a_batch_validates_each_report_as_it_would_alone():
+    """Reports validated together give each report exactly the rows and quarantine it gets
+    alone (artifacts must not depend on how a run batched its reports)."""
+    from pipeline.dataset.validate import validate_document, validate_documents
+    from pipeline.run import _arrow, process_document
+
+    real = [ROOT / "tests" / "data" / "real" / f for f in
+            ("MINUSTAH_S_2012_534.pdf", "ONUSAL_S_1994_375.pdf", "UNMIBH_S_1997_224.pdf")]
+    batch = [process_document(p) for p in [ROOT / "raw" / "unodc-activities-report-2021.txt",
+                                            *real]]
+    batch[0].rows["metrics"][0]["unit"] = "not a unit"  # quarantined, with its countries
+    batch[1].rows["metrics"][1]["quote"] = "not in the text"
+    batch[2].rows["paragraphs"][0]["char_end"] = 10**9
+    alone = [_arrow(validate_document(t)) for t in batch]
+    together = [_arrow(v) for v in validate_documents(batch)]
+    for t, (frames, failed), (frames2, failed2) in zip(batch, alone, together, strict=True):
+        assert failed == failed2, t.document_id
+        for name, table in frames.items():
+            assert table.equals(frames2[name]), (t.document_id, name)
+        assert set(frames2["validation_failures"].column("document_id").to_pylist()) <= \
+            {t.document_id}
+    assert [failed for _, failed in together] == [1, 1, 1, 0]
+
+
+def test_a_parquet_file_that_differs_from_its_csv_twin_is_caught(workspace, instance):
+    """The release check compares each Parquet file with its frictionless-validated CSV twin:
+    a Parquet file rewritten with one value changed (its sha256 updated too) is an error."""
+    import hashlib
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    run_in_process(instance=instance)
+    published = workspace / "published"
+    path = published / "data" / "metrics.parquet"
+    table = pq.read_table(path)
+    values = table.column("value").to_pylist()
+    values[0] += 1
+    table = table.set_column(table.schema.get_field_index("value"), "value",
+                             pa.array(values, type=pa.float64()))
+    pq.write_table(table, path, compression="zstd")
+    descriptor = json.loads((published / "datapackage.json").read_text())
+    for res in descriptor["resources"]:
+        if res["path"] == "data/metrics.parquet":
+            res["hash"] = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    (published / "datapackage.json").write_text(json.dumps(descriptor))
+    assert frictionless_errors(published) == [
+        "metrics-parquet: rows differ from data/metrics.csv"]
+

@@ -29,18 +29,22 @@ class ValidatedTables:
         return len(self.failures.drop_duplicates(["table_name", "row_key"]))
 
 
-def cross_field_checks(table: str, source: str) -> list:
-    """Checks that span columns or need the source text; named so failures say why."""
+def cross_field_checks(table: str, sources: dict[str, str]) -> list:
+    """Checks that span columns or need the source text; named so failures say why.
+    sources: each document's text by document_id (rows of many documents are checked at once)."""
     import pandera.pandas as pa
 
-    n = len(source)
+    lengths = {did: len(text) for did, text in sources.items()}
 
     def offsets(df: pd.DataFrame) -> pd.Series:
-        return (df["char_start"] < df["char_end"]) & (df["char_end"] <= n)
+        n = df["document_id"].map(lengths)
+        return (df["char_start"] < df["char_end"]) & (df["char_end"] <= n).fillna(False)
 
     def quote_matches(df: pd.DataFrame) -> pd.Series:
-        spans = zip(df["char_start"], df["char_end"], df["quote"], strict=True)
-        return pd.Series([source[s:e] == q for s, e, q in spans], index=df.index)
+        spans = zip(df["document_id"], df["char_start"], df["char_end"], df["quote"],
+                    strict=True)
+        return pd.Series([d in sources and sources[d][s:e] == q for d, s, e, q in spans],
+                         index=df.index)
 
     def range_ordered(df: pd.DataFrame) -> pd.Series:
         return df["value_max"].isna() | (df["value_max"] >= df["value"])
@@ -71,15 +75,16 @@ def _row_key(schema: TableSchema, df: pd.DataFrame, index) -> str | None:
     return "|".join(str(df.at[index, c]) for c in schema.primary_key)
 
 
-def validate_table(schema: TableSchema, df: pd.DataFrame, source: str,
-                   document_id: str) -> tuple[pd.DataFrame, list[dict]]:
-    """Validate one table lazily; return the passing rows and one failure record per problem."""
+def validate_table(schema: TableSchema, df: pd.DataFrame, sources: dict[str, str],
+                   owners: pd.Series) -> tuple[pd.DataFrame, list[dict]]:
+    """Validate one table (rows of one or many documents) lazily; return the passing rows and
+    one failure record per problem. owners: each row's document_id, on the same index."""
     from pandera.errors import SchemaErrors
 
     if df.empty:
         return df, []
     try:
-        valid = pandera_schema(schema, cross_field_checks(schema.name, source)).validate(
+        valid = pandera_schema(schema, cross_field_checks(schema.name, sources)).validate(
             df, lazy=True)
         return valid, []
     except SchemaErrors as err:
@@ -92,13 +97,15 @@ def validate_table(schema: TableSchema, df: pd.DataFrame, source: str,
         elif index is not None:
             bad.add(index)
         wide = case.schema_context == "DataFrameSchema"
-        failures.append({
+        # A table-wide failure concerns every document with rows in it.
+        documents = [owners[index]] if index in owners.index else sorted(set(owners))
+        failures += [{
             "document_id": document_id, "table_name": schema.name,
             "row_key": _row_key(schema, df, index),
             "column_name": None if wide or pd.isna(case.column) else str(case.column),
             "check_name": str(case.check),
             "failure_case": None if wide or pd.isna(case.failure_case)
-            else str(case.failure_case)})
+            else str(case.failure_case)} for document_id in documents]
     kept = df.drop(index=[i for i in bad if i in df.index])
     kept = pandera_schema(schema).validate(kept) if not kept.empty else kept
     return kept, failures
@@ -117,32 +124,51 @@ def _orphans(schema: TableSchema, df: pd.DataFrame, frames: dict[str, pd.DataFra
     return orphan
 
 
-def validate_document(tables: DocumentTables) -> ValidatedTables:
-    """Validate every table of one document; cascade quarantine along foreign keys."""
+def validate_documents(batch: list[DocumentTables]) -> list[ValidatedTables]:
+    """Validate every table of many documents at once (pandera's cost is mostly per call, so
+    a batch costs little more than one document); cascade quarantine along foreign keys."""
+    sources = {t.document_id: t.source_text for t in batch}
     frames: dict[str, pd.DataFrame] = {}
+    owners: dict[str, pd.Series] = {}
     failures: list[dict] = []
     for name in TABLES:
         if name == "validation_failures":
             continue
         schema = load(name)
-        df = frame(schema, tables.rows.get(name, []))
-        valid, fails = validate_table(schema, df, tables.source_text, tables.document_id)
+        df = frame(schema, [row for t in batch for row in t.rows.get(name, [])])
+        owner = pd.Series([t.document_id for t in batch for _ in t.rows.get(name, [])],
+                          index=df.index, dtype=object)
+        valid, fails = validate_table(schema, df, sources, owner)
         failures.extend(fails)
         if not valid.empty:
             orphan = _orphans(schema, valid, frames)
-            for index in valid.index[orphan]:
-                failures.append({"document_id": tables.document_id, "table_name": name,
-                                 "row_key": _row_key(schema, valid, index), "column_name": None,
-                                 "check_name": "foreign_key_to_quarantined_row",
-                                 "failure_case": None})
+            failures += [{"document_id": owner[i], "table_name": name,
+                          "row_key": _row_key(schema, valid, i), "column_name": None,
+                          "check_name": "foreign_key_to_quarantined_row",
+                          "failure_case": None} for i in valid.index[orphan]]
             valid = valid[~orphan]
         frames[name] = valid.reset_index(drop=True)
-    docs = frames.get("documents")
-    if docs is not None and not docs.empty:  # the counts say what is published
-        for table, column in (("paragraphs", "paragraphs"), ("footnotes", "footnotes"),
-                              ("metrics", "metrics")):
-            docs[column] = pd.array([len(frames.get(table, []))] * len(docs), dtype="Int64")
+        owners[name] = owner[valid.index].reset_index(drop=True)
     # A check across columns reports each column of a failing row: keep one line per row.
     fail_df = pd.DataFrame(failures, columns=FAILURE_COLUMNS).drop_duplicates(
         ignore_index=True)
-    return ValidatedTables(tables.document_id, frames, fail_df)
+    return [_share(t.document_id, frames, owners, fail_df) for t in batch]
+
+
+def _share(document_id: str, frames: dict[str, pd.DataFrame], owners: dict[str, pd.Series],
+           failures: pd.DataFrame) -> ValidatedTables:
+    """One document's share of a validated batch."""
+    mine = {name: df[(owners[name] == document_id).to_numpy()].reset_index(drop=True)
+            for name, df in frames.items()}
+    docs = mine.get("documents")
+    if docs is not None and not docs.empty:  # the counts say what is published
+        for table, column in (("paragraphs", "paragraphs"), ("footnotes", "footnotes"),
+                              ("metrics", "metrics")):
+            docs[column] = pd.array([len(mine.get(table, []))] * len(docs), dtype="Int64")
+    fails = failures[failures["document_id"] == document_id].reset_index(drop=True)
+    return ValidatedTables(document_id, mine, fails)
+
+
+def validate_document(tables: DocumentTables) -> ValidatedTables:
+    """Validate every table of one document."""
+    return validate_documents([tables])[0]
