@@ -55,8 +55,7 @@ def make_corpus(sources: list[Path], n: int, raw: Path) -> list[Path]:
     out = []
     for k in range(n):
         src = sources[k % len(sources)]
-        slug = re.sub(r"[^a-z0-9]+", "-", src.stem.lower()).strip("-")
-        path = raw / f"r{k:04d}-{slug}.pdf"
+        path = raw / f"r{k:04d}-{src.name}"  # the name kept: it says "Add.1" for addenda
         path.write_bytes(src.read_bytes() + f"\n% copy {k}\n".encode())
         out.append(path)
     return out

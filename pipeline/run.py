@@ -101,20 +101,6 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _arrow(validated) -> tuple[dict[str, pa.Table], int]:
-    """A validated report's tables (quarantine included) as typed Arrow."""
-    from pipeline.dataset.schema import TABLES, arrow_schema, load
-
-    out = {}
-    for name in TABLES:
-        df = (validated.failures if name == "validation_failures"
-              else validated.frames.get(name))
-        schema = arrow_schema(load(name))
-        out[name] = (schema.empty_table() if df is None or df.empty else
-                     pa.Table.from_pandas(df, schema=schema, preserve_index=False))
-    return out, validated.failed_rows
-
-
 def _outcome(path: Path, manifest: dict, status: str) -> DocumentOutcome:
     rows = {k: v for k, v in manifest["rows"].items() if k != "validation_failures"}
     return DocumentOutcome(manifest["document_id"], path.name, status, rows=rows,
@@ -168,6 +154,9 @@ def build_artifacts(reports: list[tuple[Path, str | None]], store: ArtifactStore
             store.write_failure(key, _failed(path, err))
             yield DocumentOutcome(did, path.name, "failed", _failed(path, err))
             continue
+        if any(t.document_id == tables.document_id for *_, t in pending):
+            yield from _write_batch(pending, store)  # a batch holds each document once
+            pending = []
         pending.append((path, digest, key, tables))
         if len(pending) >= batch:
             yield from _write_batch(pending, store)
@@ -178,12 +167,12 @@ def build_artifacts(reports: list[tuple[Path, str | None]], store: ArtifactStore
 def _write_batch(pending: list[tuple[Path, str, ArtifactKey, DocumentTables]],
                  store: ArtifactStore) -> Iterator[DocumentOutcome]:
     """Validate a batch of reports together and write each one's artifact."""
-    from pipeline.dataset.validate import validate_documents
+    from pipeline.dataset.validate import validate_batch
 
     if not pending:
         return
     try:
-        validated = validate_documents([t for *_, t in pending])
+        validated = validate_batch([t for *_, t in pending]).arrow()
     except Exception as err:  # noqa: BLE001  (one bad report must not stop the others)
         if len(pending) == 1:
             path, _, key, _ = pending[0]
@@ -196,8 +185,8 @@ def _write_batch(pending: list[tuple[Path, str, ArtifactKey, DocumentTables]],
         for item in pending:
             yield from _write_batch([item], store)
         return
-    for (path, digest, key, tables), result in zip(pending, validated, strict=True):
-        frames, failed_rows = _arrow(result)
+    for path, digest, key, tables in pending:
+        frames, failed_rows = validated[tables.document_id]
         manifest = store.write(key, frames, {"document_id": tables.document_id,
                                              "source_file": path.name, "sha256": digest,
                                              "failed_rows": failed_rows})

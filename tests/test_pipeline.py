@@ -1,5 +1,6 @@
 """End to end: real files, real DuckDB, real Dagster (in-process), real frictionless."""
 
+import csv
 import filecmp
 import shutil
 import subprocess
@@ -196,8 +197,8 @@ def test_document_counts_are_what_is_published():
 def test_a_batch_validates_each_report_as_it_would_alone():
     """Reports validated together give each report exactly the rows and quarantine it gets
     alone (artifacts must not depend on how a run batched its reports)."""
-    from pipeline.dataset.validate import validate_document, validate_documents
-    from pipeline.run import _arrow, process_document
+    from pipeline.dataset.validate import validate_batch
+    from pipeline.run import process_document
 
     real = [ROOT / "tests" / "data" / "real" / f for f in
             ("MINUSTAH_S_2012_534.pdf", "ONUSAL_S_1994_375.pdf", "UNMIBH_S_1997_224.pdf")]
@@ -206,8 +207,8 @@ def test_a_batch_validates_each_report_as_it_would_alone():
     batch[0].rows["metrics"][0]["unit"] = "not a unit"  # quarantined, with its countries
     batch[1].rows["metrics"][1]["quote"] = "not in the text"
     batch[2].rows["paragraphs"][0]["char_end"] = 10**9
-    alone = [_arrow(validate_document(t)) for t in batch]
-    together = [_arrow(v) for v in validate_documents(batch)]
+    alone = [validate_batch([t]).arrow()[t.document_id] for t in batch]
+    together = list(validate_batch(batch).arrow().values())
     for t, (frames, failed), (frames2, failed2) in zip(batch, alone, together, strict=True):
         assert failed == failed2, t.document_id
         for name, table in frames.items():
@@ -243,3 +244,21 @@ def test_a_parquet_file_that_differs_from_its_csv_twin_is_caught(workspace, inst
     assert frictionless_errors(published) == [
         "metrics-parquet: rows differ from data/metrics.csv"]
 
+
+
+def test_release_check_finds_the_same_errors_in_one_process_or_two(workspace, instance):
+    """A large package is validated by two processes side by side; they must report what one
+    process reports (here a CSV cell that breaks its column's enum, and its sha256)."""
+    run_in_process(instance=instance)
+    published = workspace / "published"
+    path = published / "data" / "metrics.csv"
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    rows[1][rows[0].index("qualifier")] = "roughly-ish"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    one = frictionless_errors(published, workers=1)
+    two = frictionless_errors(published, workers=2)
+    assert sorted(one) == sorted(two)
+    assert any("roughly-ish" in e or "constraint" in e for e in one), one
+    assert "data/metrics.csv: sha256 differs from datapackage.json" in one

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pipeline.dataset.schema import all_schemas
@@ -69,11 +70,62 @@ def parquet_twin_errors(published: Path, package: dict) -> list[str]:
     return errors
 
 
-def frictionless_errors(published: Path, parquet: bool = False) -> list[str]:
+def _frictionless(descriptor: dict, basepath: str, names: list[str]) -> list[str]:
+    """frictionless validate on some resources of a package (the others serve as lookups)."""
+    from frictionless import Package
+
+    package = Package(descriptor, basepath=basepath)
+    errors = []
+    for name in names:
+        report = package.validate(name=name)
+        errors += [f"{task.name}: {e.message}" for task in report.tasks for e in task.errors]
+        errors += [f"package: {e.message}" for e in report.errors]
+    return errors
+
+
+def _costs(package: dict, basepath: Path) -> dict[str, float]:
+    """About what frictionless spends on each resource: its cells (bytes times fields), plus
+    a third of each resource its foreign keys look rows up in."""
+    own = {}
+    for r in package["resources"]:
+        try:
+            size = (basepath / r["path"]).stat().st_size
+        except (OSError, KeyError, TypeError):
+            size = 0
+        own[r.get("name", "?")] = size * max(1, len(r.get("schema", {}).get("fields", [])))
+    costs = {}
+    for r in package["resources"]:
+        refs = {fk.get("reference", {}).get("resource")
+                for fk in r.get("schema", {}).get("foreignKeys", [])}
+        costs[r.get("name", "?")] = own[r.get("name", "?")] + sum(
+            own.get(ref, 0) for ref in refs) / 3
+    return costs
+
+
+def _shares(package: dict, basepath: Path, workers: int) -> list[list[str]]:
+    """The resources split into groups of about equal cost, costliest first."""
+    costs = _costs(package, basepath)
+    groups: list[list[str]] = [[] for _ in range(workers)]
+    load = [0.0] * workers
+    for name in sorted(costs, key=lambda n: -costs[n]):
+        k = load.index(min(load))
+        groups[k].append(name)
+        load[k] += costs[name]
+    return [g for g in groups if g]
+
+
+# Below this many bytes of data, starting processes costs more than it saves.
+PARALLEL_BYTES = 20_000_000
+
+
+def frictionless_errors(published: Path, parquet: bool = False, workers: int | None = None
+                        ) -> list[str]:
     """Errors from frictionless validate, from the Parquet twin comparison and from our own
     sha256 check of every file. parquet: also let frictionless read the Parquet files itself
-    (slow: minutes for a thousand reports)."""
-    from frictionless import Package
+    (slow: minutes for a thousand reports). workers: processes validating resources side by
+    side (default: one per core for a large package, else one)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     from pipeline.dataset.publish import verify_hashes
     from pipeline.dataset.releases import read_descriptor
@@ -81,14 +133,26 @@ def frictionless_errors(published: Path, parquet: bool = False) -> list[str]:
     package, problem = read_descriptor(published)
     if package is None:
         return [problem]
-    if parquet:
-        checked = package
-    else:
-        checked = dict(package, resources=[r for r in package["resources"]
-                                           if r.get("format") != "parquet"])
-    report = Package(checked, basepath=str(Path(published))).validate()
-    errors = [f"{task.name}: {e.message}" for task in report.tasks for e in task.errors]
-    errors += [f"package: {e.message}" for e in report.errors]
     if not parquet:
-        errors += parquet_twin_errors(published, package)
+        package = dict(package, resources=[r for r in package["resources"]
+                                           if r.get("format") != "parquet"])
+    basepath = Path(published)
+    if workers is None:
+        size = sum(basepath.joinpath(r.get("path", "")).stat().st_size
+                   for r in package["resources"] if basepath.joinpath(r.get("path", "")).is_file())
+        workers = min(2, len(os.sched_getaffinity(0))) if size > PARALLEL_BYTES else 1
+    shares = _shares(package, basepath, workers)
+    if len(shares) <= 1:
+        errors = _frictionless(package, str(basepath), [n for g in shares for n in g])
+        if not parquet:
+            errors += parquet_twin_errors(published, read_descriptor(published)[0])
+    else:  # spawn, not fork: the caller may hold threads and open databases
+        with ProcessPoolExecutor(len(shares),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            parts = pool.map(_frictionless, [package] * len(shares),
+                             [str(basepath)] * len(shares), shares)
+            # Meanwhile, here: the Parquet files against their CSV twins.
+            twins = [] if parquet else parquet_twin_errors(published,
+                                                           read_descriptor(published)[0])
+            errors = [e for part in parts for e in part] + twins
     return errors + verify_hashes(published)

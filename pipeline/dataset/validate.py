@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
 
-from pipeline.dataset.schema import TABLES, TableSchema, load, pandera_schema
+from pipeline.dataset.schema import TABLES, TableSchema, arrow_schema, load, pandera_schema
 from pipeline.dataset.tables import DocumentTables
 
 FAILURE_COLUMNS = ["document_id", "table_name", "row_key", "column_name", "check_name",
@@ -124,7 +125,44 @@ def _orphans(schema: TableSchema, df: pd.DataFrame, frames: dict[str, pd.DataFra
     return orphan
 
 
-def validate_documents(batch: list[DocumentTables]) -> list[ValidatedTables]:
+@dataclass
+class ValidatedBatch:
+    """Many documents validated together: every table's passing rows, each row's document,
+    and the quarantined failures."""
+
+    document_ids: list[str]
+    frames: dict[str, pd.DataFrame]
+    owners: dict[str, pd.Series]  # table -> each row's document_id, on the frame's index
+    failures: pd.DataFrame
+
+    def document(self, document_id: str) -> ValidatedTables:
+        """One document's share, as DataFrames."""
+        mine = {name: df[(self.owners[name] == document_id).to_numpy()].reset_index(drop=True)
+                for name, df in self.frames.items()}
+        fails = self.failures[self.failures["document_id"] == document_id]
+        return ValidatedTables(document_id, mine, fails.reset_index(drop=True))
+
+    def arrow(self) -> dict[str, tuple[dict[str, pa.Table], int]]:
+        """Each document's tables (quarantine included) as typed Arrow, with its number of
+        quarantined rows: each table converted once, then split by document."""
+        out: dict[str, tuple[dict[str, pa.Table], int]] = {d: ({}, 0) for d in self.document_ids}
+        failures = self.failures
+        parts = {**self.frames, "validation_failures": failures}
+        owners = {**self.owners, "validation_failures": failures["document_id"]}
+        for name in TABLES:
+            schema = arrow_schema(load(name))
+            df = parts.get(name)
+            table = (schema.empty_table() if df is None or df.empty else
+                     pa.Table.from_pandas(df, schema=schema, preserve_index=False))
+            rows = owners[name].groupby(owners[name].to_numpy()).indices if len(table) else {}
+            for d in self.document_ids:
+                out[d][0][name] = table.take(rows[d]) if d in rows else schema.empty_table()
+        distinct = failures.drop_duplicates(["document_id", "table_name", "row_key"])
+        counts = distinct["document_id"].value_counts()
+        return {d: (tables, int(counts.get(d, 0))) for d, (tables, _) in out.items()}
+
+
+def validate_batch(batch: list[DocumentTables]) -> ValidatedBatch:
     """Validate every table of many documents at once (pandera's cost is mostly per call, so
     a batch costs little more than one document); cascade quarantine along foreign keys."""
     sources = {t.document_id: t.source_text for t in batch}
@@ -149,24 +187,22 @@ def validate_documents(batch: list[DocumentTables]) -> list[ValidatedTables]:
             valid = valid[~orphan]
         frames[name] = valid.reset_index(drop=True)
         owners[name] = owner[valid.index].reset_index(drop=True)
+    docs = frames.get("documents")
+    if docs is not None and not docs.empty:  # the counts say what is published
+        for table in ("paragraphs", "footnotes", "metrics"):
+            counts = owners[table].value_counts() if table in owners else pd.Series()
+            docs[table] = pd.array(docs["document_id"].map(counts).fillna(0).astype(int),
+                                   dtype="Int64")
     # A check across columns reports each column of a failing row: keep one line per row.
     fail_df = pd.DataFrame(failures, columns=FAILURE_COLUMNS).drop_duplicates(
         ignore_index=True)
-    return [_share(t.document_id, frames, owners, fail_df) for t in batch]
+    return ValidatedBatch([t.document_id for t in batch], frames, owners, fail_df)
 
 
-def _share(document_id: str, frames: dict[str, pd.DataFrame], owners: dict[str, pd.Series],
-           failures: pd.DataFrame) -> ValidatedTables:
-    """One document's share of a validated batch."""
-    mine = {name: df[(owners[name] == document_id).to_numpy()].reset_index(drop=True)
-            for name, df in frames.items()}
-    docs = mine.get("documents")
-    if docs is not None and not docs.empty:  # the counts say what is published
-        for table, column in (("paragraphs", "paragraphs"), ("footnotes", "footnotes"),
-                              ("metrics", "metrics")):
-            docs[column] = pd.array([len(mine.get(table, []))] * len(docs), dtype="Int64")
-    fails = failures[failures["document_id"] == document_id].reset_index(drop=True)
-    return ValidatedTables(document_id, mine, fails)
+def validate_documents(batch: list[DocumentTables]) -> list[ValidatedTables]:
+    """validate_batch, each document's share as DataFrames."""
+    validated = validate_batch(batch)
+    return [validated.document(t.document_id) for t in batch]
 
 
 def validate_document(tables: DocumentTables) -> ValidatedTables:
