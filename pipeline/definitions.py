@@ -69,36 +69,39 @@ def document(context: dg.AssetExecutionContext, settings: Settings) -> dg.Materi
     return dg.MaterializeResult(metadata=document_metadata(outcome, path))
 
 
-@dg.op(out=dg.DynamicOut(list), config_schema={"paths": [str], "batches": int})
-def plan_batches(context: dg.OpExecutionContext):
-    """Split the reports to read into batches, one step each (steps run in parallel)."""
-    paths = context.op_config["paths"]
-    n = max(1, min(context.op_config["batches"], len(paths)))
-    for i in range(n):
-        if batch := paths[i::n]:
-            yield dg.DynamicOutput(batch, mapping_key=f"batch_{i}")
-
-
-@dg.op
-def read_batch(context: dg.OpExecutionContext, settings: Settings, paths: list) -> None:
-    """Make the artifacts of a batch of reports, logging each as its `document` partition."""
-    for outcome in build_artifacts([(Path(p), None) for p in paths], artifact_store(settings)):
-        file = str(Path(paths[0]).parent / outcome.source_file)
+@dg.op(config_schema={"paths": [str]})
+def read_batch(context: dg.OpExecutionContext, settings: Settings) -> None:
+    """Make the artifacts of a share of the reports, logging each as its `document` partition."""
+    paths = [Path(p) for p in context.op_config["paths"]]
+    names = {p.name: p for p in paths}
+    for outcome in build_artifacts([(p, None) for p in paths], artifact_store(settings)):
+        path = names[outcome.source_file]
         if outcome.status == "failed":
             context.log.error(outcome.error)
             context.log_event(dg.AssetObservation(
                 DOCUMENT, partition=outcome.document_id,
-                metadata={"file": file, "error": outcome.error or ""}))
+                metadata={"file": str(path), "error": outcome.error or ""}))
             continue
         context.log_event(dg.AssetMaterialization(
             DOCUMENT, partition=outcome.document_id,
-            metadata=document_metadata(outcome, Path(file))))
+            metadata=document_metadata(outcome, path)))
 
 
-@dg.job(description="Read many reports into their artifacts, in parallel batches.",
-        resource_defs={"settings": Settings()})
-def read_reports():
-    plan_batches().map(read_batch)
+def read_reports_job(batches: int = 2) -> dg.JobDefinition:
+    """Read many reports into their artifacts: `batches` steps side by side, each given its
+    share of the reports as config (what `indicators run` runs with the multiprocess executor;
+    one step per worker, so each worker starts one process)."""
+
+    @dg.job(name="read_reports", resource_defs={"settings": Settings()},
+            description="Read many reports into their artifacts, in parallel batches.")
+    def read_reports():
+        for i in range(batches):
+            read_batch.alias(f"read_batch_{i}")()
+
+    return read_reports
+
+
+read_reports = read_reports_job()
 
 
 @dg.asset(deps=[document], group_name="indicators")

@@ -177,13 +177,13 @@ def read_reports(plan: Plan, settings: Settings, instance, workers: int,
             progress(1, 1)
         return []
     parallel = workers > 1 and not instance.is_ephemeral
-    config = {**quiet, "ops": {"plan_batches": {"config": {
-        "paths": [str(p) for p in plan.todo],
-        # Two batches per worker balance uneven reports; each batch is one process start.
-        "batches": workers * 2 if parallel else 1}}},
-        "execution": {"config": {"multiprocess": {"max_concurrent": workers}}
-                      if parallel else {"in_process": {}}}}
-    job = dg.reconstructable(d.read_reports)
+    shares = split_work(plan.todo, workers if parallel else 1)
+    config = {**quiet, "ops": {f"read_batch_{i}": {"config": {"paths": [str(p) for p in share]}}
+                               for i, share in enumerate(shares)},
+              "execution": {"config": {"multiprocess": {"max_concurrent": workers}}
+                            if parallel else {"in_process": {}}}}
+    job = dg.build_reconstructable_job("pipeline.definitions", "read_reports_job",
+                                       reconstructable_args=(len(shares),))
     watcher = _Watcher(instance, total, progress) if progress else None
     try:
         result = dg.execute_job(job, instance=instance, run_config=config,
@@ -192,6 +192,24 @@ def read_reports(plan: Plan, settings: Settings, instance, workers: int,
         if watcher:
             watcher.stop()
     return [] if result.success else [f"reading reports: Dagster run {result.run_id} failed"]
+
+
+def split_work(paths: list, n: int) -> list[list]:
+    """n shares of about equal bytes (the largest files first, each to the lightest share),
+    every share in name order."""
+    sizes = {}
+    for p in paths:
+        try:
+            sizes[p] = p.stat().st_size
+        except OSError:
+            sizes[p] = 0
+    shares: list[list] = [[] for _ in range(max(1, min(n, len(paths))))]
+    load = [0] * len(shares)
+    for p in sorted(paths, key=lambda p: (-sizes[p], p.name)):
+        k = load.index(min(load))
+        shares[k].append(p)
+        load[k] += sizes[p]
+    return [sorted(s, key=lambda p: p.name) for s in shares]
 
 
 class _Watcher:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import json
@@ -82,16 +81,22 @@ def parquet_bytes(table: pa.Table) -> bytes:
     return sink.getvalue()
 
 
-def _csv_value(v):
+def _float_text(v: float | None) -> str:
     if v is None:
         return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return v
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def _csv_column(column: pa.ChunkedArray) -> list:
+    """A column's cells as the CSV writes them. Strings, integers and dates go as they are
+    (the writer prints None as an empty cell and str() of the rest); floats and booleans as
+    the Table Schema reads them back."""
+    values = column.to_pylist()
+    if pa.types.is_floating(column.type):
+        return [_float_text(v) for v in values]
+    if pa.types.is_boolean(column.type):
+        return ["" if v is None else "true" if v else "false" for v in values]
+    return values
 
 
 def csv_bytes(table: pa.Table) -> bytes:
@@ -99,8 +104,7 @@ def csv_bytes(table: pa.Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.column_names)
-    for row in table.to_pylist():
-        writer.writerow([_csv_value(v) for v in row.values()])
+    writer.writerows(zip(*(_csv_column(c) for c in table.columns), strict=True))
     return out.getvalue().encode("utf-8")
 
 
