@@ -194,7 +194,10 @@ def sql(query: str, db: Path = typer.Option(None, help="DuckDB file (default: th
 
 
 @app.command()
-def validate(published: Path = typer.Option(None, help="published folder")) -> None:
+def validate(published: Path = typer.Option(None, help="published folder"),
+             parquet: bool = typer.Option(False, "--parquet", help=(
+                 "let frictionless read the Parquet files too (slow), instead of comparing "
+                 "each with its validated CSV twin"))) -> None:
     """Validate published/ with frictionless and check every file's sha256."""
     from pipeline.dataset.checks import frictionless_errors
     from pipeline.dataset.publish import descriptor_problem
@@ -203,7 +206,7 @@ def validate(published: Path = typer.Option(None, help="published folder")) -> N
     folder = published or Settings().published_dir
     if problem := descriptor_problem(folder):
         _fail(problem)
-    errors = frictionless_errors(folder)
+    errors = frictionless_errors(folder, parquet=parquet)
     for e in errors:
         typer.echo(e)
     if errors:

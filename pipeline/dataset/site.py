@@ -12,6 +12,7 @@ import csv
 import html
 import io
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,11 +155,27 @@ def _accuracy(evaluation: list[dict]) -> list[tuple[str, str, str]]:
 
 
 def _vega_bundle() -> str:
-    """vega, vega-lite and vega-embed as one inline script (defines the global vegaEmbed)."""
+    """vega, vega-lite and vega-embed as one inline script (defines the global vegaEmbed).
+    Building it takes vl-convert over a second, so it is kept in .cache/vega per version."""
     import vl_convert as vlc
     from altair.utils._importers import vl_version_for_vl_convert
 
-    return vlc.javascript_bundle(vl_version=vl_version_for_vl_convert())
+    version = vl_version_for_vl_convert()
+    cache = Path(__file__).resolve().parents[2] / ".cache" / "vega"
+    path = cache / f"vl-convert-{vlc.__version__}-vega-lite-{version}.js"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    bundle = vlc.javascript_bundle(vl_version=version)
+    try:  # written aside and renamed, so a reader never sees half a bundle
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(bundle, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only checkout just builds it each time
+    return bundle
 
 
 def render_html(package: dict, changelog: str, files: list[Download],
