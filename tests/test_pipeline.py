@@ -262,3 +262,37 @@ def test_release_check_finds_the_same_errors_in_one_process_or_two(workspace, in
     assert sorted(one) == sorted(two)
     assert any("roughly-ish" in e or "constraint" in e for e in one), one
     assert "data/metrics.csv: sha256 differs from datapackage.json" in one
+
+
+def test_a_foreign_key_pointing_nowhere_is_caught(workspace, instance):
+    """Foreign keys are checked on the Parquet twins (frictionless would re-read the parent
+    file for every child): a paragraph removed from both of its files, with the descriptor's
+    sha256 and sizes updated, leaves metrics pointing nowhere, and that is an error."""
+    import hashlib
+    import json
+
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from pipeline.dataset.publish import csv_bytes, parquet_bytes
+
+    run_in_process(instance=instance)
+    published = workspace / "published"
+    metrics = pq.read_table(published / "data" / "metrics.parquet")
+    gone = metrics.column("paragraph")[0].as_py()
+    paragraphs = pq.read_table(published / "data" / "paragraphs.parquet")
+    paragraphs = paragraphs.filter(pc.not_equal(paragraphs.column("paragraph"), gone))
+    files = {"data/paragraphs.parquet": parquet_bytes(paragraphs),
+             "data/paragraphs.csv": csv_bytes(paragraphs)}
+    descriptor = json.loads((published / "datapackage.json").read_text())
+    for res in descriptor["resources"]:
+        if res["path"] in files:
+            (published / res["path"]).write_bytes(files[res["path"]])
+            res["hash"] = "sha256:" + hashlib.sha256(files[res["path"]]).hexdigest()
+            if "bytes" in res:
+                res["bytes"] = len(files[res["path"]])
+    (published / "datapackage.json").write_text(json.dumps(descriptor))
+    errors = frictionless_errors(published)
+    assert len(errors) == 1 and errors[0].startswith("metrics: ") and \
+        "document_id, paragraph match no row of paragraphs" in errors[0], errors
+    assert any("foreign" in e.lower() for e in frictionless_errors(published, parquet=True))

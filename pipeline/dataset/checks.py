@@ -38,8 +38,9 @@ def broken_foreign_keys(con) -> dict[str, int]:
     return out
 
 
-def parquet_twin_errors(published: Path, package: dict) -> list[str]:
-    """Each Parquet resource holds exactly its CSV twin's rows, with the declared column types.
+def parquet_twins(published: Path, package: dict) -> tuple[list[str], dict]:
+    """Each Parquet resource holds exactly its CSV twin's rows, with the declared column types;
+    returns the problems and the tables that passed (by resource name without '-parquet').
 
     frictionless reads Parquet row by row through pandas, about 20 times slower than CSV; a
     Parquet file that writes back to the very bytes of a valid CSV twin is valid too."""
@@ -49,7 +50,7 @@ def parquet_twin_errors(published: Path, package: dict) -> list[str]:
     from pipeline.dataset.publish import csv_bytes
     from pipeline.dataset.schema import arrow_schema, load
 
-    errors = []
+    errors, tables = [], {}
     csv_paths = {r["name"]: r["path"] for r in package["resources"] if r.get("format") == "csv"}
     for res in package["resources"]:
         if res.get("format") != "parquet":
@@ -67,6 +68,44 @@ def parquet_twin_errors(published: Path, package: dict) -> list[str]:
             errors.append(f"{res['name']}: no CSV twin to compare with")
         elif csv_bytes(table) != (Path(published) / csv_paths[name]).read_bytes():
             errors.append(f"{res['name']}: rows differ from {csv_paths[name]}")
+        else:
+            tables[name] = table
+    return errors, tables
+
+
+def parquet_twin_errors(published: Path, package: dict) -> list[str]:
+    """The problems parquet_twins finds."""
+    return parquet_twins(published, package)[0]
+
+
+def foreign_key_errors(package: dict, tables: dict) -> list[str]:
+    """Rows whose foreign key (as the CSV resources declare them) points to no row, found by
+    an anti-join of the Arrow tables (frictionless would read the referenced file once more
+    for every resource pointing to it). Rows whose key fields are all empty point nowhere.
+    tables: the twins that passed; a resource whose twin did not is left to that error."""
+    from functools import reduce
+
+    import pyarrow.compute as pc
+
+    errors = []
+    for res in package["resources"]:
+        if res.get("format") != "csv" or res["name"] not in tables:
+            continue
+        child = tables[res["name"]]
+        for fk in res.get("schema", {}).get("foreignKeys", []):
+            ref = fk["reference"]
+            parent = tables.get(ref["resource"])
+            if parent is None:  # its twin is already reported as differing or unreadable
+                continue
+            keys = child.select(fk["fields"])
+            empty = reduce(pc.and_kleene, [pc.is_null(keys[f]) for f in fk["fields"]])
+            keys = keys.filter(pc.invert(empty))
+            targets = parent.select(ref["fields"]).rename_columns(fk["fields"])
+            broken = keys.join(targets.group_by(fk["fields"]).aggregate([]), fk["fields"],
+                               join_type="left anti")
+            if broken.num_rows:
+                errors.append(f"{res['name']}: {broken.num_rows} row(s) whose "
+                              f"{', '.join(fk['fields'])} match no row of {ref['resource']}")
     return errors
 
 
@@ -114,16 +153,22 @@ def _shares(package: dict, basepath: Path, workers: int) -> list[list[str]]:
     return [g for g in groups if g]
 
 
+def _without_foreign_keys(resource: dict) -> dict:
+    schema = {k: v for k, v in resource.get("schema", {}).items() if k != "foreignKeys"}
+    return dict(resource, schema=schema) if "schema" in resource else resource
+
+
 # Below this many bytes of data, starting processes costs more than it saves.
 PARALLEL_BYTES = 20_000_000
 
 
 def frictionless_errors(published: Path, parquet: bool = False, workers: int | None = None
                         ) -> list[str]:
-    """Errors from frictionless validate, from the Parquet twin comparison and from our own
-    sha256 check of every file. parquet: also let frictionless read the Parquet files itself
-    (slow: minutes for a thousand reports). workers: processes validating resources side by
-    side (default: one per core for a large package, else one)."""
+    """Errors from frictionless validate, from the Parquet twin comparison, from the foreign
+    keys checked on those twins, and from our own sha256 check of every file. parquet: let
+    frictionless read the Parquet files and check every foreign key itself (slow: minutes for
+    a thousand reports). workers: processes validating resources side by side (default: one
+    per core for a large package, else one)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -133,8 +178,9 @@ def frictionless_errors(published: Path, parquet: bool = False, workers: int | N
     package, problem = read_descriptor(published)
     if package is None:
         return [problem]
-    if not parquet:
-        package = dict(package, resources=[r for r in package["resources"]
+    full = package
+    if not parquet:  # the CSV files; their foreign keys are checked on the Parquet twins
+        package = dict(package, resources=[_without_foreign_keys(r) for r in package["resources"]
                                            if r.get("format") != "parquet"])
     basepath = Path(published)
     if workers is None:
@@ -142,17 +188,20 @@ def frictionless_errors(published: Path, parquet: bool = False, workers: int | N
                    for r in package["resources"] if basepath.joinpath(r.get("path", "")).is_file())
         workers = min(2, len(os.sched_getaffinity(0))) if size > PARALLEL_BYTES else 1
     shares = _shares(package, basepath, workers)
+
+    def ours() -> list[str]:
+        if parquet:
+            return []
+        errors, tables = parquet_twins(published, full)
+        return errors + foreign_key_errors(full, tables)
+
     if len(shares) <= 1:
-        errors = _frictionless(package, str(basepath), [n for g in shares for n in g])
-        if not parquet:
-            errors += parquet_twin_errors(published, read_descriptor(published)[0])
+        errors = _frictionless(package, str(basepath), [n for g in shares for n in g]) + ours()
     else:  # spawn, not fork: the caller may hold threads and open databases
         with ProcessPoolExecutor(len(shares),
                                  mp_context=multiprocessing.get_context("spawn")) as pool:
             parts = pool.map(_frictionless, [package] * len(shares),
                              [str(basepath)] * len(shares), shares)
-            # Meanwhile, here: the Parquet files against their CSV twins.
-            twins = [] if parquet else parquet_twin_errors(published,
-                                                           read_descriptor(published)[0])
-            errors = [e for part in parts for e in part] + twins
+            mine = ours()  # meanwhile, here
+            errors = [e for part in parts for e in part] + mine
     return errors + verify_hashes(published)
