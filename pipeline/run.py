@@ -114,7 +114,7 @@ def _failed(path: Path, err: Exception) -> str:
 
 # Reports validated together: pandera's cost is mostly per call, so a batch of reports costs
 # about as much as one; the batch's texts and rows stay in memory until it is written.
-BATCH_REPORTS = 16
+BATCH_REPORTS = 32
 
 
 def build_artifact(path: Path, store: ArtifactStore, digest: str | None = None
