@@ -187,6 +187,8 @@ def frictionless_errors(published: Path, parquet: bool = False, workers: int | N
         size = sum(basepath.joinpath(r.get("path", "")).stat().st_size
                    for r in package["resources"] if basepath.joinpath(r.get("path", "")).is_file())
         workers = min(2, len(os.sched_getaffinity(0))) if size > PARALLEL_BYTES else 1
+    if multiprocessing.current_process().daemon:
+        workers = 1  # a daemonic process (a Celery or pool worker) may not start processes
     shares = _shares(package, basepath, workers)
 
     def ours() -> list[str]:
