@@ -37,14 +37,18 @@ def cross_field_checks(table: str, sources: dict[str, str]) -> list:
 
     lengths = {did: len(text) for did, text in sources.items()}
 
+    # Empty offsets fail these checks row by row (never raise: an exception would fail the
+    # whole table, every document of a batch with it).
     def offsets(df: pd.DataFrame) -> pd.Series:
         n = df["document_id"].map(lengths)
-        return (df["char_start"] < df["char_end"]) & (df["char_end"] <= n).fillna(False)
+        inside = (df["char_start"] < df["char_end"]) & (df["char_end"] <= n)
+        return inside.astype("boolean").fillna(False).astype(bool)
 
     def quote_matches(df: pd.DataFrame) -> pd.Series:
         spans = zip(df["document_id"], df["char_start"], df["char_end"], df["quote"],
                     strict=True)
-        return pd.Series([d in sources and sources[d][s:e] == q for d, s, e, q in spans],
+        return pd.Series([d in sources and pd.notna(s) and pd.notna(e)
+                          and sources[d][int(s):int(e)] == q for d, s, e, q in spans],
                          index=df.index)
 
     def range_ordered(df: pd.DataFrame) -> pd.Series:
@@ -66,14 +70,20 @@ def cross_field_checks(table: str, sources: dict[str, str]) -> list:
 
 
 def frame(schema: TableSchema, rows: list[dict]) -> pd.DataFrame:
-    """A DataFrame with exactly the schema's columns, in order."""
-    return pd.DataFrame(rows, columns=schema.columns)
+    """A DataFrame with exactly the schema's columns, in order, as the rows give them (object
+    columns: pandera coerces them; inferring types here would make one document's empty cell
+    turn another's integers into floats, and its row keys into '1.0')."""
+    return pd.DataFrame(rows, columns=schema.columns, dtype=object)
 
 
 def _row_key(schema: TableSchema, df: pd.DataFrame, index) -> str | None:
     if index is None or index not in df.index or not schema.primary_key:
         return None
     return "|".join(str(df.at[index, c]) for c in schema.primary_key)
+
+
+class MixedBatch(Exception):
+    """A table of several documents failed as a whole: validate each document alone."""
 
 
 def validate_table(schema: TableSchema, df: pd.DataFrame, sources: dict[str, str],
@@ -94,6 +104,8 @@ def validate_table(schema: TableSchema, df: pd.DataFrame, sources: dict[str, str
     for case in cases.itertuples(index=False):
         index = None if pd.isna(case.index) else case.index
         if index is None and case.schema_context == "DataFrameSchema":
+            if owners.nunique() > 1:  # not knowing whose rows are at fault, ask each alone
+                raise MixedBatch(schema.name)
             bad.update(df.index)  # the table as a whole is malformed: quarantine all of it
         elif index is not None:
             bad.add(index)
@@ -165,6 +177,29 @@ class ValidatedBatch:
 def validate_batch(batch: list[DocumentTables]) -> ValidatedBatch:
     """Validate every table of many documents at once (pandera's cost is mostly per call, so
     a batch costs little more than one document); cascade quarantine along foreign keys."""
+    ids = [t.document_id for t in batch]
+    if len(set(ids)) < len(ids):
+        raise ValueError("a batch holds each document once: "
+                         f"{sorted({i for i in ids if ids.count(i) > 1})} repeat")
+    try:
+        return _validate_together(batch)
+    except MixedBatch:
+        return _merge([_validate_together([t]) for t in batch])
+
+
+def _merge(parts: list[ValidatedBatch]) -> ValidatedBatch:
+    """Batches validated apart, as one."""
+    frames, owners = {}, {}
+    for name in parts[0].frames:
+        kept = [p for p in parts if not p.frames[name].empty] or parts[:1]
+        frames[name] = pd.concat([p.frames[name] for p in kept], ignore_index=True)
+        owners[name] = pd.concat([p.owners[name] for p in kept], ignore_index=True)
+    failures = pd.concat([p.failures for p in parts], ignore_index=True)
+    return ValidatedBatch([d for p in parts for d in p.document_ids], frames, owners, failures)
+
+
+def _validate_together(batch: list[DocumentTables]) -> ValidatedBatch:
+    """validate_batch, all documents in one pandera call per table."""
     sources = {t.document_id: t.source_text for t in batch}
     frames: dict[str, pd.DataFrame] = {}
     owners: dict[str, pd.Series] = {}
