@@ -218,8 +218,8 @@ class _Watcher:
 
     def __init__(self, instance, total: int, progress: Progress):
         self.instance, self.total, self.progress = instance, total, progress
-        start = instance.event_log_storage.get_maximum_record_id() or 0
-        self.after = {"materializations": start, "observations": start}
+        self.start = instance.event_log_storage.get_maximum_record_id() or 0
+        self.after = {"materializations": self.start, "observations": self.start}
         self.count = 0
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
@@ -247,9 +247,12 @@ class _Watcher:
                 pass
 
     def stop(self) -> None:
-        """Stop watching and report the final count."""
+        """Stop watching and report the final count, counted afresh (a storage whose ids may
+        become visible out of order, like Postgres, could have hidden one from the polls)."""
         self.done.set()
         self.thread.join()
+        self.count = 0
+        self.after = {"materializations": self.start, "observations": self.start}
         self.progress(self._poll(), self.total)
 
 

@@ -115,3 +115,14 @@ def test_page_renders_in_a_headless_browser_and_every_link_resolves(package):
             assert href[1:] in ids, href
         else:
             assert (package / href).is_file(), href
+
+
+def test_a_damaged_vega_cache_is_rebuilt_not_served():
+    """The landing page's Vega bundle is cached in .cache/vega; a truncated copy is rebuilt."""
+    from pipeline.dataset.site import _vega_bundle
+
+    bundle = _vega_bundle()
+    cached = next((Path(__file__).resolve().parents[1] / ".cache" / "vega").glob("*.js"))
+    cached.write_text(cached.read_text(encoding="utf-8")[:1000], encoding="utf-8")
+    assert _vega_bundle() == bundle
+    assert cached.read_text(encoding="utf-8").endswith(bundle)

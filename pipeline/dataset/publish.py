@@ -91,12 +91,21 @@ def _csv_column(column: pa.ChunkedArray) -> list:
     """A column's cells as the CSV writes them. Strings, integers and dates go as they are
     (the writer prints None as an empty cell and str() of the rest); floats and booleans as
     the Table Schema reads them back."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+        column = column.cast(kind)
     values = column.to_pylist()
-    if pa.types.is_floating(column.type):
+    if pa.types.is_floating(kind):
         return [_float_text(v) for v in values]
-    if pa.types.is_boolean(column.type):
+    if pa.types.is_boolean(kind):
         return ["" if v is None else "true" if v else "false" for v in values]
-    return values
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or \
+            pa.types.is_integer(kind) or pa.types.is_date(kind):
+        return values
+    # Anything else (timestamps, lists...) as ISO text or str(), as the Table Schema reads it.
+    return ["" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v)
+            for v in values]
 
 
 def csv_bytes(table: pa.Table) -> bytes:

@@ -163,15 +163,18 @@ def _vega_bundle() -> str:
     version = vl_version_for_vl_convert()
     cache = Path(__file__).resolve().parents[2] / ".cache" / "vega"
     path = cache / f"vl-convert-{vlc.__version__}-vega-lite-{version}.js"
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
+    try:  # kept with its length: a truncated copy is rebuilt, never served
+        cached = path.read_text(encoding="utf-8")
+        head, _, bundle = cached.partition("\n")
+        if head == f"// {len(bundle)}":
+            return bundle
+    except (OSError, ValueError):
         pass
     bundle = vlc.javascript_bundle(vl_version=version)
     try:  # written aside and renamed, so a reader never sees half a bundle
         cache.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(bundle, encoding="utf-8")
+        tmp.write_text(f"// {len(bundle)}\n{bundle}", encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only checkout just builds it each time
