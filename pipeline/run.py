@@ -502,7 +502,10 @@ def publish_from_db(con, settings):
     tables = {name: read_table(con, name) for name in [*TABLES, *DERIVED]}
     evaluation = evaluation_table(con)
     extra = {"evaluation": evaluation} if evaluation is not None else {}
-    return publish(tables, sources(con), settings.published_dir, extra, state, history)
+    from pipeline.dataset.checks import frictionless_errors
+
+    return publish(tables, sources(con), settings.published_dir, extra, state, history,
+                   check=frictionless_errors)
 
 
 def publish_release(settings):

@@ -299,3 +299,36 @@ def test_a_foreign_key_pointing_nowhere_is_caught(workspace, instance):
     assert len(errors) == 1 and errors[0].startswith("metrics: ") and \
         "document_id, paragraph match no row of paragraphs" in errors[0], errors
     assert any("foreign" in e.lower() for e in frictionless_errors(published, parquet=True))
+
+
+def test_an_invalid_release_is_never_swapped_in(workspace, instance):
+    """Each release is validated in its staging folder; one that fails (here a unit outside
+    the codelist of units, as a bug in the code that writes the tables would make) is
+    removed, the error names the problem, and the published release stays as it was."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import pytest
+
+    from pipeline.dataset.publish import ReleaseInvalid, publish
+    from pipeline.dataset.schema import TABLES
+    from pipeline.dataset.series import DERIVED
+
+    run_in_process(instance=instance)
+    published = workspace / "published"
+    before = {p.relative_to(published): p.read_bytes()
+              for p in published.rglob("*") if p.is_file() and p.suffix != ".duckdb"}
+    tables = {name: pq.read_table(published / "data" / f"{name}.parquet")
+              for name in [*TABLES, *DERIVED]}
+    units = tables["metrics"].column("unit").to_pylist()
+    units[0] = "furlongs per fortnight"
+    tables["metrics"] = tables["metrics"].set_column(
+        tables["metrics"].schema.get_field_index("unit"), "unit", pa.array(units))
+    sources = json.loads((published / "datapackage.json").read_text())["sources"]
+    with pytest.raises(ReleaseInvalid, match="furlongs per fortnight|constraint"):
+        publish(tables, sources, published, state="tampered", check=frictionless_errors)
+    after = {p.relative_to(published): p.read_bytes()
+             for p in published.rglob("*") if p.is_file() and p.suffix != ".duckdb"}
+    assert after == before
+    assert frictionless_errors(published) == []

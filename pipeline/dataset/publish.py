@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -313,8 +314,16 @@ def _with_entry(history: str, entry: str) -> str:
     return f"{head}\n\n{entry}{rest}".rstrip("\n") + "\n"
 
 
-def _stage_and_swap(published: Path, files: dict[str, bytes], release: Release) -> None:
-    """Write the whole release aside, seal it, then swap it in."""
+class ReleaseInvalid(RuntimeError):
+    """The new release failed validation before it was swapped in: nothing was published."""
+
+
+Check = Callable[[Path], list[str]]
+
+
+def _stage(published: Path, files: dict[str, bytes], release: Release,
+           check: Check | None) -> Path:
+    """Write the whole release aside and validate it there; an invalid one is removed."""
     staging = published / STAGING
     if staging.exists():
         shutil.rmtree(staging)
@@ -328,6 +337,17 @@ def _stage_and_swap(published: Path, files: dict[str, bytes], release: Release) 
 
     for name, data in build_site(staging).items():  # index.html and README.md
         (staging / name).write_bytes(data)
+    if check is not None and (errors := check(staging)):
+        shutil.rmtree(staging, ignore_errors=True)
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise ReleaseInvalid(f"release {release.version} fails validation, so it is not "
+                             f"published and the previous release stays: "
+                             f"{'; '.join(errors[:5])}{more}")
+    return staging
+
+
+def _seal_and_swap(published: Path, staging: Path) -> None:
+    """Seal a staged release, then swap it in."""
     mark_complete(staging)
     checkpoint("swap")
     swap(published, staging)
@@ -366,11 +386,13 @@ def _new_release(last: Release | None, tables: dict[str, pa.Table], sources: lis
 
 def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
             extra_resources: dict[str, pa.Table] | None = None,
-            state: str | None = None, history: Path | None = None) -> PublishResult:
+            state: str | None = None, history: Path | None = None,
+            check: Check | None = None) -> PublishResult:
     """Write the package aside and swap it in. With the same data as the last release,
     only repair what differs from it (version and changelog kept); with new data, release.
     history: the folder keeping the release history (releases.history_dir); without it, the
-    history is read from published/ alone."""
+    history is read from published/ alone. check: validates the staged release folder (a list
+    of problems); with any, ReleaseInvalid is raised and nothing is swapped in."""
     published = Path(published)
     published.mkdir(parents=True, exist_ok=True)
     recover(published)
@@ -407,11 +429,12 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
         if history is not None and release != last:
             record(history, release, "state", published)
         return PublishResult(version, False, None, published)
-    # Recorded first: if the swap is interrupted, the next run finds the files differing
-    # from the recorded release and rewrites them.
+    staging = _stage(published, files, release, check)
+    # Recorded before the swap: if the swap is interrupted, the next run finds the files
+    # differing from the recorded release and rewrites them.
     if history is not None:
         record(history, release, bump, published)
-    _stage_and_swap(published, files, release)
+    _seal_and_swap(published, staging)
     return PublishResult(version, True, bump, published,
                          repaired=[p for p in problems if p != "x-state"])
 
