@@ -482,9 +482,9 @@ def unchanged_release(published: Path, state: str, history: Path | None = None):
     return unchanged(published, state, history)
 
 
-def publish_from_db(con, settings):
-    """Publish every table from the database into the published folder."""
-    from pipeline.dataset.publish import publish
+def release_inputs(con, settings):
+    """What publishing needs from the database (publish()'s arguments, as a dict), or the
+    current release when it was made from the same state and is intact."""
     from pipeline.dataset.releases import history_dir
     from pipeline.dataset.schema import TABLES
     from pipeline.dataset.series import DERIVED
@@ -499,13 +499,27 @@ def publish_from_db(con, settings):
     history = history_dir(settings.state_dir, settings.published_dir)
     if (unchanged := unchanged_release(settings.published_dir, state, history)) is not None:
         return unchanged
-    tables = {name: read_table(con, name) for name in [*TABLES, *DERIVED]}
     evaluation = evaluation_table(con)
-    extra = {"evaluation": evaluation} if evaluation is not None else {}
-    from pipeline.dataset.checks import frictionless_errors
+    return {"tables": {name: read_table(con, name) for name in [*TABLES, *DERIVED]},
+            "sources": sources(con), "published": settings.published_dir,
+            "extra_resources": {"evaluation": evaluation} if evaluation is not None else {},
+            "state": state, "history": history}
 
-    return publish(tables, sources(con), settings.published_dir, extra, state, history,
-                   check=frictionless_errors)
+
+def _publish(inputs):
+    """publish() with release_inputs' arguments; the tables are handed over, not kept, so
+    that publish frees them once written, before the release is validated."""
+    from pipeline.dataset.checks import frictionless_errors
+    from pipeline.dataset.publish import publish
+
+    if not isinstance(inputs, dict):
+        return inputs
+    return publish(inputs.pop("tables"), **inputs, check=frictionless_errors)
+
+
+def publish_from_db(con, settings):
+    """Publish every table from the database into the published folder."""
+    return _publish(release_inputs(con, settings))
 
 
 def publish_release(settings):
@@ -514,9 +528,10 @@ def publish_release(settings):
 
     con = open_read_only(release_database(settings))
     try:
-        result = publish_from_db(con, settings)
+        inputs = release_inputs(con, settings)
     finally:
-        con.close()
+        con.close()  # DuckDB's memory goes before the release is written and validated
+    result = _publish(inputs)
     swap_database(settings)
     return result
 

@@ -337,6 +337,7 @@ def _stage(published: Path, files: dict[str, bytes], release: Release,
 
     for name, data in build_site(staging).items():  # index.html and README.md
         (staging / name).write_bytes(data)
+    files.clear()  # written: their bytes need not stay in memory while the check reads them
     if check is not None and (errors := check(staging)):
         shutil.rmtree(staging, ignore_errors=True)
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
@@ -420,6 +421,9 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
         version, bump, changelog = _new_release(last, tables, sources, schemas)
     release = Release(version, state, _dumps(_package(version, sources, schemas, state,
                                                       resources)), changelog)
+    # The tables are written (as files): dropped here, so that a caller who handed them over
+    # without keeping them frees their memory before the release is validated.
+    del tables
     problems = _differences(published, release, resources) if same else []
     if same and set(problems) <= {"x-state"}:
         if problems:  # same data from a new state: record it, no release
