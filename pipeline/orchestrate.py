@@ -15,6 +15,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -194,21 +195,12 @@ def read_reports(plan: Plan, settings: Settings, instance, workers: int,
     return [] if result.success else [f"reading reports: Dagster run {result.run_id} failed"]
 
 
-def split_work(paths: list, n: int) -> list[list]:
-    """n shares of about equal bytes (the largest files first, each to the lightest share),
-    every share in name order."""
-    sizes = {}
-    for p in paths:
-        try:
-            sizes[p] = p.stat().st_size
-        except OSError:
-            sizes[p] = 0
-    shares: list[list] = [[] for _ in range(max(1, min(n, len(paths))))]
-    load = [0] * len(shares)
-    for p in sorted(paths, key=lambda p: (-sizes[p], p.name)):
-        k = load.index(min(load))
-        shares[k].append(p)
-        load[k] += sizes[p]
+def split_work(paths: list[Path], n: int) -> list[list[Path]]:
+    """n shares of about equal bytes, every share in name order."""
+    from pipeline.dataset.shares import balance, file_size
+
+    by_name = sorted(paths, key=lambda p: p.name)  # equal sizes go out in name order
+    shares = balance({p: file_size(p) for p in by_name}, min(n, len(paths)))
     return [sorted(s, key=lambda p: p.name) for s in shares]
 
 

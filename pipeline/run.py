@@ -151,8 +151,9 @@ def build_artifacts(reports: list[tuple[Path, str | None]], store: ArtifactStore
             yield DocumentOutcome(did, path.name, "failed", f"{path.name}: {err}")
             continue
         except Exception as err:  # noqa: BLE001  (one bad report must not stop the others)
-            store.write_failure(key, _failed(path, err))
-            yield DocumentOutcome(did, path.name, "failed", _failed(path, err))
+            message = _failed(path, err)
+            store.write_failure(key, message)
+            yield DocumentOutcome(did, path.name, "failed", message)
             continue
         if any(t.document_id == tables.document_id for *_, t in pending):
             yield from _write_batch(pending, store)  # a batch holds each document once
@@ -176,9 +177,9 @@ def _write_batch(pending: list[tuple[Path, str, ArtifactKey, DocumentTables]],
     except Exception as err:  # noqa: BLE001  (one bad report must not stop the others)
         if len(pending) == 1:
             path, _, key, _ = pending[0]
-            store.write_failure(key, _failed(path, err))
-            yield DocumentOutcome(document_id_for(path), path.name, "failed",
-                                  _failed(path, err))
+            message = _failed(path, err)
+            store.write_failure(key, message)
+            yield DocumentOutcome(document_id_for(path), path.name, "failed", message)
             return
         validated = None
     if validated is None:  # find the report at fault: validate each alone
@@ -515,11 +516,6 @@ def _publish(inputs):
     if not isinstance(inputs, dict):
         return inputs
     return publish(inputs.pop("tables"), **inputs, check=frictionless_errors)
-
-
-def publish_from_db(con, settings):
-    """Publish every table from the database into the published folder."""
-    return _publish(release_inputs(con, settings))
 
 
 def publish_release(settings):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from workspace import cli_env
+from workspace import cli_env, released_workspace
 
 from pipeline.dataset.checks import frictionless_errors
 from pipeline.run import Settings, run_lock
@@ -38,12 +38,7 @@ def _documents(ws: Path) -> int:
 @pytest.fixture(scope="module")
 def released(tmp_path_factory) -> Path:
     """A workspace after one good run (release 1.0.0)."""
-    ws = tmp_path_factory.mktemp("released")
-    (ws / "raw").mkdir()
-    shutil.copy(REPORT, ws / "raw" / REPORT.name)
-    result = _run(ws)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return ws
+    return released_workspace(tmp_path_factory.mktemp("released"), _run)
 
 
 @pytest.fixture

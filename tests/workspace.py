@@ -1,7 +1,9 @@
 """The settings that point a real `indicators` process (subprocess) into a test workspace."""
 
 import os
+import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,3 +21,13 @@ def cli_env(ws: Path, **extra: str) -> dict:
     env.pop("INDICATORS_KILL_AT", None)
     env.update(extra)
     return env
+
+
+def released_workspace(ws: Path, run: Callable[[Path], object]) -> Path:
+    """ws after one good run of the UNODC report (release 1.0.0), made by the test module's
+    own way of running the CLI."""
+    (ws / "raw").mkdir()
+    shutil.copy(REPORT, ws / "raw" / REPORT.name)
+    result = run(ws)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return ws

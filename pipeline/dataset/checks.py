@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from pipeline.dataset.schema import all_schemas
+from pipeline.dataset.shares import balance, file_size
 
 
 def duplicate_keys(con) -> dict[str, int]:
@@ -108,11 +109,6 @@ def parquet_twins(published: Path, package: dict) -> tuple[list[str], dict]:
     return errors, tables
 
 
-def parquet_twin_errors(published: Path, package: dict) -> list[str]:
-    """The problems parquet_twins finds."""
-    return parquet_twins(published, package)[0]
-
-
 def foreign_key_errors(package: dict, tables: dict) -> list[str]:
     """Rows whose foreign key (as the CSV resources declare them) points to no row, found by
     an anti-join of the Arrow tables (frictionless would read the referenced file once more
@@ -172,13 +168,8 @@ def _frictionless(descriptor: dict, basepath: str, names: list[str]) -> list[str
 def _costs(package: dict, basepath: Path) -> dict[str, float]:
     """About what frictionless spends on each resource: its cells (bytes times fields), plus
     a third of each resource its foreign keys look rows up in."""
-    own = {}
-    for r in package["resources"]:
-        try:
-            size = (basepath / r["path"]).stat().st_size
-        except (OSError, KeyError, TypeError):
-            size = 0
-        own[r.get("name", "?")] = size * max(1, len(r.get("schema", {}).get("fields", [])))
+    own = {r.get("name", "?"): _size(basepath, r) * max(1, len(r.get("schema", {}).get(
+        "fields", []))) for r in package["resources"]}
     costs = {}
     for r in package["resources"]:
         refs = {fk.get("reference", {}).get("resource")
@@ -188,16 +179,9 @@ def _costs(package: dict, basepath: Path) -> dict[str, float]:
     return costs
 
 
-def _shares(package: dict, basepath: Path, workers: int) -> list[list[str]]:
-    """The resources split into groups of about equal cost, costliest first."""
-    costs = _costs(package, basepath)
-    groups: list[list[str]] = [[] for _ in range(workers)]
-    load = [0.0] * workers
-    for name in sorted(costs, key=lambda n: -costs[n]):
-        k = load.index(min(load))
-        groups[k].append(name)
-        load[k] += costs[name]
-    return [g for g in groups if g]
+def _size(basepath: Path, resource: dict) -> int:
+    return file_size(basepath / resource["path"]) if isinstance(resource.get("path"), str) \
+        else 0
 
 
 def _without_foreign_keys(resource: dict) -> dict:
@@ -234,14 +218,13 @@ def frictionless_errors(published: Path, parquet: bool = False, workers: int | N
             for r in package.get("resources", []) if r.get("format") != "parquet"])
     basepath = Path(published)
     if workers is None:
-        size = sum(basepath.joinpath(r.get("path", "")).stat().st_size
-                   for r in package["resources"] if basepath.joinpath(r.get("path", "")).is_file())
+        size = sum(_size(basepath, r) for r in package["resources"])
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
             os.cpu_count() or 1
         workers = min(2, cores) if size > PARALLEL_BYTES else 1
     if multiprocessing.current_process().daemon:
         workers = 1  # a daemonic process (a Celery or pool worker) may not start processes
-    shares = _shares(package, basepath, workers)
+    shares = balance(_costs(package, basepath), workers)
 
     def ours() -> list[str]:
         if parquet:

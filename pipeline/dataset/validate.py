@@ -234,12 +234,6 @@ def _validate_together(batch: list[DocumentTables]) -> ValidatedBatch:
     return ValidatedBatch([t.document_id for t in batch], frames, owners, fail_df)
 
 
-def validate_documents(batch: list[DocumentTables]) -> list[ValidatedTables]:
-    """validate_batch, each document's share as DataFrames."""
-    validated = validate_batch(batch)
-    return [validated.document(t.document_id) for t in batch]
-
-
 def validate_document(tables: DocumentTables) -> ValidatedTables:
     """Validate every table of one document."""
-    return validate_documents([tables])[0]
+    return validate_batch([tables]).document(tables.document_id)
