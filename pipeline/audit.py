@@ -13,7 +13,8 @@ from pipeline.extract.metrics import extract
 from pipeline.extract.structure import parse
 from pipeline.read.errors import ReportError
 from pipeline.read.ingest import SUPPORTED_SUFFIXES, ingest
-from pipeline.run import to_rows
+from pipeline.read.options import DEFAULT, ReadOptions
+from pipeline.rows import to_rows
 
 # Page furniture as it shows up when left inside prose: job numbers with a language code and
 # date stamp, "/..." continuation marks, running heads, barcodes.
@@ -71,12 +72,12 @@ def furniture_in(text: str) -> list[str]:
     return found
 
 
-def audit_file(path: Path) -> DocumentAudit:
+def audit_file(path: Path, options: ReadOptions = DEFAULT) -> DocumentAudit:
     """Read, parse, extract and validate one report and say how it went; never raises."""
     started = time.perf_counter()
     result = DocumentAudit(path.name)
     try:
-        doc = ingest(path)
+        doc = ingest(path, options)
         structure = parse(doc)
         metrics = extract(structure)
         rows = to_rows(doc, structure, metrics)

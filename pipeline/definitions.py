@@ -8,7 +8,6 @@
 """
 
 import json
-import os
 import urllib.request
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,22 +15,21 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipeline.build import DocumentOutcome, artifact_store, build_artifact, build_artifacts
 from pipeline.dataset.schema import load as load_schema
-from pipeline.resources import Settings
-from pipeline.run import (
-    DocumentOutcome,
-    RawFolderError,
-    artifact_store,
-    build_artifact,
-    build_artifacts,
-    load_release,
-    plan_run,
-    publish_release,
-    release_database,
-    run_lock,
-)
+from pipeline.lock import run_lock
+from pipeline.plan import RawFolderError, plan_run
+from pipeline.release import load_release, publish_release, release_database
+from pipeline.resources import SettingsResource
+from pipeline.settings import Settings
 
 documents = dg.DynamicPartitionsDefinition(name="documents")
+
+
+def _resource() -> SettingsResource:
+    """The settings resource of a code location: built once from the environment when Dagster
+    loads the definitions (a run's config may replace any field)."""
+    return SettingsResource.of(Settings.from_env())
 DOCUMENT = dg.AssetKey("document")
 
 
@@ -42,6 +40,7 @@ def _preview(rows: list[tuple], header: list[str]) -> dg.MetadataValue:
 
 
 def _wait(settings: Settings) -> float | None:
+    """Seconds to wait for another run's lock (None: as long as it takes)."""
     return None if settings.lock_wait < 0 else settings.lock_wait
 
 
@@ -54,27 +53,30 @@ def document_metadata(outcome: DocumentOutcome, path: Path) -> dict:
 
 
 @dg.asset(partitions_def=documents, group_name="indicators")
-def document(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+def document(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
     """One report read, structured, extracted and validated into its artifact (Parquet keyed
     by the report's sha256 and the code's version; an existing artifact is reused)."""
+    settings = settings.value()
     from pipeline.read.ingest import list_reports
 
     key = context.partition_key
     path = next((p for p in list_reports(settings.raw_dir) if p.stem == key), None)
     if path is None:
         raise dg.Failure(f"{key}: no such report in {settings.raw_dir}")
-    outcome = build_artifact(path, artifact_store(settings))
+    outcome = build_artifact(path, artifact_store(settings), settings)
     if outcome.status == "failed":
         raise dg.Failure(outcome.error, metadata={"file": str(path), "error": outcome.error})
     return dg.MaterializeResult(metadata=document_metadata(outcome, path))
 
 
 @dg.op(config_schema={"paths": [str]})
-def read_batch(context: dg.OpExecutionContext, settings: Settings) -> None:
+def read_batch(context: dg.OpExecutionContext, settings: SettingsResource) -> None:
     """Make the artifacts of a share of the reports, logging each as its `document` partition."""
+    settings = settings.value()
     paths = [Path(p) for p in context.op_config["paths"]]
     names = {p.name: p for p in paths}
-    for outcome in build_artifacts([(p, None) for p in paths], artifact_store(settings)):
+    for outcome in build_artifacts([(p, None) for p in paths], artifact_store(settings),
+                                   settings):
         path = names[outcome.source_file]
         if outcome.status == "failed":
             context.log.error(outcome.error)
@@ -92,7 +94,7 @@ def read_reports_job(batches: int = 2) -> dg.JobDefinition:
     share of the reports as config (what `indicators run` runs with the multiprocess executor;
     one step per worker, so each worker starts one process)."""
 
-    @dg.job(name="read_reports", resource_defs={"settings": Settings()},
+    @dg.job(name="read_reports", resource_defs={"settings": _resource()},
             description="Read many reports into their artifacts, in parallel batches.")
     def read_reports():
         for i in range(batches):
@@ -105,16 +107,17 @@ read_reports = read_reports_job()
 
 
 @dg.asset(deps=[document], group_name="indicators")
-def warehouse(context: dg.AssetExecutionContext, settings: Settings) -> dg.Output:
+def warehouse(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.Output:
     """The release's DuckDB database, built aside from every report's artifact in one
     transaction (keys checked); reports still without one are read first."""
+    settings = settings.value()
     store = artifact_store(settings)
     try:
         plan = plan_run(settings, store)
     except RawFolderError as err:
         raise dg.Failure(str(err)) from None
     # Outside the lock: artifacts are write-once.
-    for _ in build_artifacts([(p, plan.files[p]) for p in plan.todo], store):
+    for _ in build_artifacts([(p, plan.files[p]) for p in plan.todo], store, settings):
         pass
     with run_lock(settings, _wait(settings), context.log.info):
         result = load_release(settings, store, plan, fresh=set(plan.todo))
@@ -146,9 +149,10 @@ def _read_only(settings: Settings):
 
 
 @dg.asset_check(asset=warehouse, blocking=True)
-def keys_hold(context: dg.AssetCheckExecutionContext, settings: Settings
+def keys_hold(context: dg.AssetCheckExecutionContext, settings: SettingsResource
               ) -> dg.AssetCheckResult:
     """Primary keys are unique and every foreign key points to an existing row."""
+    settings = settings.value()
     from pipeline.dataset.checks import broken_foreign_keys, duplicate_keys
 
     with _read_only(settings) as con:
@@ -158,9 +162,10 @@ def keys_hold(context: dg.AssetCheckExecutionContext, settings: Settings
 
 
 @dg.asset_check(asset=warehouse, blocking=True)
-def quarantine_below_threshold(context: dg.AssetCheckExecutionContext, settings: Settings
+def quarantine_below_threshold(context: dg.AssetCheckExecutionContext, settings: SettingsResource
                                ) -> dg.AssetCheckResult:
     """Rows failing validation are quarantined; above the threshold nothing is published."""
+    settings = settings.value()
     from pipeline.dataset.store import quarantine_examples, quarantine_share
 
     with _read_only(settings) as con:
@@ -172,8 +177,9 @@ def quarantine_below_threshold(context: dg.AssetCheckExecutionContext, settings:
 
 
 @dg.asset(deps=[warehouse], group_name="indicators")
-def published_dataset(context: dg.AssetExecutionContext, settings: Settings) -> dg.Output:
+def published_dataset(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.Output:
     """Parquet, CSV and datapackage.json in published/, then the database: swapped in."""
+    settings = settings.value()
     from pipeline.dataset.store import metrics_preview, open_read_only
 
     with run_lock(settings, _wait(settings), context.log.info):
@@ -195,11 +201,12 @@ def published_dataset(context: dg.AssetExecutionContext, settings: Settings) -> 
 
 
 @dg.asset_check(asset=published_dataset, blocking=True)
-def frictionless_valid(context: dg.AssetCheckExecutionContext, settings: Settings
+def frictionless_valid(context: dg.AssetCheckExecutionContext, settings: SettingsResource
                        ) -> dg.AssetCheckResult:
     """The published files are the ones validated before the swap: every release is validated
     in its staging folder (frictionless, Parquet twins, foreign keys, sha256) and only swapped
     in when valid; here every published file must still match its sha256."""
+    settings = settings.value()
     from pipeline.dataset.publish import verify_hashes
 
     errors = verify_hashes(settings.published_dir)
@@ -233,11 +240,12 @@ def _fingerprints(settings: Settings) -> dict[str, str]:
 
 
 @dg.sensor(jobs=[documents_job, publish_job], minimum_interval_seconds=60)
-def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+def raw_files_sensor(context: dg.SensorEvaluationContext, settings: SettingsResource
+                     ) -> dg.SensorResult:
     """New or changed files in raw/ get a document run each, then a publish run."""
     state = json.loads(context.cursor) if context.cursor else {}
     seen, tick = state.get("files", {}), state.get("tick", 0) + 1
-    current = _fingerprints(Settings())
+    current = _fingerprints(settings.value())
     changed = {k: h for k, h in current.items() if seen.get(k) != h}
     removed = sorted(set(seen) - set(current))
     known = set(context.instance.get_dynamic_partitions("documents"))
@@ -262,7 +270,7 @@ def report_failure(run_id: str, job_name: str, message: str, settings: Settings)
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "a", encoding="utf-8") as f:
         f.write(line + "\n")
-    if url := os.environ.get("INDICATORS_WEBHOOK_URL"):
+    if url := settings.webhook_url:
         request = urllib.request.Request(url, data=line.encode(), method="POST",
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10):
@@ -271,10 +279,11 @@ def report_failure(run_id: str, job_name: str, message: str, settings: Settings)
 
 
 @dg.run_failure_sensor(name="run_failure_report", monitor_all_code_locations=False)
-def run_failure_report(context: dg.RunFailureSensorContext) -> None:
+def run_failure_report(context: dg.RunFailureSensorContext, settings: SettingsResource
+                       ) -> None:
     """Every failed run of this code location: to a log file and, when set, a webhook."""
     report_failure(context.dagster_run.run_id, context.dagster_run.job_name,
-                   context.failure_event.message or "", Settings())
+                   context.failure_event.message or "", settings.value())
 
 
 def definitions(executor=None) -> dg.Definitions:
@@ -286,7 +295,7 @@ def definitions(executor=None) -> dg.Definitions:
         jobs=[documents_job, publish_job, read_reports],
         schedules=[daily_publish],
         sensors=[raw_files_sensor, run_failure_report],
-        resources={"settings": Settings()},
+        resources={"settings": _resource()},
         executor=executor,
     )
 

@@ -20,16 +20,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.resources import Settings
-from pipeline.run import (
-    DocumentOutcome,
-    Plan,
-    RawFolderError,
-    RunLocked,
-    artifact_store,
-    plan_run,
-    run_lock,
-)
+from pipeline.build import DocumentOutcome, artifact_store
+from pipeline.lock import RunLocked, run_lock
+from pipeline.plan import Plan, RawFolderError, plan_run
+from pipeline.resources import SettingsResource, resource_config
+from pipeline.settings import Settings
 
 Progress = Callable[[int, int], None]  # (reports done, reports to read)
 
@@ -48,7 +43,7 @@ class RunSummary:
     repaired: list[str] = field(default_factory=list)  # what a repair rewrote, and why
     published: bool = False
     errors: list[str] = field(default_factory=list)
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings | None = None
     read: int = 0  # reports read in this run (the rest had their artifact)
     workers: int = 1
 
@@ -117,16 +112,13 @@ def default_workers() -> int:
         os.cpu_count() or 1
 
 
-def run_in_process(wait: float | None = None, instance=None, workers: int | None = None,
-                   progress: Progress | None = None,
+def run_in_process(settings: Settings, wait: float | None = None, instance=None,
+                   workers: int | None = None, progress: Progress | None = None,
                    on_wait: Callable[[str], None] | None = None) -> RunSummary:
     """Read what changed (in parallel when there is much), then load and publish under the
     run lock. wait: seconds to wait for another run's lock (None: forever)."""
-    import dagster as dg
-
-    settings = Settings()
     workers = workers or default_workers()
-    instance = instance or dg.DagsterInstance.get()
+    instance = instance or local_instance(settings)
     store = artifact_store(settings)
     try:
         plan = plan_run(settings, store)
@@ -148,6 +140,20 @@ def run_in_process(wait: float | None = None, instance=None, workers: int | None
     summary.read, summary.workers = len(todo), workers
     summary.errors = errors + summary.errors
     return summary
+
+
+def local_instance(settings: Settings):
+    """Dagster's instance for local runs: its storage in the settings' state folder, telemetry
+    off, whatever directory the command runs from (nothing written into the repository)."""
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    settings.state.mkdir(parents=True, exist_ok=True)
+    config = settings.state / "dagster.yaml"
+    if not config.exists():  # Dagster warns without one; this one only turns telemetry off
+        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    ref = InstanceRef.from_dir(str(settings.state), config_dir=str(settings.state))
+    return dg.DagsterInstance.from_ref(ref)
 
 
 def _register_partitions(instance, plan: Plan) -> None:
@@ -173,13 +179,14 @@ def read_reports(plan: Plan, settings: Settings, instance, workers: int,
     if total == 1:  # no pool for one file
         key = plan.todo[0].stem
         dg.materialize([d.document], partition_key=key, instance=instance,
-                       resources={"settings": settings}, raise_on_error=False, run_config=quiet)
+                       resources={"settings": SettingsResource.of(settings)},
+                       raise_on_error=False, run_config=quiet)
         if progress:
             progress(1, 1)
         return []
     parallel = workers > 1 and not instance.is_ephemeral
     shares = split_work(plan.todo, workers if parallel else 1)
-    config = {**quiet, "ops": {f"read_batch_{i}": {"config": {"paths": [str(p) for p in share]}}
+    config = {**quiet, **resource_config(settings), "ops": {f"read_batch_{i}": {"config": {"paths": [str(p) for p in share]}}
                                for i, share in enumerate(shares)},
               "execution": {"config": {"multiprocess": {"max_concurrent": workers}}
                             if parallel else {"in_process": {}}}}
@@ -257,7 +264,7 @@ def _load_and_publish(settings: Settings, instance) -> RunSummary:
         [d.document, d.warehouse, d.published_dataset, d.keys_hold,
          d.quarantine_below_threshold, d.frictionless_valid],
         selection=[d.warehouse, d.published_dataset], instance=instance, raise_on_error=False,
-        resources={"settings": settings},
+        resources={"settings": SettingsResource.of(settings)},
         run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
     summary = RunSummary(result.success, settings=settings)
     done = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
@@ -287,3 +294,10 @@ def _load_and_publish(settings: Settings, instance) -> RunSummary:
     if not summary.published:
         summary.version = _current_version(settings)
     return summary
+
+
+def progress_line(done: int, total: int, seconds: float) -> str:
+    """done/total, rate and time left, for logs where no terminal shows a bar."""
+    rate = done / seconds if seconds > 0 else 0.0
+    left = (total - done) / rate if rate else float("inf")
+    return f"{done}/{total} reports, {rate:.1f}/s, {left:.0f} s left"

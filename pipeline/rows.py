@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from pipeline.dataset.schema import load
 from pipeline.extract.metrics import EXTRACTOR_VERSION, Metric
 from pipeline.extract.structure import Structure
 from pipeline.read.ingest import Document
@@ -37,10 +38,11 @@ def to_rows(doc: Document, structure: Structure, metrics: list[Metric]) -> dict[
     """Rows for every table from one parsed and extracted document."""
     did = doc.document_id
     metric_rows, country_rows = [], []
+    columns = load("metrics").columns
     for m in metrics:
         record = m.as_record()
         countries = record.pop("countries")
-        metric_rows.append(record)
+        metric_rows.append({c: record[c] for c in columns})
         country_rows.extend({"metric_id": m.metric_id, **c} for c in countries)
     return {
         "documents": [document_row(doc, structure, metrics)],

@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
 CLI = str(Path(sys.executable).parent / "indicators")
-GOLD = ROOT / "tests" / "data" / "gold" / "unodc-activities-report-2021.jsonl"
+GOLD = ROOT / "gold" / "unodc-activities-report-2021.jsonl"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
@@ -58,10 +58,10 @@ def test_parse_prints_paragraphs():
 
 def test_sql_reads_the_database(workspace, instance):
     from pipeline.orchestrate import run_in_process
-    from pipeline.run import Settings
+    from pipeline.settings import Settings
 
-    assert run_in_process(instance=instance, workers=1).published
-    out = _run("sql", "select count(*) as n from paragraphs", "--db", str(Settings().db_path))
+    assert run_in_process(Settings.from_env(), instance=instance, workers=1).published
+    out = _run("sql", "select count(*) as n from paragraphs", "--db", str(Settings.from_env().db_path))
     assert out.returncode == 0 and "131" in out.stdout
 
 

@@ -14,12 +14,18 @@ import duckdb
 import pytest
 
 from pipeline import definitions as d
-from pipeline.resources import Settings
-from pipeline.run import ARTIFACT_VERSION, artifact_key, artifact_store
+from pipeline.build import artifact_key, artifact_store
+from pipeline.resources import SettingsResource
+from pipeline.settings import Settings
+from pipeline.versions import ARTIFACT_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "unodc-activities-report-2021"
-RESOURCES = {"settings": Settings()}
+
+
+def _resources() -> dict:
+    """The settings resource from the test's environment (the workspace fixture's)."""
+    return {"settings": SettingsResource.of(Settings.from_env())}
 
 
 def _artifact(workspace: Path, name: str) -> dict | None:
@@ -27,7 +33,7 @@ def _artifact(workspace: Path, name: str) -> dict | None:
     import hashlib
 
     key = artifact_key(path, hashlib.sha256(path.read_bytes()).hexdigest())
-    return artifact_store(Settings()).manifest(key)
+    return artifact_store(Settings.from_env()).manifest(key)
 
 
 @pytest.fixture
@@ -45,7 +51,7 @@ def test_definitions_load():
 def test_one_document_partition_makes_its_artifact(workspace, artifacts, instance):
     instance.add_dynamic_partitions("documents", [KEY])
     result = dg.materialize([d.document], partition_key=KEY, instance=instance,
-                            resources=RESOURCES)
+                            resources=_resources())
     assert result.success
     manifest = _artifact(workspace, f"{KEY}.txt")
     assert manifest["rows"]["paragraphs"] == 131
@@ -54,7 +60,7 @@ def test_one_document_partition_makes_its_artifact(workspace, artifacts, instanc
     assert meta["rows_paragraphs"].value == 131 and meta["status"].value == "loaded"
     # An unchanged report is never read again: the same partition reuses its artifact.
     again = dg.materialize([d.document], partition_key=KEY, instance=instance,
-                           resources=RESOURCES)
+                           resources=_resources())
     meta = again.get_asset_materialization_events()[0].materialization.metadata
     assert meta["status"].value == "unchanged"
     # The partition does not touch the published database: that is the load step's.
@@ -64,7 +70,7 @@ def test_one_document_partition_makes_its_artifact(workspace, artifacts, instanc
 def test_missing_partition_fails_with_a_clear_message(workspace, artifacts, instance):
     instance.add_dynamic_partitions("documents", ["nope"])
     result = dg.materialize([d.document], partition_key="nope", instance=instance,
-                            resources=RESOURCES, raise_on_error=False)
+                            resources=_resources(), raise_on_error=False)
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert "nope: no such report" in failure.event_specific_data.error.message
@@ -74,7 +80,7 @@ def test_a_report_that_raises_fails_alone_named_in_dagster(workspace, artifacts,
     (workspace / "raw" / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n")
     instance.add_dynamic_partitions("documents", ["broken"])
     result = dg.materialize([d.document], partition_key="broken", instance=instance,
-                            resources=RESOURCES, raise_on_error=False)
+                            resources=_resources(), raise_on_error=False)
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert "broken.pdf" in failure.event_specific_data.error.message
 
@@ -91,7 +97,7 @@ def test_many_partitions_read_in_parallel_each_materialised(workspace, artifacts
     seen = []
     (tmp_path / "dagster").mkdir()
     with dg.DagsterInstance.local_temp(str(tmp_path / "dagster")) as instance:
-        summary = run_in_process(instance=instance, workers=2,
+        summary = run_in_process(Settings.from_env(), instance=instance, workers=2,
                                  progress=lambda done, total: seen.append((done, total)))
         materialised = instance.get_materialized_partitions(d.DOCUMENT)
     assert summary.published and summary.exit_code == 2  # published, one report failed
@@ -103,16 +109,18 @@ def test_many_partitions_read_in_parallel_each_materialised(workspace, artifacts
 
 
 def test_sensor_requests_runs_for_new_and_changed_files(workspace, instance):
-    first = d.raw_files_sensor(dg.build_sensor_context(instance=instance))
+    first = d.raw_files_sensor(dg.build_sensor_context(instance=instance, resources=_resources()))
     keys = [r.partition_key for r in first.run_requests if r.job_name == "documents_job"]
     assert keys == [KEY]
     assert any(r.job_name == "publish_job" for r in first.run_requests)
     assert first.dynamic_partitions_requests[0].partition_keys == keys
     instance.add_dynamic_partitions("documents", keys)
-    quiet = d.raw_files_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
+    quiet = d.raw_files_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor,
+                                                     resources=_resources()))
     assert quiet.run_requests == []
     (workspace / "raw" / f"{KEY}.txt").write_text("1. Changed.\n")
-    changed = d.raw_files_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
+    changed = d.raw_files_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor,
+                                                     resources=_resources()))
     assert [r.partition_key for r in changed.run_requests if r.partition_key] == keys
 
 
@@ -121,7 +129,7 @@ def test_blocking_check_stops_publishing_when_too_many_rows_fail(workspace, arti
     from pipeline.orchestrate import run_in_process
 
     monkeypatch.setenv("INDICATORS_MAX_FAILURE_SHARE", "-1")
-    summary = run_in_process(instance=instance)
+    summary = run_in_process(Settings.from_env(), instance=instance)
     assert not summary.success
     assert any("quarantine_below_threshold" in e for e in summary.errors)
     assert not (workspace / "published" / "datapackage.json").exists()
@@ -135,7 +143,7 @@ def test_one_changed_report_is_read_alone_and_others_keep_their_rows(workspace, 
     text = (raw / f"{KEY}.txt").read_text(encoding="utf-8")
     (raw / "other-report.txt").write_text(text.replace("over 5 million", "over 9 million"),
                                           encoding="utf-8")
-    assert run_in_process(instance=instance).read == 2
+    assert run_in_process(Settings.from_env(), instance=instance).read == 2
     db = workspace / "published" / "indicators.duckdb"
 
     def rows(document_id):
@@ -149,7 +157,7 @@ def test_one_changed_report_is_read_alone_and_others_keep_their_rows(workspace, 
     before = rows(KEY)
     (raw / "other-report.txt").write_text(text.replace("over 5 million", "over 8 million"),
                                           encoding="utf-8")
-    summary = run_in_process(instance=instance)
+    summary = run_in_process(Settings.from_env(), instance=instance)
     assert summary.read == 1
     assert {o.document_id: o.status for o in summary.outcomes} == {
         KEY: "unchanged", "other-report": "loaded"}
@@ -172,7 +180,7 @@ def test_run_failure_report_goes_to_a_log_file_and_a_webhook(tmp_path, monkeypat
     server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("INDICATORS_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/")
-    settings = Settings(dagster_state=str(tmp_path))
+    settings = Settings.from_env(state=tmp_path)
     try:
         d.report_failure("run-1", "publish_job", "boom", settings)
     finally:

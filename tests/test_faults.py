@@ -11,7 +11,8 @@ import pytest
 from workspace import cli_env, released_workspace
 
 from pipeline.dataset.checks import frictionless_errors
-from pipeline.run import Settings, run_lock
+from pipeline.lock import run_lock
+from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "indicators")
@@ -105,7 +106,7 @@ def test_run_killed_while_swapping_is_rolled_forward(ws, point):
 def test_second_run_at_the_same_time_exits_with_a_clear_message(ws, monkeypatch):
     for key, value in _env(ws).items():
         monkeypatch.setenv(key, value)
-    with run_lock(Settings()):
+    with run_lock(Settings.from_env()):
         result = _run(ws, "--wait", "0")
     assert result.returncode == 1
     assert "another run holds" in result.stdout + result.stderr
@@ -118,7 +119,7 @@ def test_a_run_waits_for_the_lock_at_most_as_long_as_told(ws, monkeypatch):
 
     for key, value in _env(ws).items():
         monkeypatch.setenv(key, value)
-    with run_lock(Settings()):
+    with run_lock(Settings.from_env()):
         started = time.monotonic()
         result = _run(ws, "--wait", "2")
         waited = time.monotonic() - started
@@ -139,7 +140,7 @@ def test_readers_are_never_blocked_by_a_run(ws):
     finally:
         reader.close()
     assert _documents(ws) == 2
-    with run_lock(Settings(published=str(ws / "published"))):  # a run holding the lock
+    with run_lock(Settings.from_env(published=ws / "published")):  # a run holding the lock
         out = subprocess.run([CLI, "sql", "select count(*) as n from documents"], cwd=ws,
                              env=_env(ws), capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "2" in out.stdout, out.stderr

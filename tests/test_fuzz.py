@@ -10,7 +10,7 @@ from pipeline.extract.metrics import extract
 from pipeline.extract.quantities import find_quantities
 from pipeline.extract.structure import parse
 from pipeline.read.ingest import Document, ReportError
-from pipeline.run import to_rows
+from pipeline.rows import to_rows
 
 HUGE = st.integers(min_value=0, max_value=10**400).map(lambda n: f"{n:,}")
 LINES = st.lists(st.one_of(

@@ -12,6 +12,7 @@ import duckdb
 from pipeline.dataset.checks import frictionless_errors
 from pipeline.dataset.publish import recover
 from pipeline.orchestrate import run_in_process
+from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +26,7 @@ def _count(ws: Path, sql: str) -> int:
 
 
 def test_run_publishes_a_valid_package(workspace, instance):
-    summary = run_in_process(instance=instance)
+    summary = run_in_process(Settings.from_env(), instance=instance)
     assert summary.success, summary.errors
     assert summary.rows["paragraphs"] == 131
     assert summary.rows["metrics"] > 100
@@ -45,7 +46,7 @@ def test_bad_files_are_reported_and_the_good_one_is_published(workspace, instanc
     (raw / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
     (raw / "latin1.txt").write_bytes("1. Le café coûte 5 francs.".encode("latin-1"))
     (raw / "prose.txt").write_text("A report with no numbered paragraphs at all.\n")
-    summary = run_in_process(instance=instance)
+    summary = run_in_process(Settings.from_env(), instance=instance)
     errors = {o.document_id: o.error for o in summary.outcomes if o.status == "failed"}
     assert "empty.txt: the file is empty" in errors["empty"]
     assert "binary.txt: binary file" in errors["binary"]
@@ -57,9 +58,9 @@ def test_bad_files_are_reported_and_the_good_one_is_published(workspace, instanc
 
 
 def test_second_run_changes_nothing(workspace, instance):
-    first = run_in_process(instance=instance)
+    first = run_in_process(Settings.from_env(), instance=instance)
     before = {p.name: p.read_bytes() for p in (workspace / "published" / "data").iterdir()}
-    second = run_in_process(instance=instance)
+    second = run_in_process(Settings.from_env(), instance=instance)
     assert [o.status for o in second.outcomes] == ["unchanged"]
     assert second.rows == first.rows
     assert not second.changed and second.version == first.version == "1.0.0"
@@ -70,7 +71,7 @@ def test_second_run_changes_nothing(workspace, instance):
 def test_committed_published_folder_is_reproduced_exactly(workspace, instance, monkeypatch):
     """The committed published/ is what the pipeline makes from the committed raw/."""
     monkeypatch.setenv("INDICATORS_RAW", str(ROOT / "raw"))
-    fresh = run_in_process(instance=instance)
+    fresh = run_in_process(Settings.from_env(), instance=instance)
     assert fresh.success, fresh.errors
     data = workspace / "published" / "data"
     committed = ROOT / "published" / "data"
@@ -85,7 +86,7 @@ def test_committed_published_folder_is_reproduced_exactly(workspace, instance, m
     for name in ("datapackage.json", "CHANGELOG.md"):
         shutil.copy(ROOT / "published" / name, workspace / "published" / name)
     shutil.copytree(committed, data)
-    again = run_in_process(instance=instance)
+    again = run_in_process(Settings.from_env(), instance=instance)
     assert not again.changed
     for name in ("datapackage.json", "CHANGELOG.md"):
         assert (workspace / "published" / name).read_bytes() == (
@@ -94,14 +95,14 @@ def test_committed_published_folder_is_reproduced_exactly(workspace, instance, m
 
 def test_new_and_removed_documents_bump_the_version_and_the_changelog(workspace, instance):
     raw = workspace / "raw"
-    run_in_process(instance=instance)
+    run_in_process(Settings.from_env(), instance=instance)
     text = (raw / "unodc-activities-report-2021.txt").read_text(encoding="utf-8")
     (raw / "second-report.txt").write_text(text.replace("over 5 million", "over 7 million"),
                                            encoding="utf-8")
-    added = run_in_process(instance=instance)
+    added = run_in_process(Settings.from_env(), instance=instance)
     assert added.version == "1.1.0"
     (raw / "second-report.txt").unlink()
-    removed = run_in_process(instance=instance)
+    removed = run_in_process(Settings.from_env(), instance=instance)
     assert removed.removed == "second-report"
     assert removed.version == "1.2.0"
     log = (workspace / "published" / "CHANGELOG.md").read_text(encoding="utf-8")
@@ -110,7 +111,7 @@ def test_new_and_removed_documents_bump_the_version_and_the_changelog(workspace,
 
 
 def test_interrupted_publish_is_rolled_back_or_forward(workspace, instance):
-    run_in_process(instance=instance)
+    run_in_process(Settings.from_env(), instance=instance)
     published = workspace / "published"
     good = (published / "datapackage.json").read_bytes()
     staging = published / ".staging"
@@ -130,11 +131,11 @@ def test_frictionless_command_validates_the_committed_package():
 
 
 def test_damaged_published_file_is_repaired_without_a_new_release(workspace, instance):
-    first = run_in_process(instance=instance)
+    first = run_in_process(Settings.from_env(), instance=instance)
     data = workspace / "published" / "data" / "metrics.csv"
     good = data.read_bytes()
     data.write_bytes(good.replace(b"lives", b"LIVES"))
-    again = run_in_process(instance=instance)
+    again = run_in_process(Settings.from_env(), instance=instance)
     assert again.success, again.errors
     assert data.read_bytes() == good
     assert again.version == first.version
@@ -164,7 +165,7 @@ def test_file_names_that_cannot_be_ids_and_clashing_ids_are_reported(workspace, 
     (raw / "UNODC report 2022.txt").write_text(text.replace("5 million", "6 million"))
     (raw / "twin.txt").write_text(text.replace("5 million", "7 million"))
     (raw / "twin.md").write_text(text.replace("5 million", "8 million"))
-    summary = run_in_process(instance=instance)
+    summary = run_in_process(Settings.from_env(), instance=instance)
     errors = {o.source_file: o.error for o in summary.failed_documents}
     assert "rename the file" in errors["UNODC report 2022.txt"]
     assert "share the document id 'twin'" in errors["twin.txt"]
@@ -174,9 +175,9 @@ def test_file_names_that_cannot_be_ids_and_clashing_ids_are_reported(workspace, 
 
 
 def test_empty_raw_folder_does_not_unpublish_everything(workspace, instance):
-    first = run_in_process(instance=instance)
+    first = run_in_process(Settings.from_env(), instance=instance)
     (workspace / "raw" / "unodc-activities-report-2021.txt").unlink()
-    summary = run_in_process(instance=instance)
+    summary = run_in_process(Settings.from_env(), instance=instance)
     assert not summary.published and summary.exit_code == 1
     assert any("refusing to unpublish every document" in e for e in summary.errors)
     assert summary.version == first.version
@@ -185,9 +186,9 @@ def test_empty_raw_folder_does_not_unpublish_everything(workspace, instance):
 
 def test_document_counts_are_what_is_published():
     from pipeline.dataset.validate import validate_document
-    from pipeline.run import process_document
+    from pipeline.build import process_document
 
-    tables = process_document(ROOT / "raw" / "unodc-activities-report-2021.txt")
+    tables = process_document(ROOT / "raw" / "unodc-activities-report-2021.txt", Settings.from_env())
     tables.rows["metrics"][0]["unit"] = "not a unit"
     validated = validate_document(tables)
     assert validated.frames["documents"].at[0, "metrics"] == len(validated.frames["metrics"])
@@ -198,11 +199,11 @@ def test_a_batch_validates_each_report_as_it_would_alone():
     """Reports validated together give each report exactly the rows and quarantine it gets
     alone (artifacts must not depend on how a run batched its reports)."""
     from pipeline.dataset.validate import validate_batch
-    from pipeline.run import process_document
+    from pipeline.build import process_document
 
     real = [ROOT / "tests" / "data" / "real" / f for f in
             ("MINUSTAH_S_2012_534.pdf", "ONUSAL_S_1994_375.pdf", "UNMIBH_S_1997_224.pdf")]
-    batch = [process_document(p) for p in [ROOT / "raw" / "unodc-activities-report-2021.txt",
+    batch = [process_document(p, Settings.from_env()) for p in [ROOT / "raw" / "unodc-activities-report-2021.txt",
                                             *real]]
     batch[0].rows["metrics"][0]["unit"] = "not a unit"  # quarantined, with its countries
     batch[1].rows["metrics"][1]["quote"] = "not in the text"
@@ -230,7 +231,7 @@ def test_a_parquet_file_that_differs_from_its_csv_twin_is_caught(workspace, inst
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    run_in_process(instance=instance)
+    run_in_process(Settings.from_env(), instance=instance)
     published = workspace / "published"
     path = published / "data" / "metrics.parquet"
     table = pq.read_table(path)
@@ -252,7 +253,7 @@ def test_a_parquet_file_that_differs_from_its_csv_twin_is_caught(workspace, inst
 def test_release_check_finds_the_same_errors_in_one_process_or_two(workspace, instance):
     """A large package is validated by two processes side by side; they must report what one
     process reports (here a CSV cell that breaks its column's enum, and its sha256)."""
-    run_in_process(instance=instance)
+    run_in_process(Settings.from_env(), instance=instance)
     published = workspace / "published"
     path = published / "data" / "metrics.csv"
     with open(path, newline="", encoding="utf-8") as f:
@@ -279,7 +280,7 @@ def test_a_foreign_key_pointing_nowhere_is_caught(workspace, instance):
 
     from pipeline.dataset.publish import csv_bytes, parquet_bytes
 
-    run_in_process(instance=instance)
+    run_in_process(Settings.from_env(), instance=instance)
     published = workspace / "published"
     metrics = pq.read_table(published / "data" / "metrics.parquet")
     gone = metrics.column("paragraph")[0].as_py()
@@ -315,7 +316,7 @@ def test_an_invalid_release_is_never_swapped_in(workspace, instance):
     from pipeline.dataset.schema import TABLES
     from pipeline.dataset.series import DERIVED
 
-    run_in_process(instance=instance)
+    run_in_process(Settings.from_env(), instance=instance)
     published = workspace / "published"
     before = {p.relative_to(published): p.read_bytes()
               for p in published.rglob("*") if p.is_file() and p.suffix != ".duckdb"}

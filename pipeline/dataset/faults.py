@@ -3,8 +3,10 @@
 import os
 import signal
 
+from pipeline.settings import kill_point
+
 
 def checkpoint(name: str) -> None:
-    """Die at once (SIGKILL, no cleanup) when the environment asks for a crash here."""
-    if os.environ.get("INDICATORS_KILL_AT") == name:
+    """Die at once (SIGKILL, no cleanup) when a crash test asks for a crash here."""
+    if kill_point() == name:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -163,10 +163,11 @@ def _next_version(version: str, bump: str) -> str:
 
 
 def _changelog_entry(version: str, bump: str, old: dict | None, sources: list[dict],
-                     counts: dict[str, int], extractors: list[str]) -> str:
+                     counts: dict[str, int], extractors: list[str],
+                     planned: release_date.PlannedRelease | None) -> str:
     old_docs = {s["title"] for s in (old or {}).get("sources", [])}
     new_docs = {s["title"] for s in sources}
-    lines = [release_date.heading(version, release_date.read()), ""]
+    lines = [release_date.heading(version, planned), ""]
     if old is None:
         lines.append("First release.")
     else:
@@ -175,8 +176,7 @@ def _changelog_entry(version: str, bump: str, old: dict | None, sources: list[di
                       "patch": "Patch: the same documents read again (improved rules or a "
                                "changed file).",
                       "release": "Release: made with `indicators release`" + (
-                          f": {planned.note}" if (planned := release_date.read()) and
-                          planned.note else ".")}.get(bump, f"Change: {bump}."))
+                          f": {planned.note}" if planned and planned.note else ".")}.get(bump, f"Change: {bump}."))
     for title in sorted(new_docs - old_docs):
         lines.append(f"- Added document: {title}")
     for title in sorted(old_docs - new_docs):
@@ -369,7 +369,8 @@ def _newer(version: str, than: str) -> bool:
 
 
 def _new_release(last: Release | None, tables: dict[str, pa.Table], sources: list[dict],
-                 schemas: dict) -> tuple[str, str, str]:
+                 schemas: dict, planned: release_date.PlannedRelease | None
+                 ) -> tuple[str, str, str]:
     """Version, bump and changelog of a release with new data."""
     old = last.package if last else None
     if last is None:
@@ -381,19 +382,21 @@ def _new_release(last: Release | None, tables: dict[str, pa.Table], sources: lis
     counts = {name: tables[name].num_rows for name in TABLES}
     extractors = _extractors(tables)
     entry = _changelog_entry(version, bump, old if last is None else (old or {}), sources,
-                             counts, extractors)
+                             counts, extractors, planned)
     return version, bump, _with_entry(history, entry)
 
 
 def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
             extra_resources: dict[str, pa.Table] | None = None,
             state: str | None = None, history: Path | None = None,
-            check: Check | None = None) -> PublishResult:
+            check: Check | None = None,
+            planned: release_date.PlannedRelease | None = None) -> PublishResult:
     """Write the package aside and swap it in. With the same data as the last release,
     only repair what differs from it (version and changelog kept); with new data, release.
     history: the folder keeping the release history (releases.history_dir); without it, the
     history is read from published/ alone. check: validates the staged release folder (a list
-    of problems); with any, ReleaseInvalid is raised and nothing is swapped in."""
+    of problems); with any, ReleaseInvalid is raised and nothing is swapped in. planned: the
+    release `indicators release` recorded (release.json), if any."""
     published = Path(published)
     published.mkdir(parents=True, exist_ok=True)
     recover(published)
@@ -404,7 +407,6 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
     same = last is not None and (
         old.get("resources") == resources and old.get("sources") == sources
         if old is not None else not _damaged_data(published, resources))
-    planned = release_date.read()
     # The plan follows a given release (another published folder, a test's, ignores it).
     if last is not None and planned is not None and planned.after == last.version and \
             _newer(planned.version, last.version):
@@ -414,11 +416,11 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
         version, bump = planned.version, "release"
         changelog = _with_entry(last.changelog, _changelog_entry(
             version, bump, old or {}, sources, {n: tables[n].num_rows for n in TABLES},
-            _extractors(tables)))
+            _extractors(tables), planned))
     elif same:
         version, bump, changelog = last.version, "repair", last.changelog
     else:
-        version, bump, changelog = _new_release(last, tables, sources, schemas)
+        version, bump, changelog = _new_release(last, tables, sources, schemas, planned)
     release = Release(version, state, _dumps(_package(version, sources, schemas, state,
                                                       resources)), changelog)
     # The tables are written (as files): dropped here, so that a caller who handed them over

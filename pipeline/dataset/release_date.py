@@ -4,15 +4,12 @@ release`, read by publish so that reruns give the same bytes (no clock in the ou
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
-RELEASE_FILE = Path(os.environ.get("INDICATORS_RELEASE_FILE",
-                                   Path(__file__).resolve().parents[2] / "release.json"))
 PARTS = ("major", "minor", "patch")
 
 
@@ -45,14 +42,14 @@ def plan(current: str, part: str, on: str | None = None, note: str = "") -> Plan
     return PlannedRelease(bump(current, part), day, note, current)
 
 
-def read(path: Path = RELEASE_FILE) -> PlannedRelease | None:
+def read(path: Path) -> PlannedRelease | None:
     """The recorded release, if any."""
     if not Path(path).exists():
         return None
     return PlannedRelease(**json.loads(Path(path).read_text(encoding="utf-8")))
 
 
-def write(release: PlannedRelease, path: Path = RELEASE_FILE) -> None:
+def write(release: PlannedRelease, path: Path) -> None:
     """Record the release (sorted keys, so the file's bytes depend on its content only)."""
     Path(path).write_text(json.dumps(asdict(release), indent=2, sort_keys=True) + "\n",
                           encoding="utf-8")

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
+# schemas/ beside the package in a checkout; inside it (pipeline/schemas) in an installed wheel.
+_PACKAGE = Path(__file__).resolve().parents[1]
+SCHEMA_DIR = next((d for d in (_PACKAGE.parent / "schemas", _PACKAGE / "schemas")
+                   if (d / "fields.json").is_file()), _PACKAGE.parent / "schemas")
 
 # Load order: parents before children, so keys referenced exist when a child is loaded.
 TABLES = ["documents", "sections", "paragraphs", "footnotes", "tables", "metrics",
@@ -15,7 +18,7 @@ TABLES = ["documents", "sections", "paragraphs", "footnotes", "tables", "metrics
 
 DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE",
                 "boolean": "BOOLEAN", "date": "DATE"}
-ARROW_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool",
+ARROW_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool_",
                "date": "date32"}
 
 

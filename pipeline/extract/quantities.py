@@ -15,6 +15,7 @@ from functools import cache
 
 from pipeline.extract.rules import load, qualifier_words, year_range
 from pipeline.extract.units import COUNT, UNKNOWN, currency_code, registry
+from pipeline.read.dates import ABBREVIATIONS, MONTH_PATTERN
 
 _NUMBERS = load("numbers")
 _UNIT_WORDS = sorted(_NUMBERS["number_words"]["units"], key=len, reverse=True)
@@ -33,8 +34,7 @@ SIZE_ADJECTIVES = load("exclusions")["size_adjectives"][0]["nouns"]
 YEAR_MIN, YEAR_MAX = year_range()
 _QUAL_RULES = load("qualifiers")
 
-MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
-          "December|Jan\\.|Feb\\.|Mar\\.|Apr\\.|Jun\\.|Jul\\.|Aug\\.|Sept?\\.|Oct\\.|Nov\\.|Dec\\.")
+MONTHS = "|".join([MONTH_PATTERN, *(re.escape(a) for a in ABBREVIATIONS)])
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,9 @@ def _mask_pattern(months: str) -> str:
     return (
         r"\b(?=\d)(?:"
         r"(?P<slash_number>\d+(?:/\d+)+\b)"
-        r"|(?P<identifier_with_year>\d{1,4}\s*\((?:19|20)\d\d\))"
+        # not after a change's "from"/"to" or a verb: "fell from 52 (2010) to 47 (2011)"
+        r"|(?<!from )(?<!to )(?<!at )(?<!was )(?<!were )(?<!is )(?<!are )(?<!of )"
+        r"(?P<identifier_with_year>\d{1,4}\s*\((?:19|20)\d\d\))"
         r"|(?P<job_number>\d{2}-\d{5}(?:\s*\([A-Z]\))?(?:\s+\d{6}\b)?)"
         r"|(?P<ordinal>\d+(?:st|nd|rd|th)\b)"
         r"|(?P<date>\d{4}-\d{2}-\d{2}\b"

@@ -13,6 +13,7 @@ from pathlib import Path
 from pipeline.read.errors import ReportError
 from pipeline.read.metadata import Metadata, parse_metadata, read_metadata  # noqa: F401  (re-exported)
 from pipeline.read.normalise import normalise
+from pipeline.read.options import DEFAULT, ReadOptions
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".pdf"}
 VALID_ID = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -107,9 +108,10 @@ def decode_text(path: Path, data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_regular_file(path: Path) -> bytes:
+def read_regular_file(path: Path, max_bytes: int | None = None) -> bytes:
     """A file's bytes; anything but a regular file (FIFO, device, folder) is refused without
-    blocking on it, even if it was swapped in after raw/ was listed."""
+    blocking on it, even if it was swapped in after raw/ was listed, and so is a file over
+    max_bytes (before it is read)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as err:
@@ -118,6 +120,11 @@ def read_regular_file(path: Path) -> bytes:
         kind = _kind(os.fstat(fd).st_mode)
         if kind != "file":
             raise ReportError(path, f"is {kind}, not a regular file: not read")
+        size = os.fstat(fd).st_size
+        if max_bytes is not None and size > max_bytes:
+            raise ReportError(path, f"is {size / 2**20:.1f} MB, over the limit of "
+                                    f"{max_bytes / 2**20:g} MB per file "
+                                    "(INDICATORS_MAX_FILE_MB)")
         return handle.read()
 
 
@@ -131,8 +138,8 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-def ingest(path: Path) -> Document:
-    """Read one report file into a Document."""
+def ingest(path: Path, options: ReadOptions = DEFAULT) -> Document:
+    """Read one report file into a Document, within the options' limits."""
     path = Path(path)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise ReportError(path, f"unsupported file type {path.suffix or '(none)'!r} "
@@ -140,12 +147,12 @@ def ingest(path: Path) -> Document:
     if not VALID_ID.match(path.stem):
         raise ReportError(path, "the file name becomes the document id and may hold only "
                                 "letters, digits, '.', '_' and '-': rename the file")
-    data = read_regular_file(path)
+    data = read_regular_file(path, options.max_bytes)
     pages, ocr = None, ()
     if path.suffix.lower() == ".pdf" and data.strip():
         from pipeline.read.pdf import read_pdf
 
-        pdf = read_pdf(path, data)
+        pdf = read_pdf(path, data, options)
         text, pages, ocr = pdf.text, pdf.pages, pdf.ocr_pages
     else:
         text = read_text(path, data)

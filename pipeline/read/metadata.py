@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from pipeline.read.dates import MONTH_PATTERN
+
 
 @dataclass(frozen=True)
 class Metadata:
@@ -43,8 +45,7 @@ def front_matter(text: str) -> str:
     return text[: match.start()] if match else text[:4000]
 
 
-MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
-          "December")
+MONTHS = MONTH_PATTERN
 _DATE = re.compile(rf"\b(\d{{1,2}}) ({MONTHS}) (\d{{4}})\b", re.I)
 # A symbol: series letter(s), then parts separated by '/', with at least one number; an
 # OCR'd text layer may print the 'S' in lower case. Suffixes such as /Add.1 are kept.

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pipeline.read.errors import ReportError
 from pipeline.read.layout import Line
+from pipeline.read.options import DEFAULT, ReadOptions
 
 log = logging.getLogger("pipeline.ocr")
 DPI = 300  # typewritten 1990s pages read almost without error at 300 dpi, poorly at 150
@@ -25,10 +26,55 @@ CACHE_VERSION = f"tesseract-{DPI}dpi-1"
 INSTALL_HINT = "install Tesseract (Debian/Ubuntu: apt-get install -y tesseract-ocr)"
 
 
-def default_cache() -> Path:
-    """Where OCR results are kept: INDICATORS_OCR_CACHE, else .cache/ocr in the project."""
-    env = os.environ.get("INDICATORS_OCR_CACHE")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / ".cache" / "ocr"
+def snapshot_path(cache: Path, data: bytes) -> Path:
+    """Where the OCR snapshot of a PDF's bytes is kept: by its sha256 and the engine's version."""
+    return cache / f"{hashlib.sha256(data).hexdigest()}.{CACHE_VERSION}.json"
+
+
+def _content_sha256(pages: dict) -> str:
+    return hashlib.sha256(json.dumps(pages, ensure_ascii=False, sort_keys=True)
+                          .encode()).hexdigest()
+
+
+def read_snapshot(path: Path, cached: Path) -> dict[int, list[Line]] | None:
+    """The OCR snapshot's lines when it is intact; a damaged or edited one is reported by name
+    and ignored (the scan is read again)."""
+    if not cached.exists():
+        return None
+    try:
+        stored = json.loads(cached.read_text(encoding="utf-8"))
+        pages = stored["pages"]
+        if stored.get("content_sha256") != _content_sha256(pages):
+            log.warning("%s: OCR snapshot %s does not match its recorded sha256 (edited or "
+                        "damaged); reading the scan again", path.name, cached)
+            return None
+        return {int(k): [Line(**li) for li in v] for k, v in pages.items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        log.warning("%s: OCR snapshot %s is unreadable; reading the scan again", path.name,
+                    cached)
+        return None
+
+
+def write_snapshot(cached: Path, out: dict[int, list[Line]]) -> None:
+    """Write an OCR snapshot with the sha256 of its content (atomically)."""
+    pages = {str(k): [li.__dict__ for li in v] for k, v in sorted(out.items())}
+    record = {"engine": CACHE_VERSION, "tesseract": tesseract_version(),
+              "content_sha256": _content_sha256(pages), "pages": pages}
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(record, ensure_ascii=False, sort_keys=True, indent=0) + "\n",
+                   encoding="utf-8")
+    os.replace(tmp, cached)
+
+
+def tesseract_version() -> str:
+    """The Tesseract program's version ('5.3.0'), recorded with each snapshot it made."""
+    import pytesseract
+
+    try:
+        return str(pytesseract.get_tesseract_version())
+    except (OSError, RuntimeError, pytesseract.TesseractNotFoundError):
+        return "unknown"
 
 
 def tesseract_available() -> bool:
@@ -37,17 +83,16 @@ def tesseract_available() -> bool:
 
 
 def ocr_pages(path: Path, pdf, pages: list[int], data: bytes,
-              cache: Path | None = None) -> dict[int, list[Line]]:
-    """Lines of the given pages (0-based) by OCR, from the cache when this file was read before."""
-    cache = cache or default_cache()
-    digest = hashlib.sha256(data).hexdigest()
-    cached = cache / f"{digest}.{CACHE_VERSION}.json"
-    if cached.exists():
-        try:
-            stored = json.loads(cached.read_text(encoding="utf-8"))
-            return {int(k): [Line(**li) for li in v] for k, v in stored.items()}
-        except (ValueError, TypeError):
-            log.warning("%s: OCR cache %s is damaged; reading again", path.name, cached)
+              options: ReadOptions = DEFAULT) -> dict[int, list[Line]]:
+    """Lines of the given pages (0-based) by OCR, from the snapshot when this file was read
+    before (verified by its sha256)."""
+    cached = snapshot_path(options.ocr_cache, data) if options.ocr_cache else None
+    if cached and (lines := read_snapshot(path, cached)) is not None:
+        return lines
+    if len(pages) > options.max_ocr_pages:
+        raise ReportError(path, f"{len(pages)} pages have no text layer, over the limit of "
+                                f"{options.max_ocr_pages} pages to OCR per file "
+                                "(INDICATORS_MAX_OCR_PAGES)")
     if not tesseract_available():
         raise ReportError(path, f"{len(pages)} page(s) have no text layer (a scan) and the "
                                 f"tesseract program is missing: {INSTALL_HINT}")
@@ -58,11 +103,8 @@ def ocr_pages(path: Path, pdf, pages: list[int], data: bytes,
         elapsed = time.perf_counter() - started
         log.info("OCR %s: page %d/%d, %.0f s, about %.0f s left", path.name, n, len(pages),
                  elapsed, elapsed / n * (len(pages) - n))
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps({str(k): [li.__dict__ for li in v] for k, v in out.items()},
-                              ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, cached)
+    if cached:
+        write_snapshot(cached, out)
     return out
 
 

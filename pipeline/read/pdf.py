@@ -15,6 +15,7 @@ import pypdfium2.raw as pdfium_c
 
 from pipeline.read.errors import ReportError
 from pipeline.read.layout import Line, Page, assemble, body_size, classify
+from pipeline.read.options import DEFAULT, ReadOptions
 
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 # A footnote marker glued to a word or a stop: "Council.3 The", "mission12 ".
@@ -125,7 +126,7 @@ def _superscripts(raw, chunk: str, start: int, size: float) -> str:
     return out
 
 
-def read_pdf(path: Path, data: bytes, ocr_cache: Path | None = None) -> PdfText:
+def read_pdf(path: Path, data: bytes, options: ReadOptions = DEFAULT) -> PdfText:
     """Read a PDF's text: the text layer where there is one, OCR where there is none."""
     import pypdfium2 as pdfium
 
@@ -133,6 +134,10 @@ def read_pdf(path: Path, data: bytes, ocr_cache: Path | None = None) -> PdfText:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as err:
         raise ReportError(path, f"not a readable PDF ({err})") from None
+    if (count := len(pdf)) > options.max_pages:
+        pdf.close()
+        raise ReportError(path, f"has {count} pages, over the limit of {options.max_pages} "
+                                "(INDICATORS_MAX_PDF_PAGES)")
     try:
         pages, missing = [], []
         for i in range(len(pdf)):
@@ -147,7 +152,7 @@ def read_pdf(path: Path, data: bytes, ocr_cache: Path | None = None) -> PdfText:
         if missing:
             from pipeline.read.ocr import ocr_pages
 
-            for i, lines in ocr_pages(path, pdf, missing, data, ocr_cache).items():
+            for i, lines in ocr_pages(path, pdf, missing, data, options).items():
                 pages[i] = Page(i, lines, ocr=True)
     finally:
         pdf.close()

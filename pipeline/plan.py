@@ -1,0 +1,92 @@
+"""Plan: which reports a run publishes, which it sets aside, and which it must still read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.build import DocumentOutcome, artifact_key, file_digest
+from pipeline.dataset.artifacts import ArtifactStore
+from pipeline.read.ingest import document_id_for, scan_raw
+from pipeline.settings import Settings
+
+
+class RawFolderError(RuntimeError):
+    """raw/ is missing, or empty while documents are published."""
+
+
+@dataclass
+class Plan:
+    """The reports of a run: the files to publish with their sha256, the ones set aside, and
+    those whose artifact does not exist yet."""
+
+    files: dict[Path, str | None]
+    aside: list[DocumentOutcome]
+    todo: list[Path]
+
+
+def published_digests(settings: Settings) -> dict[str, str]:
+    """document_id -> sha256 in the database as published (empty when there is none)."""
+    from pipeline.dataset.store import document_keys, open_read_only
+
+    if not settings.db_path.exists():
+        return {}
+    con = open_read_only(settings.db_path)
+    try:
+        return {did: sha for did, sha, _ in document_keys(con)}
+    finally:
+        con.close()
+
+
+def _set_aside(paths: list[Path], published: dict[str, str]
+               ) -> tuple[dict[Path, str | None], list[DocumentOutcome]]:
+    """The files to publish with their sha256, and outcomes for duplicates and id clashes."""
+    by_stem: dict[str, list[Path]] = {}
+    for p in paths:
+        by_stem.setdefault(document_id_for(p), []).append(p)
+    kept, aside = [], []
+    for stem, group in by_stem.items():
+        if len(group) > 1:  # "x.txt" and "x.md" would both be document "x"
+            names = ", ".join(p.name for p in group)
+            aside += [DocumentOutcome(stem, p.name, "failed",
+                                      f"{p.name}: files {names} share the document id {stem!r}; "
+                                      "rename one") for p in group]
+        else:
+            kept.append(group[0])
+    digests: dict[Path, str | None] = {}
+    for p in kept:
+        try:
+            digests[p] = file_digest(p)
+        except OSError:
+            digests[p] = None  # build_artifact reports it
+    # Among files with the same content, keep the one already published, else the first name.
+    groups: dict[str, list[Path]] = {}
+    for p in kept:
+        groups.setdefault(digests[p] or f"unreadable:{p.name}", []).append(p)
+    chosen = []
+    for digest, group in groups.items():
+        group.sort(key=lambda p: (published.get(p.stem) != digest, p.name))
+        chosen.append(group[0])
+        aside += [DocumentOutcome(p.stem, p.name, "duplicate",
+                                  f"{p.name}: same content as {group[0].name}; "
+                                  "not published twice") for p in group[1:]]
+    return {p: digests[p] for p in sorted(chosen)}, aside
+
+
+def plan_run(settings: Settings, store: ArtifactStore) -> Plan:
+    """What a run has to do: reports to publish, set aside, and still to read."""
+    raw_dir = Path(settings.raw_dir)
+    if not raw_dir.is_dir():
+        raise RawFolderError(f"{raw_dir}: the raw folder does not exist")
+    paths, refused = scan_raw(raw_dir)  # links outside raw/, folders, FIFOs: named, not read
+    published = published_digests(settings)
+    if not paths and published and not settings.allow_empty:
+        raise RawFolderError(
+            f"{raw_dir} is empty: refusing to unpublish every document (a missing mount?); "
+            "set INDICATORS_ALLOW_EMPTY=1 to really empty the dataset")
+    files, aside = _set_aside(paths, published)
+    aside += [DocumentOutcome(document_id_for(Path(e.path)), Path(e.path).name, "failed", str(e))
+              for e in refused]
+    todo = [p for p, d in files.items() if d is None or (
+        store.manifest(artifact_key(p, d)) is None and store.failure(artifact_key(p, d)) is None)]
+    return Plan(files, aside, todo)

@@ -1,0 +1,224 @@
+"""Release: the database built aside from every artifact, then published and swapped in.
+
+The published database and folder are never touched until the new release is validated; the
+descriptor is the commit point (see dataset/publish.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipeline.build import DocumentOutcome, artifact_key, build_artifacts
+from pipeline.dataset.artifacts import ArtifactKey, ArtifactStore
+from pipeline.dataset.faults import checkpoint
+from pipeline.plan import Plan, published_digests
+from pipeline.settings import Settings
+from pipeline.versions import DERIVED_KEY
+
+
+@dataclass
+class LoadResult:
+    """What the load step did: per-report outcomes, rows, documents removed."""
+
+    outcomes: list[DocumentOutcome]
+    rows: dict[str, int]
+    removed: list[str]
+    rebuilt: bool
+
+
+def next_database(settings: Settings) -> Path:
+    """Where the next release's database is built, beside the published one."""
+    db = Path(settings.db_path)
+    return db.with_name(db.name + ".next")
+
+
+def release_database(settings: Settings) -> Path:
+    """The database of the release being made (built aside) or else the published one."""
+    nxt = next_database(settings)
+    return nxt if nxt.exists() else Path(settings.db_path)
+
+
+def _built_from(path: Path) -> list[str] | None:
+    from pipeline.dataset.store import artifact_keys, open_read_only
+
+    if not path.exists():
+        return None
+    con = open_read_only(path)
+    try:
+        return artifact_keys(con)
+    finally:
+        con.close()
+
+
+def load_release(settings: Settings, store: ArtifactStore, plan: Plan,
+                 fresh: set[Path] = frozenset()) -> LoadResult:
+    """Build the release's database from every report's artifact (making any still missing,
+    one after another). The published database is not touched: the new one is built aside and
+    swapped in when the release is published. fresh: reports read earlier in this run."""
+    from pipeline.dataset.store import build_database, counts, open_read_only
+
+    by_name = {o.source_file: o for o in build_artifacts(list(plan.files.items()), store,
+                                                          settings)}
+    outcomes = [by_name[p.name] for p in plan.files]
+    outcomes = [DocumentOutcome(**{**o.__dict__, "status": "loaded"})
+                if o.status == "unchanged" and p in fresh else o
+                for o, p in zip(outcomes, plan.files, strict=True)]
+    keys = sorted(artifact_key(p, d).path for (p, d), o in zip(plan.files.items(), outcomes,
+                                                                 strict=True)
+                  if o.status in ("loaded", "unchanged"))
+    built_from = sorted([*keys, DERIVED_KEY])  # a new codelist rebuilds the database too
+    db = Path(settings.db_path)
+    old_ids = set(published_digests(settings))
+    nxt = next_database(settings)
+    if _built_from(db) == built_from and not nxt.exists():
+        rebuilt = False
+        con = open_read_only(db)
+        try:
+            rows = counts(con)
+        finally:
+            con.close()
+    else:
+        rows = build_database(nxt, _inputs(store, keys), built_from)
+        rebuilt = True
+    kept_ids = {o.document_id for o in outcomes if o.status in ("loaded", "unchanged")}
+    outcomes = sorted(outcomes + plan.aside, key=lambda o: (o.document_id, o.source_file))
+    return LoadResult(outcomes, rows, sorted(old_ids - kept_ids), rebuilt)
+
+
+def _inputs(store: ArtifactStore, key_paths: list[str]) -> dict[str, object]:
+    """Each table's Parquet files (a local store) or rows read through pyarrow (any other)."""
+    from pipeline.dataset.schema import TABLES
+
+    keys = [ArtifactKey(*_split(k)) for k in key_paths]
+    manifests = {k: store.manifest(k) for k in keys}
+    files = {t: store.table_files(keys, t, manifests) for t in TABLES}
+    if store.local:
+        return files
+    return {t: store.read_table(f) for t, f in files.items()}
+
+
+def _split(key_path: str) -> tuple[str, str, str]:
+    version, sha, source = key_path.split("/", 2)
+    return sha, source, version
+
+
+def swap_database(settings: Settings) -> bool:
+    """Put the database built aside in place of the published one (one rename)."""
+    nxt = next_database(settings)
+    if not nxt.exists():
+        return False
+    checkpoint("swap-db")
+    os.replace(nxt, settings.db_path)
+    return True
+
+
+def sources(con) -> list[dict]:
+    """The datapackage sources: each report with its file and sha256."""
+    from pipeline.dataset.store import sources as stored_sources
+
+    return [{"title": f"{title or did} ({src})", "path": f"raw/{src}",
+             "version": f"sha256:{sha}"} for did, title, src, sha in stored_sources(con)]
+
+
+def evaluation_table(con, gold_dir: Path) -> pa.Table | None:
+    """Measured accuracy of the stored metrics of every document that has a gold file."""
+    from pipeline.dataset.store import document_keys, gold_predictions
+    from pipeline.extract.evaluate import load_records, normalise, score
+
+    rows = []
+    stored = {did for did, _, _ in document_keys(con)}
+    for gold in sorted(gold_dir.glob("*.jsonl")):
+        if gold.stem not in stored:
+            continue
+        predicted = [normalise(r) for r in gold_predictions(con, gold.stem)]
+        for measure, value in score(load_records(gold), predicted).as_dict().items():
+            rows.append({"document_id": gold.stem, "measure": measure, "value": float(value)})
+    return pa.Table.from_pylist(rows) if rows else None
+
+
+def state_key(con, settings: Settings) -> str:
+    """What the published files are a function of: documents, schemas, gold files, the
+    derived tables' code and a planned release."""
+    from pipeline.dataset import release_date
+    from pipeline.dataset.publish import PUBLISH_FORMAT
+    from pipeline.dataset.schema import all_schemas
+    from pipeline.dataset.store import document_keys
+
+    docs = [list(k) for k in document_keys(con)]
+    gold = [(g.name, hashlib.sha256(g.read_bytes()).hexdigest())
+            for g in sorted(settings.gold.glob("*.jsonl"))]
+    # A release planned with `indicators release` is part of the state: it makes a release.
+    planned = release_date.read(settings.release_file)
+    state = {"documents": docs, "schemas": [s.descriptor for s in all_schemas()],
+             "gold": gold, "format": PUBLISH_FORMAT, "derived": DERIVED_KEY,
+             "release": [planned.version, planned.date, planned.note] if planned else None}
+    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class ReleaseInputs:
+    """What publishing takes from the release's database: every table, the sources, the
+    evaluation, the state the release is made from and the release history folder."""
+
+    tables: dict[str, pa.Table]
+    sources: list[dict]
+    extra_resources: dict[str, pa.Table]
+    state: str
+    history: Path
+
+    def take_tables(self) -> dict[str, pa.Table]:
+        """The tables, handed over: publish frees each once written, before validating."""
+        tables, self.tables = self.tables, {}
+        return tables
+
+
+def release_inputs(con, settings: Settings):
+    """What publishing needs from the database, or the current release (a PublishResult)
+    when it was made from the same state and its files are intact."""
+    from pipeline.dataset.publish import unchanged
+    from pipeline.dataset.releases import history_dir
+    from pipeline.dataset.schema import TABLES
+    from pipeline.dataset.series import DERIVED
+    from pipeline.dataset.store import quarantine_share, read_table
+
+    share = quarantine_share(con)
+    if share > settings.max_failure_share:
+        raise RuntimeError(
+            f"{share:.1%} of rows failed validation (limit {settings.max_failure_share:.0%}): "
+            "publishing blocked, the previous release stays; see validation_failures")
+    state = state_key(con, settings)
+    history = history_dir(settings.state_dir, settings.published_dir)
+    if (current := unchanged(settings.published_dir, state, history)) is not None:
+        return current
+    evaluation = evaluation_table(con, settings.gold)
+    return ReleaseInputs({name: read_table(con, name) for name in [*TABLES, *DERIVED]},
+                         sources(con),
+                         {"evaluation": evaluation} if evaluation is not None else {},
+                         state, history)
+
+
+def publish_release(settings: Settings):
+    """Publish from the release's database, then swap that database in."""
+    from pipeline.dataset import release_date
+    from pipeline.dataset.checks import frictionless_errors
+    from pipeline.dataset.publish import publish
+    from pipeline.dataset.store import open_read_only
+
+    con = open_read_only(release_database(settings))
+    try:
+        inputs = release_inputs(con, settings)
+    finally:
+        con.close()  # DuckDB's memory goes before the release is written and validated
+    if isinstance(inputs, ReleaseInputs):
+        inputs = publish(inputs.take_tables(), inputs.sources, settings.published_dir,
+                         inputs.extra_resources, inputs.state, inputs.history,
+                         check=frictionless_errors,
+                         planned=release_date.read(settings.release_file))
+    swap_database(settings)
+    return inputs
