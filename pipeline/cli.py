@@ -17,7 +17,8 @@ app = typer.Typer(help="Quantitative statements from institutional reports, as o
 
 EXTRACT_FIELDS = ["metric_id", "document_id", "paragraph", "quote", "value", "value_max", "unit",
                   "unit_word", "entity", "qualifier", "year", "theme", "subtheme", "countries",
-                  "sentence", "char_start", "char_end", "extractor_version"]
+                  "sentence", "char_start", "char_end", "extractor_version", "counted", "as_of",
+                  "status", "holder", "aggregation", "scope"]
 
 
 def _emit(lines) -> None:
@@ -31,6 +32,13 @@ def _emit(lines) -> None:
         raise typer.Exit(0) from None
 
 
+def _settings(**overrides):
+    """The settings of this command: the environment's, then its options (built once)."""
+    from pipeline.settings import Settings
+
+    return Settings.from_env(**overrides)
+
+
 def _fail(message: str) -> None:
     typer.secho(f"error: {message}", fg="red", err=True)
     raise typer.Exit(1)
@@ -39,12 +47,14 @@ def _fail(message: str) -> None:
 @app.command()
 def extract(path: Path, format: str = typer.Option("jsonl", help="jsonl or csv")) -> None:
     """Print the metrics of one report (no database, no Dagster)."""
+    from pipeline.extract.facts import Report
     from pipeline.extract.metrics import extract as extract_metrics
     from pipeline.extract.structure import parse
     from pipeline.read.ingest import ReportError, ingest
 
     try:
-        metrics = extract_metrics(parse(ingest(path)))
+        document = ingest(path, _settings().read_options())
+        metrics = extract_metrics(parse(document), Report.of(document.metadata, document.text))
     except ReportError as err:
         _fail(str(err))
     records = []
@@ -83,7 +93,7 @@ def parse(path: Path, format: str = typer.Option("jsonl", help="jsonl only")) ->
     from pipeline.read.ingest import ReportError, ingest
 
     try:
-        structure = parse_doc(ingest(path))
+        structure = parse_doc(ingest(path, _settings().read_options()))
     except ReportError as err:
         _fail(str(err))
     sections = section_titles(structure)
@@ -107,7 +117,7 @@ def text(path: Path) -> None:
     from pipeline.read.ingest import ReportError, ingest
 
     try:
-        document = ingest(path)
+        document = ingest(path, _settings().read_options())
     except ReportError as err:
         _fail(str(err))
     _emit([document.text])
@@ -116,9 +126,7 @@ def text(path: Path) -> None:
 def _open_for_query(db: Path | None):
     """A locked-down connection: the database, or the published release while a run writes."""
     from pipeline.dataset.store import DatabaseBusy, connect_readonly, connect_release
-    from pipeline.run import Settings
-
-    settings = Settings()
+    settings = _settings()
     try:
         return connect_readonly(db or settings.db_path)
     except FileNotFoundError as err:
@@ -201,9 +209,7 @@ def validate(published: Path = typer.Option(None, help="published folder"),
     """Validate published/ with frictionless and check every file's sha256."""
     from pipeline.dataset.checks import frictionless_errors
     from pipeline.dataset.publish import descriptor_problem
-    from pipeline.run import Settings
-
-    folder = published or Settings().published_dir
+    folder = published or _settings().published_dir
     if problem := descriptor_problem(folder):
         _fail(problem)
     errors = frictionless_errors(folder, parquet=parquet)
@@ -218,8 +224,16 @@ def validate(published: Path = typer.Option(None, help="published folder"),
 def evaluate(gold: Path, predicted: Path = typer.Argument(None),
              doc: Path = typer.Option(None, help="extract this report first"),
              paragraphs: str = typer.Option(None, help="score only paragraphs A-B (inclusive)"),
+             series: bool = typer.Option(False, "--series", help=(
+                 "GOLD is a key of indicator figures (a CSV or a folder of them, see "
+                 "gold/SERIES_KEY.md): score the published series per indicator")),
+             published: Path = typer.Option(None, help="published folder (with --series)"),
              ) -> None:
-    """Score metrics against a gold file: precision, recall, F1, field accuracy, strict F1."""
+    """Score metrics against a gold file: precision, recall, F1, field accuracy, strict F1;
+    with --series, score the series against a key: recall, precision and as_of per indicator."""
+    if series:
+        _evaluate_series(gold, published or _settings().published_dir)
+        return
     from pipeline.extract.evaluate import (
         evaluate_document,
         in_range,
@@ -238,6 +252,30 @@ def evaluate(gold: Path, predicted: Path = typer.Argument(None),
         _fail("give PREDICTED or --doc PATH")
     typer.echo(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
                         for k, v in scores.as_dict().items()))
+
+
+def _evaluate_series(key: Path, published: Path) -> None:
+    """Print each indicator's score against a key, then the hard and soft totals."""
+    from pipeline.dataset.accuracy import read_keys, score, totals
+    from pipeline.dataset.store import read_published
+
+    paths = sorted(key.glob("*.csv")) if key.is_dir() else [key]
+    if not paths:
+        _fail(f"no key (*.csv) in {key}")
+    try:
+        series, documents = read_published(published, "series"), read_published(
+            published, "documents")
+    except FileNotFoundError as err:
+        _fail(f"{published}: no published series ({err})")
+    scores = score(series, documents, read_keys(paths))
+    header = ["indicator", "kind", "key_figures", "found", "recall", "predicted", "precision",
+              "dated", "as_of_right"]
+    rows = [s.as_row() for s in [*scores, *totals(scores).values()]]
+    _emit(_format_rows(header, [tuple(_cell(r[h]) for h in header) for r in rows], "table"))
+
+
+def _cell(value):
+    return f"{value:.2f}" if isinstance(value, float) else value
 
 
 @app.command()
@@ -269,7 +307,8 @@ def audit(paths: list[Path],
     files = report_files(paths)
     if not files:
         _fail("no reports found in " + ", ".join(map(str, paths)))
-    audits = [audit_file(f) for f in files]
+    options = _settings().read_options()
+    audits = [audit_file(f, options) for f in files]
     total = totals(audits)
     rows = as_rows(audits)
     if format == "json":
@@ -322,19 +361,20 @@ def release(part: str = typer.Argument(..., help="major, minor or patch"),
 
     The next publish writes the changelog entry with that date, so reruns stay identical."""
     from pipeline.dataset import release_date as rel
-    from pipeline.run import Settings
 
-    descriptor = Settings().published_dir / "datapackage.json"
+    settings = _settings()
+    descriptor = settings.published_dir / "datapackage.json"
     current = (json.loads(descriptor.read_text(encoding="utf-8"))["version"]
                if descriptor.exists() else "0.0.0")
     try:
         planned = rel.plan(current, part, date, note)
     except ValueError as err:
         _fail(str(err))
-    rel.write(planned)
-    typer.echo(f"release {planned.version} dated {planned.date} recorded in {rel.RELEASE_FILE}")
+    rel.write(planned, settings.release_file)
+    typer.echo(f"release {planned.version} dated {planned.date} recorded in "
+               f"{settings.release_file}")
     if tag:
-        rel.tag(planned.version, rel.RELEASE_FILE.parent)
+        rel.tag(planned.version, settings.release_file.parent)
         typer.echo(f"tagged v{planned.version}")
 
 
@@ -362,10 +402,6 @@ def run(wait: float = typer.Option(None, help="seconds to wait for another run's
 
     console = Console()
     started = time.perf_counter()
-    root = Path(__file__).resolve().parent.parent
-    os.environ.setdefault("DAGSTER_HOME", str(root))
-    # dagster.yaml keeps Dagster's state here, whatever directory the command runs from
-    os.environ.setdefault("INDICATORS_DAGSTER_STATE", str(root / ".dagster"))
     from pipeline.orchestrate import run_in_process
 
     bar = Progress(TextColumn("reading reports"), BarColumn(), MofNCompleteColumn(),
@@ -386,7 +422,7 @@ def run(wait: float = typer.Option(None, help="seconds to wait for another run's
         console.print(f"[yellow]{message}[/yellow]", soft_wrap=True)
 
     try:
-        summary = run_in_process(wait=wait, workers=workers, progress=progress,
+        summary = run_in_process(_settings(), wait=wait, workers=workers, progress=progress,
                                  on_wait=waiting)
     finally:
         bar.stop()

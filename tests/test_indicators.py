@@ -103,14 +103,18 @@ def test_joint_symbols_on_one_line_and_a_period_across_years():
 
 # --- indicators and series -------------------------------------------------------------------
 
+from datetime import date  # noqa: E402
+
 from pipeline.dataset import sdmx  # noqa: E402
 from pipeline.dataset.series import (  # noqa: E402
     build_series,
     codelist,
     indicator_rows,
     match_metric,
-    reference_date,
+    why_not,
 )
+from pipeline.extract.explain import explain  # noqa: E402
+from pipeline.extract.facts import Report  # noqa: E402
 
 # Sentences as printed in the UNMIT reports S/2007/50, S/2008/26 and S/2011/32.
 S2007 = ("As of 26 January 2007, UNMIT consisted of a civilian component comprised of 156 "
@@ -124,96 +128,137 @@ S2011 = ("There was a planned reduction in the UNMIT police strength during the 
          "the formed police units.")
 DOCS = {
     "UNMIT_S_2007_50": {"document_id": "UNMIT_S_2007_50", "subject": "UNMIT",
-                        "subject_country": "TLS", "date_issued": "2007-02-01",
-                        "period_start": "2006-08-09", "period_end": "2007-01-26"},
+                        "subject_country": "TLS", "date_issued": "2007-02-01"},
+    "UNMIT_S_2008_26": {"document_id": "UNMIT_S_2008_26", "subject": "UNMIT",
+                        "subject_country": "TLS", "date_issued": "2008-01-17"},
     "UNMIT_S_2011_32": {"document_id": "UNMIT_S_2011_32", "subject": "UNMIT",
-                        "subject_country": "TLS", "date_issued": "2011-01-25",
-                        "period_start": "2010-09-21", "period_end": "2011-01-07"},
+                        "subject_country": "TLS", "date_issued": "2011-01-25"},
     "UNMIT_S_2011_99": {"document_id": "UNMIT_S_2011_99", "subject": "UNMIT",
-                        "subject_country": "TLS", "date_issued": "2011-03-01",
-                        "period_start": None, "period_end": None},
+                        "subject_country": "TLS", "date_issued": "2011-03-01"},
 }
+UNMIT = "United Nations Integrated Mission in Timor-Leste"
 
 
-def _metric(doc, start, value, entity, sentence, unit="count", **extra):
-    return {"metric_id": f"{doc}:{start}-{start + 3}", "document_id": doc, "value": value,
-            "value_max": None, "unit": unit, "entity": entity, "qualifier": "exact",
-            "year": None, "theme": "Introduction", "sentence": sentence, "char_start": start,
-            **extra}
+def _report(spec: dict | None = None, doc: str | None = None) -> Report:
+    if doc is not None:
+        return Report(date.fromisoformat(DOCS[doc]["date_issued"]), "UNMIT", UNMIT)
+    spec = {"issued": "2005-07-15", "subject": "UNMIS",
+            "name": "United Nations Mission in the Sudan", **(spec or {})}
+    return Report(date.fromisoformat(spec["issued"]), spec["subject"], spec["name"])
 
 
-def test_codelist_is_data_with_codes_names_units_and_rules():
+def _metrics(doc: str, sentence: str, offset: int = 0) -> list[dict]:
+    """The sentence's metrics as rows of `metrics`, read by the real extractor."""
+    rows = []
+    for m in explain(sentence, _report(doc=doc)).metrics:
+        row = m.as_record()
+        row.update(document_id=doc, metric_id=f"{doc}:{offset + m.char_start}",
+                   char_start=offset + m.char_start)
+        rows.append(row)
+    return rows
+
+
+def _figure(rows: list[dict], quote: str) -> dict:
+    return next(r for r in rows if r["quote"] == quote)
+
+
+def test_codelist_is_data_with_codes_names_units_rules_and_metadata():
     codes = [i.code for i in codelist()]
     assert len(codes) == len(set(codes))
-    for wanted in ("POLICE_STRENGTH", "MILITARY_STRENGTH", "MILITARY_OBSERVERS",
-                   "CASUALTIES_KILLED", "REFUGEES", "RETURNEES", "DISPLACED",
-                   "BUDGET_APPROPRIATION", "CONTRIBUTIONS", "PEOPLE_TRAINED",
-                   "COUNTRIES_SUPPORTED", "SEIZURES"):
+    for wanted in ("POLICE_STRENGTH", "POLICE_AUTHORIZED", "MILITARY_STRENGTH",
+                   "MILITARY_OBSERVERS", "CASUALTIES_KILLED", "REFUGEES", "RETURNEES",
+                   "DISPLACED", "BUDGET_APPROPRIATION", "CONTRIBUTIONS_UNPAID", "CONTRIBUTIONS",
+                   "PEOPLE_TRAINED", "COUNTRIES_SUPPORTED", "SEIZURES"):
         assert wanted in codes
-    rows = indicator_rows()
-    assert all(r["name"] and r["description"] and r["unit"] and r["mapping"] for r in rows)
+    for r in indicator_rows():
+        assert all(r[k] for k in ("name", "description", "unit", "mapping", "periodicity",
+                                  "extraction", "limitations")), r["indicator"]
+    # the codelist maps on facts, never on a sentence's words
+    text = Path(ROOT / "schemas" / "indicators.yaml").read_text(encoding="utf-8")
+    assert "sentence:" not in text and "entity:" not in text
 
 
-def test_a_metric_maps_to_an_indicator_with_the_rule_that_matched():
-    police = _metric("UNMIT_S_2007_50", 1300, 1313.0, "police officers", S2007)
-    observers = _metric("UNMIT_S_2007_50", 1400, 33.0, "military liaison and staff officers",
-                        S2007)
-    women = _metric("UNMIT_S_2007_50", 1320, 79.0, "women", S2007)
+CODELIST_EXAMPLES = [(i.code, rule.rule_id, ex) for i in codelist() for rule in i.rules
+                     for ex in rule.examples]
+
+
+@pytest.mark.parametrize(("code", "rule", "example"), CODELIST_EXAMPLES,
+                         ids=[f"{r}:{n}" for n, (_, r, _) in enumerate(CODELIST_EXAMPLES)])
+def test_codelist_example(code: str, rule: str, example: dict) -> None:
+    """Every example in schemas/indicators.yaml maps to its indicator (or to none)."""
+    ex = explain(example["text"], _report(example.get("report")))
+    metric = next(m for m in ex.metrics if example["figure"] in m.quote)
+    row = metric.as_record()
+    found = [m.indicator for m in match_metric({**row, "metric_id": "x"})]
+    want = example.get("indicator", code)
+    assert found == ([want] if want else []), f"{found} != {want}: {row} {why_not(row)}"
+    if "period" in example:
+        assert metric.as_of == example["period"]
+
+
+def test_every_indicator_with_a_fact_rule_has_an_example():
+    covered = {code for code, _, _ in CODELIST_EXAMPLES}
+    assert len(covered) >= 12
+
+
+def test_a_metric_maps_on_its_facts_with_the_rule_that_matched():
+    rows = _metrics("UNMIT_S_2007_50", S2007)
+    police, observers = _figure(rows, "1,313"), _figure(rows, "33")
     assert [(m.indicator, m.rule) for m in match_metric(police)] == [
         ("POLICE_STRENGTH", "POLICE_STRENGTH#1")]
     assert [m.indicator for m in match_metric(observers)] == ["MILITARY_OBSERVERS"]
-    assert match_metric(women) == []
-    # 'officers' alone is police strength only where the sentence says so
-    assert [m.rule for m in match_metric(_metric("UNMIT_S_2011_32", 900, 1480.0, "officers",
-                                                 S2011))] == ["POLICE_STRENGTH#2"]
-    assert match_metric(_metric("X", 1, 88.0, "officers", "The first 88 officers passed.")) == []
+    assert [m.indicator for m in match_metric(_figure(rows, "156"))] == [
+        "CIVILIAN_STAFF_INTERNATIONAL"]
+    assert match_metric(_figure(rows, "52")) == []  # women: a part, counted by no rule
+    assert police["as_of"] == "2007-01-26" and police["holder"] == "subject"
+    assert "nearest POLICE" in why_not(_figure(rows, "52")) or "no indicator" in why_not(
+        _figure(rows, "52"))
 
 
-def test_reference_date_from_the_sentence_else_the_period():
-    doc = DOCS["UNMIT_S_2011_32"]
-    assert reference_date({"sentence": S2011}, doc) == "2011-01-07"
-    assert reference_date({"sentence": "As at 20 December, 5 were held."}, doc) == "2010-12-20"
-    assert reference_date({"sentence": "No date here."}, doc) == "2011-01-07"
-    assert reference_date({"sentence": "", "year": 2021}, {"reporting_year": 2020}) == "2021"
+def test_a_change_gives_two_figures_each_with_its_own_date():
+    rows = _metrics("UNMIT_S_2008_26", S2008)
+    before, after = _figure(rows, "1,641"), _figure(rows, "1,480")
+    assert after["as_of"] == "2008-01-07"
+    assert before["as_of"] == "2007-07-31"  # "at the end of July"
+    assert [m.indicator for m in match_metric(after)] == ["POLICE_STRENGTH"]
 
 
-def test_series_latest_report_wins_and_every_source_is_kept():
-    metrics = [
-        _metric("UNMIT_S_2007_50", 1300, 1313.0, "police officers", S2007),
-        _metric("UNMIT_S_2011_32", 900, 1480.0, "officers", S2011),
-        # a later report restating the same figure for the same date: it wins
-        _metric("UNMIT_S_2011_99", 50, 1481.0, "officers", S2011),
-    ]
-    rows = build_series(metrics, {}, DOCS)
-    assert [(r["period"], r["value"], r["document_id"], r["n_reports"]) for r in rows] == [
+def test_series_latest_report_wins_and_every_figure_is_a_revision():
+    metrics = [*_metrics("UNMIT_S_2007_50", S2007),
+               *_metrics("UNMIT_S_2011_32", S2011),
+               # a later report restating the figure for the same date, with another value
+               *_metrics("UNMIT_S_2011_99", S2011.replace("1,480", "1,481").replace(
+                   "as at 7 January", "as at 7 January 2011"))]
+    rows, revisions = build_series(metrics, {}, DOCS)
+    police = [r for r in rows if r["indicator"] == "POLICE_STRENGTH"]
+    assert [(r["period"], r["value"], r["document_id"], r["n_reports"]) for r in police] == [
         ("2007-01-26", 1313.0, "UNMIT_S_2007_50", 1),
         ("2011-01-07", 1481.0, "UNMIT_S_2011_99", 2)]
-    assert rows[1]["sources"] == "UNMIT_S_2011_99:50-53; UNMIT_S_2011_32:900-903"
+    assert police[1]["sources"] == "UNMIT_S_2011_99; UNMIT_S_2011_32"
+    assert police[1]["shown_because"].startswith("values differ: the latest report")
+    kept = [(r["value"], r["document_id"], r["shown"]) for r in revisions
+            if r["indicator"] == "POLICE_STRENGTH" and r["period"] == "2011-01-07"]
+    assert kept == [(1481.0, "UNMIT_S_2011_99", True), (1480.0, "UNMIT_S_2011_32", False)]
     assert {r["subject"] for r in rows} == {"UNMIT"} and {r["ref_area"] for r in rows} == {"TLS"}
 
 
-def test_within_a_report_the_earlier_rule_wins():
-    metrics = [_metric("UNMIT_S_2007_50", 900, 1480.0, "unmit police strength",
-                       S2008.replace("by 7 January 2008", "as at 26 January 2007")),
-               _metric("UNMIT_S_2007_50", 1300, 1313.0, "police officers", S2007)]
-    (row,) = build_series(metrics, {}, DOCS)
-    assert (row["value"], row["rule"]) == (1313.0, "POLICE_STRENGTH#1")
+def test_a_figure_without_a_date_of_its_own_is_left_out():
+    rows = _metrics("UNMIT_S_2011_32", "The police component had 1,480 officers.")
+    assert rows[0]["as_of"] is None
+    assert build_series(rows, {}, DOCS) == ([], [])
 
 
 def test_seizures_in_kilograms_are_converted_to_tonnes():
-    sentence = "Customs officers seized 2,500 kg of cocaine in 2021."
-    m = _metric("UNMIT_S_2007_50", 5, 2500.0, "cocaine", sentence, unit="kg", year=2021)
-    (row,) = build_series([m], {m["metric_id"]: ["PER"]}, DOCS)
-    assert (row["indicator"], row["value"], row["unit"], row["ref_area"]) == (
-        "SEIZURES", 2.5, "tonne", "PER")
+    rows = _metrics("UNMIT_S_2007_50", "Customs officers seized 2,500 kg of cocaine in 2006.")
+    series, _ = build_series(rows, {rows[0]["metric_id"]: ["PER"]}, DOCS)
+    assert [(r["indicator"], r["value"], r["unit"], r["ref_area"], r["period"])
+            for r in series] == [("SEIZURES", 2.5, "tonne", "PER", "2006-01-01/2006-12-31")]
 
 
 def test_sdmx_csv_reads_back_into_the_same_observations():
-    metrics = [_metric("UNMIT_S_2007_50", 1300, 1313.0, "police officers", S2007),
-               _metric("UNMIT_S_2007_50", 1400, 33.0, "military liaison and staff officers",
-                       S2007),
-               _metric("UNMIT_S_2011_32", 900, 1480.0, "officers", S2011)]
-    rows = build_series(metrics, {}, DOCS)
+    metrics = [*_metrics("UNMIT_S_2007_50", S2007), *_metrics("UNMIT_S_2011_32", S2011)]
+    rows, _ = build_series(metrics, {}, DOCS)
+    assert len(rows) >= 3
     data = sdmx.sdmx_csv(rows)
     header = data.decode().splitlines()[0].split(",")
     assert header[:7] == ["STRUCTURE", "STRUCTURE_ID", "ACTION", "INDICATOR", "SUBJECT",
@@ -242,7 +287,8 @@ def test_every_table_and_column_in_duckdb_has_a_comment(tmp_path):
     con = duckdb.connect(str(tmp_path / "x.duckdb"))
     from pipeline.dataset.schema import load
 
-    for schema in [*all_schemas(), load("indicators"), load("series")]:
+    for schema in [*all_schemas(), load("indicators"), load("series"),
+                   load("series_revisions")]:
         con.execute(ddl(schema))
     comment_schema(con)
     tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() "
@@ -250,7 +296,7 @@ def test_every_table_and_column_in_duckdb_has_a_comment(tmp_path):
     columns = con.execute("SELECT table_name, column_name, comment FROM duckdb_columns() "
                           "WHERE NOT internal AND table_name IN (SELECT table_name FROM "
                           "duckdb_tables())").fetchall()
-    names = {s.name for s in all_schemas()} | {"indicators", "series"}
+    names = {s.name for s in all_schemas()} | {"indicators", "series", "series_revisions"}
     assert set(tables) == names and all(tables.values())
     assert len(columns) == sum(len(load(n).fields) for n in names)
     assert all(comment for _, _, comment in columns)

@@ -1,14 +1,18 @@
-"""Series: metrics mapped to the indicator codelist (schemas/indicators.yaml), one value per
-indicator, subject, area and reference date across reports.
+"""Series: metrics mapped to the indicator codelist (schemas/indicators.yaml) on their facts
+(what they count, whose they are, status, aggregation, scope), one value per indicator,
+subject, area and period across reports.
 
-When several reports state a figure for the same indicator, subject, area and date, the latest
-report (by date of issue, then document id) wins and every source is kept in `sources`; within
-one report the metric found by the codelist's earlier rule wins, then the first in the text.
+A value's period is the figure's own date or interval (the metric's `as_of`); a figure with no
+date of its own is left out (and counted in the indicator's coverage), never dated by its
+report. When several figures state a value for the same key, every one is kept in
+`series_revisions` with its report; the series shows the latest report's (by date of issue,
+then document id), within a report the one found by the codelist's earlier rule, then the
+first in the text, and says so in `shown_because`.
 """
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -16,40 +20,39 @@ from pathlib import Path
 
 import yaml
 
-CODELIST = Path(__file__).resolve().parents[2] / "schemas" / "indicators.yaml"
+from pipeline.dataset.schema import SCHEMA_DIR
+
+CODELIST = SCHEMA_DIR / "indicators.yaml"
 NOT_APPLICABLE = "_Z"  # SDMX's code for 'not applicable': no country for the figure
 # Units converted to the indicator's unit: (target, factor).
 CONVERSIONS = {("kg", "tonne"): 0.001, ("t", "tonne"): 1.0}
-MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
-          "December")
-_AS_AT = re.compile(rf"\b[Aa]s (?:of|at) (\d{{1,2}}) ({MONTHS})(?:,? (\d{{4}}))?\b")
+FACTS = ("unit", "counted", "holder", "status", "aggregation", "scope")
+DEFAULTS = {"holder": ("subject",), "status": ("actual",), "scope": ("whole",)}
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One way a metric maps to an indicator."""
+    """One way a metric maps to an indicator: the facts it must have (None: any)."""
 
     rule_id: str
-    units: tuple[str, ...]
-    entity: re.Pattern | None = None
-    sentence: re.Pattern | None = None
-    not_sentence: re.Pattern | None = None
-    section: re.Pattern | None = None
+    conditions: tuple[tuple[str, tuple[str, ...] | None], ...]
+    examples: tuple[dict, ...] = ()
 
     def matches(self, metric: dict) -> bool:
-        """Whether every condition of the rule holds for a metrics row."""
-        sentence = metric.get("sentence") or ""
-        return bool(
-            (not self.units or metric.get("unit") in self.units)
-            and (self.entity is None or self.entity.search((metric.get("entity") or "").lower()))
-            and (self.sentence is None or self.sentence.search(sentence))
-            and (self.not_sentence is None or not self.not_sentence.search(sentence))
-            and (self.section is None or self.section.search(metric.get("theme") or "")))
+        """Whether the metric has every fact the rule asks for."""
+        return all(allowed is None or metric.get(fact) in allowed
+                   for fact, allowed in self.conditions)
+
+    def misses(self, metric: dict) -> list[str]:
+        """The facts of a metric that keep this rule from taking it, in words."""
+        return [f"{fact}={metric.get(fact)!r} not in {list(allowed)}"
+                for fact, allowed in self.conditions
+                if allowed is not None and metric.get(fact) not in allowed]
 
 
 @dataclass(frozen=True)
 class Indicator:
-    """One entry of the codelist."""
+    """One entry of the codelist, with its metadata for people."""
 
     code: str
     name: str
@@ -58,6 +61,9 @@ class Indicator:
     area: str
     rules: tuple[Rule, ...]
     mapping: list
+    periodicity: str = ""
+    extraction: str = ""
+    limitations: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,8 +76,14 @@ class Match:
     rank: int  # position of the rule in the codelist's mapping (0 = first)
 
 
-def _pattern(text: str | None) -> re.Pattern | None:
-    return re.compile(text, re.I) if text else None
+def _rule(code: str, n: int, spec: dict) -> Rule:
+    conditions = tuple((fact, tuple(spec[fact]) if fact in spec else DEFAULTS.get(fact))
+                       for fact in FACTS)
+    return Rule(f"{code}#{n}", conditions, tuple(spec.get("examples", ())))
+
+
+def _text(value) -> str:
+    return " ".join(str(value or "").split())
 
 
 @cache
@@ -80,23 +92,21 @@ def codelist(path: Path = CODELIST) -> tuple[Indicator, ...]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     out = []
     for item in data["indicators"]:
-        rules = tuple(
-            Rule(f"{item['code']}#{n}", tuple(r.get("unit", ())), _pattern(r.get("entity")),
-                 _pattern(r.get("sentence")), _pattern(r.get("not_sentence")),
-                 _pattern(r.get("section")))
-            for n, r in enumerate(item["mapping"], start=1))
-        out.append(Indicator(item["code"], item["name"], " ".join(item["description"].split()),
-                             item["unit"], item.get("area", "subject"), rules,
-                             item["mapping"]))
+        rules = tuple(_rule(item["code"], n, r) for n, r in enumerate(item["mapping"], start=1))
+        mapping = [{k: v for k, v in r.items() if k != "examples"} for r in item["mapping"]]
+        out.append(Indicator(item["code"], item["name"], _text(item["description"]),
+                             item["unit"], item.get("area", "subject"), rules, mapping,
+                             _text(item.get("periodicity")), _text(item.get("extraction")),
+                             _text(item.get("limitations"))))
     return tuple(out)
 
 
 def indicator_rows(indicators: tuple[Indicator, ...] | None = None) -> list[dict]:
-    """The `indicators` table: the codelist with its mapping rules as JSON."""
-    import json
-
+    """The `indicators` table: the codelist with its metadata and mapping rules as JSON."""
     return [{"indicator": i.code, "name": i.name, "description": i.description, "unit": i.unit,
-             "area": i.area, "mapping": json.dumps(i.mapping, ensure_ascii=False)}
+             "periodicity": i.periodicity, "extraction": i.extraction,
+             "limitations": i.limitations, "area": i.area,
+             "mapping": json.dumps(i.mapping, ensure_ascii=False, sort_keys=True)}
             for i in indicators or codelist()]
 
 
@@ -111,33 +121,17 @@ def match_metric(metric: dict, indicators: tuple[Indicator, ...] | None = None) 
     return found
 
 
-def reference_date(metric: dict, document: dict) -> str | None:
-    """The date or year a figure refers to: 'as at 7 January' in its sentence (the year from
-    the report), else the end of the report's period, else the metric's or report's year."""
-    issued = document.get("date_issued")
-    end = document.get("period_end") or issued
-    if m := _AS_AT.search(metric.get("sentence") or ""):
-        day, month, year = m.groups()
-        if year is None and end:
-            year = end[:4]
-            candidate = date.fromisoformat(f"{year}-{_month(month):02d}-{int(day):02d}")
-            if issued and candidate > date.fromisoformat(issued):
-                year = str(int(year) - 1)  # 'as at 20 December' in a report issued in January
-        if year:
-            try:
-                return date(int(year), _month(month), int(day)).isoformat()
-            except ValueError:
-                pass
-    if document.get("period_end"):
-        return str(document["period_end"])
-    year = metric.get("year") or document.get("reporting_year")
-    if year:
-        return str(int(year))
-    return str(issued) if issued else None
-
-
-def _month(name: str) -> int:
-    return MONTHS.split("|").index(name.title()) + 1
+def why_not(metric: dict, indicators: tuple[Indicator, ...] | None = None) -> str:
+    """Why no indicator takes a metric: the nearest rule (fewest facts missing) and its misses."""
+    best = None
+    for ind in indicators or codelist():
+        for rule in ind.rules:
+            misses = rule.misses(metric)
+            if best is None or len(misses) < len(best[1]):
+                best = (rule.rule_id, misses)
+    if best is None:
+        return "no indicator"
+    return f"no indicator; nearest {best[0]}: " + "; ".join(best[1])
 
 
 def _area(ind: Indicator, metric_countries: list[str], document: dict) -> str:
@@ -153,33 +147,41 @@ def _value(value, unit: str | None, target: str):
     return value * factor
 
 
+def _desc(text: str) -> tuple:
+    """A sort key that orders strings in descending order."""
+    return tuple(-ord(ch) for ch in text) + (1,)
+
+
 def build_series(metrics: list[dict], countries: dict[str, list[str]],
                  documents: dict[str, dict],
-                 indicators: tuple[Indicator, ...] | None = None) -> list[dict]:
-    """The `series` rows from metrics rows, their countries (metric_id -> ISO3 codes) and the
-    documents rows (document_id -> row with subject, subject_country, period and dates)."""
+                 indicators: tuple[Indicator, ...] | None = None
+                 ) -> tuple[list[dict], list[dict]]:
+    """The `series` rows and their `series_revisions` (every value of every key) from metrics
+    rows, their countries (metric_id -> ISO3 codes) and the documents rows (document_id ->
+    row with subject, subject_country and date of issue)."""
     indicators = indicators or codelist()
     by_code = {i.code: i for i in indicators}
     candidates: dict[tuple, list[tuple]] = {}
     for metric in metrics:
+        if metric.get("value") is None or not metric.get("as_of"):
+            continue
         doc = documents.get(metric["document_id"], {})
         for match in match_metric(metric, indicators):
             ind = by_code[match.indicator]
-            period = reference_date(metric, doc)
-            if period is None:
-                continue
             subject = doc.get("subject") or doc.get("subject_name") or metric["document_id"]
             key = (ind.code, subject, _area(ind, countries.get(metric["metric_id"], []), doc),
-                   period)
+                   metric["as_of"])
             # Latest report first; within a report the earlier rule, then the first mention.
             order = (_desc(str(doc.get("date_issued") or "")), _desc(metric["document_id"]),
                      match.rank, metric.get("char_start") or 0)
             candidates.setdefault(key, []).append((order, metric, match, ind))
-    rows = []
+    rows, revisions = [], []
     for key in sorted(candidates):
         ranked = sorted(candidates[key], key=lambda c: c[0])
         _, metric, match, ind = ranked[0]
         doc = documents.get(metric["document_id"], {})
+        reports = list(dict.fromkeys(c[1]["document_id"] for c in ranked))
+        values = {c[1]["value"] for c in ranked}
         rows.append({
             "indicator": key[0], "subject": key[1], "ref_area": key[2], "period": key[3],
             "value": _value(metric["value"], metric.get("unit"), ind.unit),
@@ -191,21 +193,36 @@ def build_series(metrics: list[dict], countries: dict[str, list[str]],
             "date_issued": doc.get("date_issued"),
             "metric_id": metric["metric_id"],
             "rule": match.rule,
-            "sources": "; ".join(dict.fromkeys(c[1]["metric_id"] for c in ranked)),
-            "n_reports": len({c[1]["document_id"] for c in ranked}),
+            "sources": "; ".join(reports),
+            "n_reports": len(reports),
+            "n_revisions": len(ranked),
+            "shown_because": _shown_because(ranked, len(values) > 1),
         })
-    return rows
+        for n, (_, m, mt, i) in enumerate(ranked):
+            revisions.append({
+                "indicator": key[0], "subject": key[1], "ref_area": key[2], "period": key[3],
+                "revision": n, "value": _value(m["value"], m.get("unit"), i.unit),
+                "qualifier": m.get("qualifier"), "document_id": m["document_id"],
+                "date_issued": documents.get(m["document_id"], {}).get("date_issued"),
+                "metric_id": m["metric_id"], "rule": mt.rule, "shown": n == 0})
+    return rows, revisions
 
 
-def _desc(text: str) -> tuple:
-    """A sort key that orders strings in descending order."""
-    return tuple(-ord(ch) for ch in text) + (1,)
+def _shown_because(ranked: list[tuple], disagree: bool) -> str:
+    """Why the series shows the value it shows, in words."""
+    if len(ranked) == 1:
+        return "the only figure for this date"
+    reports = {c[1]["document_id"] for c in ranked}
+    what = "values differ" if disagree else "same value"
+    if len(reports) > 1:
+        return f"{what}: the latest report of {len(reports)} that state it"
+    return f"{what}: the first figure in its report found by the earliest rule"
 
 
 # The tables derived from the loaded ones when a release's database is built, in load order.
-DERIVED = ("indicators", "series")
-_METRIC_COLUMNS = ("metric_id", "document_id", "sentence", "unit", "entity", "theme", "value",
-                   "value_max", "qualifier", "year", "char_start")
+DERIVED = ("indicators", "series", "series_revisions")
+_METRIC_COLUMNS = ("metric_id", "document_id", "unit", "value", "value_max", "qualifier",
+                   "char_start", "counted", "as_of", "status", "holder", "aggregation", "scope")
 _DOCUMENT_COLUMNS = ("document_id", "date_issued", "reporting_year", "period_end", "subject",
                      "subject_name", "subject_country")
 
@@ -230,9 +247,8 @@ def derived_rows(con) -> dict[str, list[dict]]:
         countries.setdefault(row["metric_id"], []).append(row["iso3"])
     documents = {d["document_id"]: d for d in _records(
         con, f"SELECT {', '.join(_DOCUMENT_COLUMNS)} FROM documents ORDER BY document_id")}
-    series = [r for r in build_series(metrics, countries, documents)
-              if r["value"] is not None and r["unit"]]
-    return {"indicators": indicator_rows(), "series": series}
+    series, revisions = build_series(metrics, countries, documents)
+    return {"indicators": indicator_rows(), "series": series, "series_revisions": revisions}
 
 
 def store_derived(con) -> dict[str, int]:

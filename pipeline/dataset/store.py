@@ -318,3 +318,22 @@ def comment_schema(con: duckdb.DuckDBPyConnection) -> None:
     for statement in comment_statements([n for n in present
                                          if (SCHEMA_DIR / f"{n}.json").exists()]):
         con.execute(statement)
+
+
+def read_published(published: Path, table: str) -> list[dict]:
+    """Rows of a published table, read from the Parquet file(s) its descriptor lists."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    descriptor = Path(published) / "datapackage.json"
+    package = json.loads(descriptor.read_text(encoding="utf-8"))
+    for resource in package.get("resources", []):
+        paths = resource.get("path")
+        paths = paths if isinstance(paths, list) else [paths]
+        if resource.get("name") in (table, f"{table}-parquet") and all(
+                str(p).endswith(".parquet") for p in paths):
+            return pa.concat_tables([pq.read_table(Path(published) / p) for p in paths]
+                                    ).to_pylist()
+    raise FileNotFoundError(f"no Parquet resource {table!r} in {descriptor}")

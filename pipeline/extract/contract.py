@@ -11,17 +11,22 @@ import json
 import sys
 from pathlib import Path
 
-from pipeline.extract.rules import qualifier_names, year_range
+from pipeline.extract.rules import load, qualifier_names, year_range
 from pipeline.extract.units import unit_codes
 
-FIELDS_JSON = Path(__file__).resolve().parents[2] / "schemas" / "fields.json"
+FIELDS_JSON = Path(__file__).resolve().parents[2] / "schemas" / "fields.json"  # in a checkout
 
 
 def constraints() -> dict[str, dict]:
     """Field name -> the constraints the rule files decide."""
     low, high = year_range()
+    facts = load("facts")
     return {"unit": {"enum": unit_codes()}, "qualifier": {"enum": qualifier_names()},
-            "year": {"minimum": low, "maximum": high}}
+            "year": {"minimum": low, "maximum": high},
+            "counted": {"enum": [r["name"] for r in facts["counted"]]},
+            "status": {"enum": list(dict.fromkeys(r["status"] for r in facts["status"]))},
+            "holder": {"enum": ["subject", "unknown", "other_mission",
+                                *(b["name"] for b in facts["holders"]["other_bodies"])]}}
 
 
 def write(path: Path = FIELDS_JSON) -> bool:

@@ -7,10 +7,12 @@ import re
 from dataclasses import dataclass, field, fields, replace
 
 from pipeline.extract.countries import find_countries
+from pipeline.extract.facts import Figure, Report, decide
 from pipeline.extract.quantities import WORD_VALUES, Quantity, find_quantities
 from pipeline.extract.rules import load as load_rules
 from pipeline.extract.structure import Paragraph, Structure, section_titles, theme_of
 from pipeline.extract.units import registry
+from pipeline.read.dates import MONTH_PATTERN, MONTHS
 
 
 def _rules_fingerprint() -> str:
@@ -75,8 +77,7 @@ YEAR_EXCLUDED_BEFORE = re.compile(
     r"|\band|\bto)\s+|[–—-]\s*)(?i:(?:the\s+)?(?:end|start|beginning|middle)\s+of\s+)?"
     r"(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?$"
     r"|(?i:\bby)\s+$")  # "by 2030" is a target; "by the end of 2022" dates a figure
-MONTH_NAMES = {"January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December"}
+MONTH_NAMES = set(MONTHS)
 # "Global Report on Food Crises 2023": a year closing a title names the title, not the figure.
 TITLE_BEFORE = re.compile(r"\b([A-Z][a-z]+)\s+$")
 NOT_TITLE = MONTH_NAMES | {"In", "By", "Since", "During", "For", "Until", "Before", "After",
@@ -91,7 +92,8 @@ COMPARISON = re.compile(r"\b(?:compared\s+(?:with|to)|up\s+from|down\s+from|from
                         r"over|versus|relative\s+to)\b", re.I)
 # "2,500 in 2020": a year right after the figure is its own, whatever came earlier.
 YEAR_RIGHT_AFTER = re.compile(
-    r"\s*(?:[a-z][a-z-]*\s+){0,3}?(?:in|during|for|as\s+at|as\s+of|at\s+the\s+(?:start|end|"
+    r"\s*\((1[89]\d\d|20\d\d)\)"  # "fell from 52 (2010) to 47 (2011)"
+    r"|\s*(?:[a-z][a-z-]*\s+){0,3}?(?:in|during|for|as\s+at|as\s+of|at\s+the\s+(?:start|end|"
     r"beginning)\s+of|by\s+the\s+end\s+of|at\s+end-|by\s+mid-|in\s+mid-)\s*"
     r"(?:[A-Z][a-z]+\s+)?(1[89]\d\d|20\d\d)\b(?![–-]\d)")
 # "compared to 60,000 for the previous year": the year before the one the sentence states
@@ -149,6 +151,13 @@ class Metric:
     char_end: int
     extractor_version: str = EXTRACTOR_VERSION
     countries: list[dict[str, str]] = field(default_factory=list)
+    # The facts an indicator needs (extract/facts.py, rules/facts.yaml).
+    counted: str | None = None
+    as_of: str | None = None
+    status: str | None = None
+    holder: str | None = None
+    aggregation: str | None = None
+    scope: str | None = None
 
     def as_record(self) -> dict:
         """The metric as a plain dict (the JSON lines contract)."""
@@ -407,8 +416,7 @@ def _proper(text: str, pos: int) -> bool:
 def _is_date_word(entity: str) -> bool:
     """'inception', 'date', 'the end of June': words of time, not what money is."""
     return bool(re.search(r"\b(?:inception|date|dates|time|period|year|month|end|beginning|"
-                          r"start|january|february|march|april|may|june|july|august|september|"
-                          r"october|november|december)$", entity))
+                          rf"start|{MONTH_PATTERN.lower()})$", entity))
 
 
 def _is_money(q: Quantity) -> bool:
@@ -674,7 +682,8 @@ def year_for(q: Quantity, years: list[tuple[int, int]], clause_start: int,
 
 def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
                       subtheme: str | None, note_markers: frozenset[int] = frozenset(),
-                      trace: list[dict] | None = None) -> list[Metric]:
+                      trace: list[dict] | None = None, report: Report = Report()
+                      ) -> list[Metric]:
     """All metrics of one paragraph; note_markers are its footnotes' numbers.
 
     With ``trace``, one dict per metric says how its unit, entity, qualifier and year were
@@ -703,6 +712,7 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
         countries = [{"iso3": c.iso3, "m49": c.m49, "name": re.sub(r"\s+", " ", c.name)}
                      for c in _unique_countries(sentence)]
         previous: dict[str, str] = {}
+        previous_counted: str | None = None
         part_starts = [p.start for p in parts]
         for q in in_sentence:
             part = parts[max(bisect.bisect_right(part_starts, q.start) - 1, 0)]
@@ -757,7 +767,7 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
                 year, year_why = None, "baseline (after 'up from', 'than'...): no year"
             else:
                 year = year_for(q, part.years_for(q), clause_start, cumulative,
-                                int(after.group(1)) if after else None, clause_end)
+                                int(after.group(1) or after.group(2)) if after else None, clause_end)
                 year_why = ("year right after the figure" if after else
                             "no year in its sentence (periods, baselines, targets, titles "
                             "are not a figure's year)" if year is None else
@@ -765,10 +775,15 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
             if PREVIOUS_YEAR.match(text, q.end, clause_end) and (
                     stated := [y for p, y in part.years_for(q) if p < q.start]):
                 year, year_why = stated[-1] - 1, "'the previous year' of the year stated before"
+            figure = Figure(text, q.start, q.end, (s_start, s_end), (part.start, part.end),
+                            entity, _is_money(q), year, q.unit == "count")
+            facts = decide(figure, report, previous_counted)
+            previous_counted = facts.counted or previous_counted
             if trace is not None:
                 trace.append({"quote": text[q.start:q.end], "read_by": q.rule,
                               "unit": _unit_why(text, q), "entity": why,
-                              "qualifier": _qualifier_why(text, q), "year": year_why})
+                              "qualifier": _qualifier_why(text, q), "year": year_why,
+                              "facts": facts.why})
             start, end = par.to_source(q.start), par.to_source(q.end - 1) + 1
             metrics.append(Metric(
                 metric_id=f"{document_id}:{start}-{end}",
@@ -789,6 +804,12 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
                 char_start=start,
                 char_end=end,
                 countries=countries,
+                counted=facts.counted,
+                as_of=facts.as_of,
+                status=facts.status,
+                holder=facts.holder,
+                aggregation=facts.aggregation,
+                scope=facts.scope,
             ))
     return metrics
 
@@ -845,8 +866,9 @@ def _unique_countries(sentence: str):
             yield c
 
 
-def extract(structure: Structure) -> list[Metric]:
-    """All metrics of a parsed document, in reading order."""
+def extract(structure: Structure, report: Report = Report()) -> list[Metric]:
+    """All metrics of a parsed document, in reading order; report: what the facts of each
+    figure need to know of the report (its date, subject, acronyms)."""
     metrics: list[Metric] = []
     sections = section_titles(structure)
     markers: dict[int, set[int]] = {}
@@ -856,7 +878,8 @@ def extract(structure: Structure) -> list[Metric]:
     for par in structure.paragraphs:
         theme, subtheme = theme_of(structure, par.section_id, sections)
         metrics.extend(extract_paragraph(par, structure.document_id, theme, subtheme,
-                                         frozenset(markers.get(par.number, ()))))
+                                         frozenset(markers.get(par.number, ())),
+                                         report=report))
     if structure.source:
         for m in metrics:
             # A quote whose words stand on two lines (or two pages) of the text is quoted as

@@ -1,0 +1,69 @@
+"""Tests generated from the examples of rules/facts.yaml: each sentence, its figure and the
+facts expected of it (what it counts, whose it is, status, aggregation, scope, as_of)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipeline.extract.explain import explain, lines
+from pipeline.extract.facts import Report, defined_acronyms
+from pipeline.extract.rules import load
+
+DEFAULT_REPORT = {"issued": "2005-07-15", "subject": "UNMIS",
+                  "name": "United Nations Mission in the Sudan"}
+
+
+def _examples() -> list[tuple[str, dict]]:
+    """(rule name, example) of every example in rules/facts.yaml, wherever it sits."""
+    found: list[tuple[str, dict]] = []
+
+    def walk(node, name: str) -> None:
+        if isinstance(node, dict):
+            name = node.get("name", name)
+            for ex in node.get("examples", []) if isinstance(node.get("examples"), list) else []:
+                found.append((name, ex))
+            for key, value in node.items():
+                if key != "examples":
+                    walk(value, name if "name" in node else key)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, name)
+
+    walk(load("facts"), "facts")
+    return found
+
+
+EXAMPLES = _examples()
+
+
+def _report(spec: dict | None) -> Report:
+    spec = {**DEFAULT_REPORT, **(spec or {})}
+    return Report(date.fromisoformat(spec["issued"]), spec["subject"], spec["name"])
+
+
+@pytest.mark.parametrize(("rule", "example"), EXAMPLES,
+                         ids=[f"{r}:{i}" for i, (r, _) in enumerate(EXAMPLES)])
+def test_fact_example(rule: str, example: dict) -> None:
+    ex = explain(example["text"], _report(example.get("report")))
+    shown = "\n".join(lines(ex))
+    metric = next((m for m in ex.metrics if m.quote == example["figure"]), None) or next(
+        (m for m in ex.metrics if example["figure"] in m.quote), None)
+    assert metric is not None, f"{example['figure']!r} not found\n{shown}"
+    for fact, want in example["facts"].items():
+        assert getattr(metric, fact) == want, f"{fact}: {getattr(metric, fact)!r} != {want!r}\n{shown}"
+
+
+def test_there_are_examples_for_every_fact() -> None:
+    facts = {f for _, ex in EXAMPLES for f in ex["facts"]}
+    assert facts == {"counted", "holder", "status", "aggregation", "scope", "as_of"}
+    assert len(EXAMPLES) >= 25
+
+
+def test_acronyms_a_report_spells_out() -> None:
+    text = ("the International Police Task Force (IPTF) and the United Nations Mission in "
+            "Bosnia and Herzegovina (UNMIBH)")
+    assert dict(defined_acronyms(text)) == {
+        "IPTF": "International Police Task Force",
+        "UNMIBH": "United Nations Mission in Bosnia and Herzegovina"}
