@@ -76,13 +76,34 @@ def extract(path: Path, format: str = typer.Option("jsonl", help="jsonl or csv")
 
 
 @app.command()
-def explain(sentence: str) -> None:
-    """Print each number of SENTENCE, the rule that kept or dropped it, and how its unit,
-    entity, qualifier and year were decided (the rules are in pipeline/extract/rules/*.yaml)."""
+def explain(sentence: str,
+            issued: str = typer.Option(None, help="the report's date of issue (YYYY-MM-DD), "
+                                                  "for dates that leave out the year"),
+            subject: str = typer.Option(None, help="the acronym of the mission or organisation "
+                                                   "the report is about")) -> None:
+    """Print each number of SENTENCE, the rule that kept or dropped it, how its unit, entity,
+    qualifier and year were decided, its facts (counted, holder, status, aggregation, scope,
+    as_of) and the indicator rule that takes it or why none does (rules in
+    pipeline/extract/rules/*.yaml and schemas/indicators.yaml)."""
+    from datetime import date
+
+    from pipeline.dataset.series import match_metric, why_not
     from pipeline.extract.explain import explain as explain_text
     from pipeline.extract.explain import lines
+    from pipeline.extract.facts import Report
 
-    _emit(line + "\n" for line in lines(explain_text(sentence)))
+    try:
+        day = date.fromisoformat(issued) if issued else None
+    except ValueError:
+        _fail(f"--issued {issued!r} is not a date (YYYY-MM-DD)")
+
+    def mapped(metric) -> str:
+        row = {**metric.as_record(), "metric_id": metric.metric_id}
+        found = match_metric(row)
+        return ", ".join(f"{m.indicator} (rule {m.rule})" for m in found) or why_not(row)
+
+    report = Report(day, subject)
+    _emit(line + "\n" for line in lines(explain_text(sentence, report), mapped))
 
 
 @app.command()

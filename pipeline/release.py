@@ -142,6 +142,21 @@ def evaluation_table(con, gold_dir: Path) -> pa.Table | None:
     return pa.Table.from_pylist(rows) if rows else None
 
 
+def indicator_accuracy(con, gold_dir: Path) -> pa.Table | None:
+    """Accuracy of the series per indicator against the hand-read keys (gold/series/*.csv),
+    on the keys' reports that are in this release."""
+    from pipeline.dataset.accuracy import accuracy_rows, read_keys
+    from pipeline.dataset.series import _records
+
+    keys = sorted((gold_dir / "series").glob("*.csv"))
+    if not keys:
+        return None
+    series = _records(con, "SELECT * FROM series ORDER BY indicator, subject, ref_area, period")
+    documents = _records(con, "SELECT document_id, symbols FROM documents ORDER BY document_id")
+    rows = accuracy_rows(series, documents, read_keys(keys))
+    return pa.Table.from_pylist(rows) if rows else None
+
+
 def state_key(con, settings: Settings) -> str:
     """What the published files are a function of: documents, schemas, gold files, the
     derived tables' code and a planned release."""
@@ -151,8 +166,9 @@ def state_key(con, settings: Settings) -> str:
     from pipeline.dataset.store import document_keys
 
     docs = [list(k) for k in document_keys(con)]
-    gold = [(g.name, hashlib.sha256(g.read_bytes()).hexdigest())
-            for g in sorted(settings.gold.glob("*.jsonl"))]
+    gold = [(g.relative_to(settings.gold).as_posix(), hashlib.sha256(g.read_bytes()).hexdigest())
+            for g in [*sorted(settings.gold.glob("*.jsonl")),
+                      *sorted(settings.gold.glob("series/*.csv"))]]
     # A release planned with `indicators release` is part of the state: it makes a release.
     planned = release_date.read(settings.release_file)
     state = {"documents": docs, "schemas": [s.descriptor for s in all_schemas()],
@@ -196,10 +212,10 @@ def release_inputs(con, settings: Settings):
     history = history_dir(settings.state_dir, settings.published_dir)
     if (current := unchanged(settings.published_dir, state, history)) is not None:
         return current
-    evaluation = evaluation_table(con, settings.gold)
+    extra = {"evaluation": evaluation_table(con, settings.gold),
+             "indicator_accuracy": indicator_accuracy(con, settings.gold)}
     return ReleaseInputs({name: read_table(con, name) for name in [*TABLES, *DERIVED]},
-                         sources(con),
-                         {"evaluation": evaluation} if evaluation is not None else {},
+                         sources(con), {k: v for k, v in extra.items() if v is not None},
                          state, history)
 
 

@@ -55,6 +55,20 @@ EXTRA_DESCRIPTIONS = {"evaluation": {
     "document_id": "The report scored.",
     "measure": "The measure: gold, predicted, matched (counts) or a share from 0 to 1.",
     "value": "The measure's value.",
+}, "indicator_accuracy": {
+    "": ("Measured accuracy of each indicator's series against hand-read keys of indicator "
+         "figures (gold/series: every strength, budget and unpaid-contributions figure of 24 "
+         "reports of 7 missions, and as many casualty and displacement figures as the readers "
+         "found), read by people who never saw the pipeline's output. Scored as "
+         "gold/SERIES_KEY.md defines: recall (key figures the series holds), precision (series "
+         "values from the key's reports that the key has; hard indicators only) and as_of_right "
+         "(found values whose period is the key's date)."),
+    "indicator": "The series code scored.",
+    "key_indicator": "The key's name for the indicator (gold/SERIES_KEY.md).",
+    "kind": "hard (the key lists every figure: precision is measured) or soft (recall only).",
+    "measure": "key_figures, found, recall, predicted, correct, precision, dated, dated_right "
+               "or as_of_right.",
+    "value": "The measure's value (a count, or a share from 0 to 1).",
 }}
 # Bump when the way files are written changes, so an unchanged state is republished.
 PUBLISH_FORMAT = 1

@@ -101,13 +101,26 @@ def codelist(path: Path = CODELIST) -> tuple[Indicator, ...]:
     return tuple(out)
 
 
-def indicator_rows(indicators: tuple[Indicator, ...] | None = None) -> list[dict]:
-    """The `indicators` table: the codelist with its metadata and mapping rules as JSON."""
-    return [{"indicator": i.code, "name": i.name, "description": i.description, "unit": i.unit,
-             "periodicity": i.periodicity, "extraction": i.extraction,
-             "limitations": i.limitations, "area": i.area,
-             "mapping": json.dumps(i.mapping, ensure_ascii=False, sort_keys=True)}
-            for i in indicators or codelist()]
+def indicator_rows(indicators: tuple[Indicator, ...] | None = None,
+                   series: list[dict] | None = None, undated: dict[str, int] | None = None
+                   ) -> list[dict]:
+    """The `indicators` table: the codelist with its metadata, mapping rules as JSON and its
+    coverage in the series (subjects, first and last period, observations, figures left out
+    for having no date of their own)."""
+    rows = []
+    for i in indicators or codelist():
+        mine = [r for r in series or () if r["indicator"] == i.code]
+        periods = sorted(str(r["period"]) for r in mine)
+        rows.append({
+            "indicator": i.code, "name": i.name, "description": i.description, "unit": i.unit,
+            "periodicity": i.periodicity, "extraction": i.extraction,
+            "limitations": i.limitations, "area": i.area,
+            "mapping": json.dumps(i.mapping, ensure_ascii=False, sort_keys=True),
+            "subjects": "; ".join(sorted({r["subject"] for r in mine})) or None,
+            "first_period": periods[0] if periods else None,
+            "last_period": periods[-1] if periods else None,
+            "observations": len(mine), "undated_left_out": (undated or {}).get(i.code, 0)})
+    return rows
 
 
 def match_metric(metric: dict, indicators: tuple[Indicator, ...] | None = None) -> list[Match]:
@@ -248,7 +261,13 @@ def derived_rows(con) -> dict[str, list[dict]]:
     documents = {d["document_id"]: d for d in _records(
         con, f"SELECT {', '.join(_DOCUMENT_COLUMNS)} FROM documents ORDER BY document_id")}
     series, revisions = build_series(metrics, countries, documents)
-    return {"indicators": indicator_rows(), "series": series, "series_revisions": revisions}
+    undated: dict[str, int] = {}
+    for metric in metrics:
+        if metric.get("value") is not None and not metric.get("as_of"):
+            for match in match_metric(metric):
+                undated[match.indicator] = undated.get(match.indicator, 0) + 1
+    return {"indicators": indicator_rows(series=series, undated=undated), "series": series,
+            "series_revisions": revisions}
 
 
 def store_derived(con) -> dict[str, int]:

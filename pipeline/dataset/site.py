@@ -34,8 +34,10 @@ class Download:
 
 
 def _read_csv(path: Path) -> list[dict]:
+    """A published CSV's rows; no field is too long to read (a long one never blocks a release)."""
     if not path.exists():
         return []
+    csv.field_size_limit(2**31 - 1)
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
@@ -100,7 +102,9 @@ def chart_specs(series: list[dict], indicators: dict[str, dict]) -> list[dict]:
     specs = []
     for (code, subject), rows in ranked[:MAX_CHARTS]:
         frame = pd.DataFrame({
-            "date": [r["period"] for r in rows],
+            # a period's end places it on the time axis ("2007-07-01/2008-06-30": 30 June 2008)
+            "date": [str(r["period"]).split("/")[-1] for r in rows],
+            "period": [r["period"] for r in rows],
             "value": [float(r["value"]) for r in rows],
             "report": [r["document_id"] for r in rows],
         }).sort_values("date")
@@ -109,7 +113,7 @@ def chart_specs(series: list[dict], indicators: dict[str, dict]) -> list[dict]:
         chart = alt.Chart(frame, title=f"{name}, {subject} ({unit})").mark_line(point=True).encode(
             x=alt.X("date:T", title="Reference date"),
             y=alt.Y("value:Q", title=unit),
-            tooltip=["date:T", "value:Q", "report:N"],
+            tooltip=["period:N", "value:Q", "report:N"],
         ).properties(width="container", height=220)
         specs.append({"id": f"chart-{code}-{subject}".lower(), "title": f"{name}, {subject}",
                       "spec": chart.to_dict()})
@@ -150,6 +154,43 @@ def _dictionary_rows(package: dict) -> list[tuple[str, str, list[dict]]]:
     return out
 
 
+@dataclass
+class IndicatorCard:
+    """What a person needs to know of one indicator: definition, coverage, measured accuracy."""
+
+    code: str
+    name: str
+    unit: str
+    description: str
+    periodicity: str
+    limitations: str
+    coverage: str
+    accuracy: str
+
+
+def indicator_cards(indicators: list[dict], accuracy: list[dict]) -> list[IndicatorCard]:
+    """One card per indicator of the codelist, its accuracy from indicator_accuracy.csv."""
+    measured: dict[str, dict[str, str]] = {}
+    for r in accuracy:
+        measured.setdefault(r["indicator"], {})[r["measure"]] = r["value"]
+    cards = []
+    for r in indicators:
+        n = int(r.get("observations") or 0)
+        coverage = (f"{n} values for {r.get('subjects')}, {r.get('first_period')} to "
+                    f"{r.get('last_period')}" if n else "no values in this release")
+        if int(r.get("undated_left_out") or 0):
+            coverage += f"; {r['undated_left_out']} undated figures left out"
+        m = measured.get(r["indicator"], {})
+        parts = [f"{k.replace('_', ' ')} {float(m[k]):.2f}" for k in
+                 ("recall", "precision", "as_of_right") if m.get(k) not in (None, "")]
+        acc = (", ".join(parts) + f" on {int(float(m['key_figures']))} hand-read figures"
+               if parts else "not measured")
+        cards.append(IndicatorCard(r["indicator"], r["name"], r["unit"], r["description"],
+                                   r.get("periodicity", ""), r.get("limitations", ""),
+                                   coverage, acc))
+    return cards
+
+
 def _accuracy(evaluation: list[dict]) -> list[tuple[str, str, str]]:
     return [(r["document_id"], r["measure"], r["value"]) for r in evaluation]
 
@@ -183,7 +224,8 @@ def _vega_bundle() -> str:
 
 def render_html(package: dict, changelog: str, files: list[Download],
                 sources: list[tuple[str, str | None]], accuracy: list[tuple[str, str, str]],
-                charts: list[dict], date: str | None, bundle: str) -> str:
+                charts: list[dict], date: str | None, bundle: str,
+                cards: list[IndicatorCard] = ()) -> str:
     """The landing page."""
     e = html.escape
     title = package.get("title", package["name"])
@@ -202,6 +244,7 @@ def render_html(package: dict, changelog: str, files: list[Download],
         f"{f', released {e(date)}' if date else ''}.</p>",
         f"<p>{e(package.get('description', ''))}</p>",
         '<nav><a href="#downloads">Downloads</a> · <a href="#charts">Charts</a> · '
+        '<a href="#indicators">Indicators</a> · '
         '<a href="#sources">Sources</a> · <a href="#cite">Cite</a> · '
         '<a href="#accuracy">Accuracy</a> · <a href="#dictionary">Data dictionary</a> · '
         '<a href="#changelog">Changelog</a></nav>',
@@ -211,6 +254,14 @@ def render_html(package: dict, changelog: str, files: list[Download],
         parts.append("<p>No series has enough dates to chart yet.</p>")
     for c in charts:
         parts.append(f'<div class="chart" id="{e(c["id"])}" aria-label="{e(c["title"])}"></div>')
+    parts += ['<h2 id="indicators">Indicators</h2>']
+    for c in cards:
+        parts.append(f'<h3 id="indicator-{e(c.code.lower())}">{e(c.name)} '
+                     f"<code>{e(c.code)}</code></h3><p>{e(c.description)}</p><ul>"
+                     f"<li>Unit: {e(c.unit)}; periodicity: {e(c.periodicity)}</li>"
+                     f"<li>Coverage: {e(c.coverage)}</li>"
+                     f"<li>Measured accuracy: {e(c.accuracy)}</li>"
+                     f"<li>Limitations: {e(c.limitations)}</li></ul>")
     parts += ['<h2 id="downloads">Downloads</h2>',
               "<table><tr><th>file</th><th>what</th><th>size</th><th>sha256</th></tr>"]
     for f in files:
@@ -289,7 +340,10 @@ def build_site(published: Path) -> dict[str, bytes]:
     indicators = {r["indicator"]: r for r in _read_csv(published / "data" / "indicators.csv")}
     charts = chart_specs(_read_csv(published / "data" / "series.csv"), indicators)
     bundle = _vega_bundle() if charts else ""
-    page = render_html(package, changelog, files, sources, accuracy, charts, date, bundle)
+    cards = indicator_cards(list(indicators.values()),
+                            _read_csv(published / "data" / "indicator_accuracy.csv"))
+    page = render_html(package, changelog, files, sources, accuracy, charts, date, bundle,
+                       cards)
     readme = render_readme(package, files, sources, accuracy, date)
     return {"index.html": page.encode("utf-8"), "README.md": readme.encode("utf-8")}
 

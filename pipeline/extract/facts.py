@@ -267,16 +267,24 @@ def status(f: Figure) -> tuple[str, str]:
     """The figure's status (actual, authorized, planned, needed, pledged, received, negated)."""
     left, right = re.split(r"[,;:—–]\s", _left(f))[-1], _right(f)
     sentence = f.text[f.sentence[0]:f.start]
-    # "I recommend ... with the current authorized strength of 2,370": the current one stays
+    kind = "money" if f.money else "count"
+    # "I recommend ... with the current authorized strength of 2,370", "it might be necessary
+    # to go above the current ceiling of 1,721": the current one is stated, not proposed
     restated = re.search(r"\b(?:current|existing|present)\s+(?:\w+\s+){0,2}"
-                         r"(?:strengths?|ceilings?|levels?)", left, re.I)
+                         r"(?:strengths?|ceilings?|levels?)\s+(?:of|at|is|stands at)\s+"
+                         r"(?:[^.;]{0,40}\band\s+)?(?:some\s+|about\s+)?$", left, re.I)
     for rule in _compiled("status"):
-        if rule.get("sentence") and not restated and re.search(rule["sentence"], sentence,
-                                                               re.I):
+        if rule.get("unit") and rule["unit"] != kind:
+            continue
+        if restated and rule["status"] == "planned":
+            continue
+        if rule.get("sentence") and re.search(rule["sentence"], sentence, re.I):
             return rule["status"], f"{rule['name']}: the sentence proposes or supposes"
         if rule["left"] is not None and rule["left"].search(left):
             return rule["status"], f"{rule['name']}: marker before it"
     for rule in _compiled("status"):
+        if rule.get("unit") and rule["unit"] != kind:
+            continue
         if rule["right"] is not None and rule["right"].search(right):
             return rule["status"], f"{rule['name']}: marker after it"
     return "actual", "actual: no marker of another status"
@@ -295,22 +303,28 @@ def aggregation(f: Figure, concept: str | None) -> tuple[str | None, str]:
 
 
 def scope(f: Figure, concept: str | None, previous: str | None) -> tuple[str, str]:
-    """The whole or a part; a breakdown's part with its own concept is that concept's whole."""
+    """The whole or a part; a breakdown's part with a concept of its own ("a civilian component
+    comprising 321 international staff") is that concept's whole."""
     rules = _rules()["scope"]
     left, right = _left(f), _right(f)
-    if re.search(rules["whole"], left, re.I):
-        return "whole", "whole: a total, overall, or the strength of the whole"
     if m := re.search(rules["part_left"], left, re.I):
         breakdown = re.match(r"(?i)including|of whom|of which|among|comprising|consisting|out of",
                              m.group().strip())
-        if breakdown and concept and previous and concept != previous:
+        if breakdown and concept in SPECIFIC and concept != previous:
             return "whole", "whole: a breakdown's part that has a concept of its own"
-        return "part", f"part: '{m.group().strip()}' before it"
+        return "part", f"part: '{m.group().strip()[:40]}' before it"
+    if re.search(rules["whole"], left, re.I):
+        return "whole", "whole: a total, overall, or the strength of the whole"
     if not f.money and re.search(rules["part_in_brackets"], left):
         return "part", "part: in brackets after another figure (a breakdown)"
     if m := re.search(rules["part_right"], right):
         return "part", f"part: '{m.group().strip()[:40]}' after it"
     return "whole", "whole: nothing restricts it"
+
+
+# Concepts specific enough to stand on their own inside a breakdown of something larger.
+SPECIFIC = {"police", "troops", "military_observers", "staff_international", "staff_national",
+            "staff_civilian", "killed", "injured", "returnees", "idps", "refugees"}
 
 
 # --- dates ---------------------------------------------------------------------------------
@@ -417,7 +431,7 @@ def _quarter(text: str, pos: int) -> str | None:
 
 
 def as_of(f: Figure, report: Report, concept: str | None = None,
-          state: str | None = None) -> tuple[str | None, str]:
+          state: str | None = None, before: str = "") -> tuple[str | None, str]:
     """The date or period the figure refers to (ISO 8601), and the rule that says so."""
     rules = {r["name"]: r for r in _compiled("as_of")}
     s0, s1 = f.sentence
@@ -428,8 +442,8 @@ def as_of(f: Figure, report: Report, concept: str | None = None,
             if (value := _interval(m, report)) is not None:
                 return value, f"period_from_to (in its {where})"
         if rules["same_date"]["pattern"].search(text):
-            if (value := _last_date(f.text[:s0], report)) is not None:
-                return value, "same_date: the date stated before it in its paragraph"
+            if (value := _last_date(before + "\n" + f.text[:s0], report)) is not None:
+                return value, "same_date: the last date stated before it"
         if found := _date_near(text, pos, pos + f.end - f.start, rules, report):
             value, rule = found
             return value, f"{rule} (in its {where})"
@@ -441,6 +455,11 @@ def as_of(f: Figure, report: Report, concept: str | None = None,
         return report.issued.isoformat(), "current: present tense or 'current': date of issue"
     if (quarter := _quarter(f.text[s0:s1], f.start - s0)) is not None:
         return quarter, "quarter: 'in the first quarter of 2002'"
+    since = re.search(r"\bsince (?:the (?:beginning|start) of )?(\d{4})\b", f.text[s0:f.start],
+                      re.I)
+    if since and report.issued:
+        return f"{since.group(1)}-01-01/{report.issued.isoformat()}", "since_year: from then to " \
+            "the report's date of issue"
     if f.year is not None:
         return year_interval(f.year), "figure_year: the year the extractor gave the figure"
     if state == "authorized" and not f.money and report.issued:
@@ -462,8 +481,9 @@ def _last_date(text: str, report: Report) -> str | None:
     return last
 
 
-def decide(f: Figure, report: Report, previous: str | None = None) -> Facts:
-    """Every fact of one figure. previous: what the figure before it in its sentence counts."""
+def decide(f: Figure, report: Report, previous: str | None = None, before: str = "") -> Facts:
+    """Every fact of one figure. previous: what the figure before it in its sentence counts;
+    before: the end of the previous paragraph ('as of the same date' may point there)."""
     concept, why_counted = counted(f, report)
     facts = Facts(counted=concept)
     facts.why["counted"] = why_counted
@@ -471,5 +491,5 @@ def decide(f: Figure, report: Report, previous: str | None = None) -> Facts:
     facts.status, facts.why["status"] = status(f)
     facts.aggregation, facts.why["aggregation"] = aggregation(f, concept)
     facts.scope, facts.why["scope"] = scope(f, concept, previous)
-    facts.as_of, facts.why["as_of"] = as_of(f, report, concept, facts.status)
+    facts.as_of, facts.why["as_of"] = as_of(f, report, concept, facts.status, before)
     return facts

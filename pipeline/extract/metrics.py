@@ -35,6 +35,7 @@ def _rules_fingerprint() -> str:
 # Bump the number for a deliberate change of the rules; the suffix follows the code itself.
 EXTRACTOR_VERSION = f"1.1.0+{_rules_fingerprint()}"
 WINDOW = 400  # characters looked back from a figure for what it counts
+CONTEXT_BEFORE = 3000  # characters before a paragraph its figures' facts may look back on
 
 # Words that end a counted noun phrase: prepositions, auxiliaries, pronouns, conjunctions.
 STOP = set("""
@@ -682,12 +683,13 @@ def year_for(q: Quantity, years: list[tuple[int, int]], clause_start: int,
 
 def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
                       subtheme: str | None, note_markers: frozenset[int] = frozenset(),
-                      trace: list[dict] | None = None, report: Report = Report()
-                      ) -> list[Metric]:
+                      trace: list[dict] | None = None, report: Report = Report(),
+                      before: str = "") -> list[Metric]:
     """All metrics of one paragraph; note_markers are its footnotes' numbers.
 
     With ``trace``, one dict per metric says how its unit, entity, qualifier and year were
-    decided (the rule names of rules/*.yaml); `indicators explain` prints them.
+    decided (the rule names of rules/*.yaml); `indicators explain` prints them. ``before``: the
+    end of the text before this paragraph ("as of the same date" may point there).
     """
     text = par.text
     quantities = [q for q in find_quantities(text) if not _is_note_marker(text, q, note_markers)]
@@ -777,7 +779,7 @@ def extract_paragraph(par: Paragraph, document_id: str, theme: str | None,
                 year, year_why = stated[-1] - 1, "'the previous year' of the year stated before"
             figure = Figure(text, q.start, q.end, (s_start, s_end), (part.start, part.end),
                             entity, _is_money(q), year, q.unit == "count")
-            facts = decide(figure, report, previous_counted)
+            facts = decide(figure, report, previous_counted, before)
             previous_counted = facts.counted or previous_counted
             if trace is not None:
                 trace.append({"quote": text[q.start:q.end], "read_by": q.rule,
@@ -875,11 +877,13 @@ def extract(structure: Structure, report: Report = Report()) -> list[Metric]:
     for note in structure.footnotes:
         if note.paragraph is not None and note.marker.isascii() and note.marker.isdigit():
             markers.setdefault(note.paragraph, set()).add(int(note.marker))
+    before = ""
     for par in structure.paragraphs:
         theme, subtheme = theme_of(structure, par.section_id, sections)
         metrics.extend(extract_paragraph(par, structure.document_id, theme, subtheme,
                                          frozenset(markers.get(par.number, ())),
-                                         report=report))
+                                         report=report, before=before))
+        before = (before + "\n" + par.text)[-CONTEXT_BEFORE:]
     if structure.source:
         for m in metrics:
             # A quote whose words stand on two lines (or two pages) of the text is quoted as
