@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)
 export INDICATORS_DAGSTER_STATE := $(CURDIR)/.dagster
 
-.PHONY: run test lint dev benchmark clean tesseract chromium redis audit-sample
+.PHONY: run test check lint dev benchmark clean tesseract chromium redis audit-sample
 
 # A first set-up that fails removes its half-made .venv, so the next run starts clean.
 $(BIN)/indicators: pyproject.toml constraints.txt
@@ -49,12 +49,20 @@ redis:
 run: $(BIN)/indicators tesseract
 	$(BIN)/indicators run
 
+# Everything, what CI runs: lint, format, every test on every core.
 test: $(BIN)/indicators tesseract chromium redis
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -q -n auto
+
+# The fast loop while changing code: lint and the tests that start no processes.
+check: $(BIN)/indicators
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -q -n auto -m "not slow"
 
 dev: $(BIN)/indicators
-	$(BIN)/dagster dev -m pipeline.definitions
+	$(BIN)/dagster dev
 
 benchmark: $(BIN)/indicators
 	$(BIN)/python benchmarks/extraction.py

@@ -39,8 +39,11 @@ def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     corpus = Path(args[0]) if args else ROOT.parent / "shared" / "corpus" / "pdf"
     files = sorted(corpus.glob("*.pdf"))
-    text_layer = [f for f in files if any(p.get_textpage().get_text_range().strip()
-                                          for p in pdfium.PdfDocument(f))]
+    text_layer = [
+        f
+        for f in files
+        if any(p.get_textpage().get_text_range().strip() for p in pdfium.PdfDocument(f))
+    ]
     if "--no-ocr" in sys.argv:
         files = text_layer
     read = extracting = ocr_seconds = 0.0
@@ -70,11 +73,15 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"reports: {len(files)} ({len(text_layer)} with a text layer)")
     print(f"total: {total:.1f} s, {len(files) / total:.1f} reports/s")
-    print(f"reading: {read:.1f} s (text layers {read_text_layer:.1f} s; OCR {ocr_seconds:.1f} s "
-          f"for {ocr_pages} pages{', cached' if ocr_pages and ocr_seconds < ocr_pages else ''})")
+    print(
+        f"reading: {read:.1f} s (text layers {read_text_layer:.1f} s; OCR {ocr_seconds:.1f} s "
+        f"for {ocr_pages} pages{', cached' if ocr_pages and ocr_seconds < ocr_pages else ''})"
+    )
     print(f"structure and extraction: {extracting:.1f} s")
-    print(f"floor, PDFium alone on the text layers: {pdfium_floor:.1f} s; our reading "
-          f"{read_text_layer / max(pdfium_floor, 1e-9):.2f}x that")
+    print(
+        f"floor, PDFium alone on the text layers: {pdfium_floor:.1f} s; our reading "
+        f"{read_text_layer / max(pdfium_floor, 1e-9):.2f}x that"
+    )
     print(f"peak memory: {peak:.0f} MiB")
     print("audit:", " ".join(f"{k}={v}" for k, v in audit.items()))
 

@@ -58,8 +58,14 @@ def _renumbered_body(text: str, offset: int) -> str:
     from pipeline.extract.structure import parse
     from pipeline.read.ingest import Document
 
-    doc = Document(document_id="bench", source_file="bench.txt", format="txt", text=text,
-                   sha256="0" * 64, size_bytes=len(text.encode()))
+    doc = Document(
+        document_id="bench",
+        source_file="bench.txt",
+        format="txt",
+        text=text,
+        sha256="0" * 64,
+        size_bytes=len(text.encode()),
+    )
     paragraphs = parse(doc).paragraphs
     out: list[str] = []
     pos = None
@@ -69,7 +75,7 @@ def _renumbered_body(text: str, offset: int) -> str:
             continue
         if pos is None:
             pos = text.rfind("\n", 0, m.start()) + 1  # the body starts at paragraph 1's line
-        out.append(text[pos:m.start()])
+        out.append(text[pos : m.start()])
         out.append(str(int(m.group(1)) + offset))
         pos = m.start(1) + len(m.group(1))
     out.append(text[pos:])
@@ -81,8 +87,14 @@ def repeated(text: str, times: int) -> str:
     from pipeline.extract.structure import parse
     from pipeline.read.ingest import Document
 
-    doc = Document(document_id="bench", source_file="bench.txt", format="txt", text=text,
-                   sha256="0" * 64, size_bytes=len(text.encode()))
+    doc = Document(
+        document_id="bench",
+        source_file="bench.txt",
+        format="txt",
+        text=text,
+        sha256="0" * 64,
+        size_bytes=len(text.encode()),
+    )
     last = parse(doc).paragraphs[-1].number
     parts = [text.rstrip("\n")]
     parts.extend(_renumbered_body(text, k * last).rstrip("\n") for k in range(1, times))
@@ -122,10 +134,18 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--path", type=Path, default=DEFAULT_PATH, help="report text file")
     ap.add_argument("--repeat", type=int, default=5, help="copies of the report (default 5)")
-    ap.add_argument("--quantulum-unit", choices=["paragraph", "whole"], default="paragraph",
-                    help="call quantulum3 per blank-line block (default) or on the whole text")
-    ap.add_argument("--cli-bytes", type=int, default=1_000_000,
-                    help="approximate size of the CLI test file (default 1 MB)")
+    ap.add_argument(
+        "--quantulum-unit",
+        choices=["paragraph", "whole"],
+        default="paragraph",
+        help="call quantulum3 per blank-line block (default) or on the whole text",
+    )
+    ap.add_argument(
+        "--cli-bytes",
+        type=int,
+        default=1_000_000,
+        help="approximate size of the CLI test file (default 1 MB)",
+    )
     ap.add_argument("--no-cli", action="store_true", help="skip the CLI run")
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore")
@@ -133,8 +153,9 @@ def main(argv: list[str] | None = None) -> None:
     source = args.path.read_text(encoding="utf-8")
     text = repeated(source, max(args.repeat, 1))
     chars = len(text)
-    print(f"input: {args.path.name} x{args.repeat} = {chars:,} chars "
-          f"({len(text.encode()):,} bytes)")
+    print(
+        f"input: {args.path.name} x{args.repeat} = {chars:,} chars ({len(text.encode()):,} bytes)"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         warm = Path(tmp) / "warm.txt"
@@ -154,10 +175,14 @@ def main(argv: list[str] | None = None) -> None:
     q_s, n_quant = run_quantulum(text, args.quantulum_unit)
 
     print(f"warm-up (not counted): ours {ours_warm:.2f} s, quantulum3 {q_warm:.2f} s")
-    print(f"ours       (ingest+parse+extract): {ours_s:8.2f} s  {_rate(chars, ours_s)}  "
-          f"{n_metrics:,} metrics in {n_pars:,} paragraphs")
-    print(f"quantulum3 (parse per {args.quantulum_unit:9}): {q_s:8.2f} s  {_rate(chars, q_s)}  "
-          f"{n_quant:,} quantities")
+    print(
+        f"ours       (ingest+parse+extract): {ours_s:8.2f} s  {_rate(chars, ours_s)}  "
+        f"{n_metrics:,} metrics in {n_pars:,} paragraphs"
+    )
+    print(
+        f"quantulum3 (parse per {args.quantulum_unit:9}): {q_s:8.2f} s  {_rate(chars, q_s)}  "
+        f"{n_quant:,} quantities"
+    )
     print(f"speed ratio ours/quantulum3 (chars/s): {q_s / ours_s:.1f}x")
 
     if args.no_cli:
@@ -169,18 +194,27 @@ def main(argv: list[str] | None = None) -> None:
         path.write_text(big, encoding="utf-8")
         env = dict(os.environ, PYTHONWARNINGS="ignore")
         started = time.perf_counter()
-        proc = subprocess.run([str(CLI), "extract", str(path), "--format", "jsonl"],
-                              capture_output=True, text=True, env=env, check=False)
+        proc = subprocess.run(
+            [str(CLI), "extract", str(path), "--format", "jsonl"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
         cli_s = time.perf_counter() - started
     lines = proc.stdout.count("\n")
     q_extrapolated = len(big) / (chars / q_s)
     print(f"CLI file: x{times} = {len(big):,} chars ({len(big.encode()):,} bytes)")
-    print(f"CLI `indicators extract --format jsonl` wall time: {cli_s:.2f} s "
-          f"(exit {proc.returncode}, {lines:,} records)")
+    print(
+        f"CLI `indicators extract --format jsonl` wall time: {cli_s:.2f} s "
+        f"(exit {proc.returncode}, {lines:,} records)"
+    )
     if proc.returncode:
         print(proc.stderr.strip()[-500:], file=sys.stderr)
-    print(f"quantulum3 extrapolated to the same text: {q_extrapolated:.2f} s "
-          f"(+ {q_warm:.2f} s model load)")
+    print(
+        f"quantulum3 extrapolated to the same text: {q_extrapolated:.2f} s "
+        f"(+ {q_warm:.2f} s model load)"
+    )
     print(f"speed ratio CLI/quantulum3 (time): {q_extrapolated / cli_s:.1f}x")
 
 

@@ -32,11 +32,14 @@ def main() -> None:
     if "--rounds" in argv:
         i = argv.index("--rounds")
         rounds = int(argv[i + 1])
-        del argv[i:i + 2]
+        del argv[i : i + 2]
     args = argv
     corpus = Path(args[0]) if args else ROOT.parent / "shared" / "corpus" / "pdf"
-    files = [f for f in sorted(corpus.glob("*.pdf"))
-             if any(p.get_textpage().get_text_range().strip() for p in pdfium.PdfDocument(f))]
+    files = [
+        f
+        for f in sorted(corpus.glob("*.pdf"))
+        if any(p.get_textpage().get_text_range().strip() for p in pdfium.PdfDocument(f))
+    ]
     best_floor = best_ours = float("inf")
     for _ in range(rounds):
         t = time.perf_counter()
@@ -49,8 +52,10 @@ def main() -> None:
         best_ours = min(best_ours, time.perf_counter() - t)
     print(f"{len(files)} text-layer PDFs, best of {rounds} rounds")
     print(f"PDFium alone (open, extract text): {best_floor:.2f} s")
-    print(f"our reader (layout, furniture, reflow, normalise, metadata, sha256): "
-          f"{best_ours:.2f} s = {best_ours / best_floor:.2f}x the floor")
+    print(
+        f"our reader (layout, furniture, reflow, normalise, metadata, sha256): "
+        f"{best_ours:.2f} s = {best_ours / best_floor:.2f}x the floor"
+    )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,11 @@ def text_layer_pdfs(folder: Path) -> list[Path]:
 
     with open(folder.parent / "MANIFEST.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    return [folder.parent / r["file"] for r in rows
-            if r["text_layer"] == "yes" and (folder.parent / r["file"]).exists()]
+    return [
+        folder.parent / r["file"]
+        for r in rows
+        if r["text_layer"] == "yes" and (folder.parent / r["file"]).exists()
+    ]
 
 
 def make_corpus(sources: list[Path], n: int, raw: Path) -> list[Path]:
@@ -104,14 +107,25 @@ def _tree_rss(pid: int) -> int:
 
 def timed_run(work: Path, *args: str) -> tuple[float, int, str]:
     """Wall time, peak process-tree memory and output of one `indicators run`."""
-    env = dict(os.environ, INDICATORS_RAW=str(work / "raw"),
-               INDICATORS_PUBLISHED=str(work / "published"),
-               INDICATORS_DB=str(work / "published" / "indicators.duckdb"),
-               INDICATORS_ARTIFACTS=str(work / "artifacts"), DAGSTER_HOME=str(ROOT),
-               INDICATORS_DAGSTER_STATE=str(work / ".dagster"), COLUMNS="120")
+    env = dict(
+        os.environ,
+        INDICATORS_RAW=str(work / "raw"),
+        INDICATORS_PUBLISHED=str(work / "published"),
+        INDICATORS_DB=str(work / "published" / "indicators.duckdb"),
+        INDICATORS_ARTIFACTS=str(work / "artifacts"),
+        DAGSTER_HOME=str(ROOT),
+        INDICATORS_DAGSTER_STATE=str(work / ".dagster"),
+        COLUMNS="120",
+    )
     start = time.perf_counter()
-    proc = subprocess.Popen([str(CLI), "run", *args], cwd=work, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [str(CLI), "run", *args],
+        cwd=work,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     peak = [0]
 
     def sample() -> None:
@@ -130,8 +144,7 @@ def timed_run(work: Path, *args: str) -> tuple[float, int, str]:
 
 
 def _summary_line(out: str) -> str:
-    return next((line.strip() for line in out.splitlines() if line.startswith("reports:")),
-                "?")
+    return next((line.strip() for line in out.splitlines() if line.startswith("reports:")), "?")
 
 
 def main() -> None:
@@ -148,27 +161,37 @@ def main() -> None:
         mb = sum(p.stat().st_size for p in paths) / 1e6
         alone1, chars = pdfium_alone(paths, 1)
         alone2, _ = pdfium_alone(paths, args.workers)
-        print(f"pypdfium2 alone: {alone1:.1f} s in 1 process, {alone2:.1f} s in "
-              f"{args.workers} ({chars / 1e6:.0f} M characters, {mb:.0f} MB of PDF)")
+        print(
+            f"pypdfium2 alone: {alone1:.1f} s in 1 process, {alone2:.1f} s in "
+            f"{args.workers} ({chars / 1e6:.0f} M characters, {mb:.0f} MB of PDF)"
+        )
         full, peak, out = timed_run(work, "--workers", str(args.workers))
-        print(f"full run, {args.workers} workers: {full:.1f} s = {full / alone2:.1f}x "
-              f"pypdfium2 alone in {args.workers} processes ({full / alone1:.1f}x in 1); "
-              f"peak memory {peak / 2**20:,.0f} MiB; {_summary_line(out)}")
+        print(
+            f"full run, {args.workers} workers: {full:.1f} s = {full / alone2:.1f}x "
+            f"pypdfium2 alone in {args.workers} processes ({full / alone1:.1f}x in 1); "
+            f"peak memory {peak / 2**20:,.0f} MiB; {_summary_line(out)}"
+        )
         noop, peak_noop, out = timed_run(work, "--workers", str(args.workers))
-        print(f"no-op rerun: {noop:.1f} s, peak memory {peak_noop / 2**20:,.0f} MiB; "
-              f"{_summary_line(out)}")
+        print(
+            f"no-op rerun: {noop:.1f} s, peak memory {peak_noop / 2**20:,.0f} MiB; "
+            f"{_summary_line(out)}"
+        )
         with open(paths[len(paths) // 2], "ab") as f:
             f.write(b"% changed\n")
         one, peak_one, out = timed_run(work, "--workers", str(args.workers))
-        print(f"one changed report: {one:.1f} s, peak memory {peak_one / 2**20:,.0f} MiB; "
-              f"{_summary_line(out)}")
+        print(
+            f"one changed report: {one:.1f} s, peak memory {peak_one / 2**20:,.0f} MiB; "
+            f"{_summary_line(out)}"
+        )
         if args.one_worker:
             fresh = Path(tmp) / "ws1"
             shutil.copytree(work / "raw", fresh / "raw")
             single, peak1, out = timed_run(fresh, "--workers", "1")
-            print(f"full run, 1 worker: {single:.1f} s (2 workers: {full:.1f} s, "
-                  f"{single / full:.2f}x faster with 2); peak memory {peak1 / 2**20:,.0f} MiB; "
-                  f"{_summary_line(out)}")
+            print(
+                f"full run, 1 worker: {single:.1f} s (2 workers: {full:.1f} s, "
+                f"{single / full:.2f}x faster with 2); peak memory {peak1 / 2**20:,.0f} MiB; "
+                f"{_summary_line(out)}"
+            )
     sys.stdout.flush()
 
 

@@ -34,10 +34,14 @@ REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
 
 def env(ws: Path) -> dict:
     """The pipeline's settings pointed into the workspace."""
-    out = dict(os.environ, INDICATORS_RAW=str(ws / "raw"),
-               INDICATORS_PUBLISHED=str(ws / "published"),
-               INDICATORS_DB=str(ws / "published" / "indicators.duckdb"),
-               INDICATORS_DAGSTER_STATE=str(ws / ".dagster"), DAGSTER_HOME=str(ROOT))
+    out = dict(
+        os.environ,
+        INDICATORS_RAW=str(ws / "raw"),
+        INDICATORS_PUBLISHED=str(ws / "published"),
+        INDICATORS_DB=str(ws / "published" / "indicators.duckdb"),
+        INDICATORS_DAGSTER_STATE=str(ws / ".dagster"),
+        DAGSTER_HOME=str(ROOT),
+    )
     out.pop("INDICATORS_KILL_AT", None)
     return out
 
@@ -60,15 +64,22 @@ def set_raw(ws: Path, extra: int) -> None:
     for i in range(extra):
         path = ws / "raw" / f"variant-{i}.txt"
         if not path.exists():
-            path.write_text(text.replace("over 5 million", f"over {10 + i} million"),
-                            encoding="utf-8")
+            path.write_text(
+                text.replace("over 5 million", f"over {10 + i} million"), encoding="utf-8"
+            )
 
 
 def start_run(ws: Path, workers: int) -> subprocess.Popen:
     """`indicators run` in its own process group, so that a kill reaches its workers too."""
-    return subprocess.Popen([str(BIN / "indicators"), "run", "--workers", str(workers)],
-                            cwd=ws, env=env(ws), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [str(BIN / "indicators"), "run", "--workers", str(workers)],
+        cwd=ws,
+        env=env(ws),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def validators(ws: Path) -> list[str]:
@@ -77,13 +88,16 @@ def validators(ws: Path) -> list[str]:
     if not (published / "datapackage.json").exists():
         return [] if not (published / "data").exists() else ["data/ without datapackage.json"]
     problems = []
-    ours = subprocess.run([str(BIN / "indicators"), "validate"], cwd=ws, env=env(ws),
-                          capture_output=True, text=True)
+    ours = subprocess.run(
+        [str(BIN / "indicators"), "validate"], cwd=ws, env=env(ws), capture_output=True, text=True
+    )
     if ours.returncode:
         problems.append("indicators validate: " + (ours.stdout + ours.stderr)[-500:])
-    theirs = subprocess.run([str(BIN / "frictionless"), "validate", "--json",
-                             str(published / "datapackage.json")], capture_output=True,
-                            text=True)
+    theirs = subprocess.run(
+        [str(BIN / "frictionless"), "validate", "--json", str(published / "datapackage.json")],
+        capture_output=True,
+        text=True,
+    )
     if theirs.returncode:
         problems.append("frictionless validate: " + theirs.stdout[-500:])
     return problems
@@ -152,8 +166,9 @@ def soak(tmp: Path, args, rng: random.Random) -> int:
         problems = validators(ws)
         seconds_validating += time.perf_counter() - t
         state = "VALID" if not problems else "INVALID"
-        print(f"round {rounds:3d}: {extra} variants, {what} at {delay:5.1f} s -> {state}",
-              flush=True)
+        print(
+            f"round {rounds:3d}: {extra} variants, {what} at {delay:5.1f} s -> {state}", flush=True
+        )
         failures += [f"round {rounds}: {p}" for p in problems]
     # The last state, run to completion, against a clean run of the same raw/ elsewhere.
     final = start_run(ws, args.workers)
@@ -171,15 +186,21 @@ def soak(tmp: Path, args, rng: random.Random) -> int:
         failures.append("final datapackage.json differs from a clean run's beyond the version")
     version = json.loads((ws / "published" / "datapackage.json").read_text())["version"]
     print()
-    print(f"rounds: {rounds}; runs killed mid-run: {killed_mid_run}; runs that finished before "
-          f"their kill: {finished}; workers: {args.workers}")
-    print(f"states checked with both validators: {rounds}, invalid: "
-          f"{sum(1 for f in failures if f.startswith('round'))}, "
-          f"left sealed mid-swap (rolled forward by the next run): {sealed}")
+    print(
+        f"rounds: {rounds}; runs killed mid-run: {killed_mid_run}; runs that finished before "
+        f"their kill: {finished}; workers: {args.workers}"
+    )
+    print(
+        f"states checked with both validators: {rounds}, invalid: "
+        f"{sum(1 for f in failures if f.startswith('round'))}, "
+        f"left sealed mid-swap (rolled forward by the next run): {sealed}"
+    )
     print(f"validation time: {seconds_validating:.1f} s in all")
-    print(f"final run exit {final.returncode}, version {version}; data files byte-identical "
-          f"to a clean run's: {same_data}; descriptor identical apart from the version: "
-          f"{same_descriptor}")
+    print(
+        f"final run exit {final.returncode}, version {version}; data files byte-identical "
+        f"to a clean run's: {same_data}; descriptor identical apart from the version: "
+        f"{same_descriptor}"
+    )
     for f in failures:
         print("FAILED", f)
     return 1 if failures else 0

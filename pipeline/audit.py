@@ -68,7 +68,7 @@ def furniture_in(text: str) -> list[str]:
     found = []
     for name, pattern in FURNITURE_IN_TEXT.items():
         for m in pattern.finditer(text):
-            found.append(f"{name}: …{text[max(m.start() - 20, 0):m.end() + 20]}…")
+            found.append(f"{name}: …{text[max(m.start() - 20, 0) : m.end() + 20]}…")
     return found
 
 
@@ -81,8 +81,7 @@ def audit_file(path: Path, options: ReadOptions = DEFAULT) -> DocumentAudit:
         structure = parse(doc)
         metrics = extract(structure)
         rows = to_rows(doc, structure, metrics)
-        validated = validate_document(DocumentTables(doc.document_id, doc.sha256, rows,
-                                                     doc.text))
+        validated = validate_document(DocumentTables(doc.document_id, doc.sha256, rows, doc.text))
     except ReportError as err:
         result.status, result.error = "failed", str(err)
     except Exception as err:  # noqa: BLE001 - an audit reports every failure, whatever it is
@@ -92,7 +91,8 @@ def audit_file(path: Path, options: ReadOptions = DEFAULT) -> DocumentAudit:
         result.ocr_pages = len(doc.ocr_pages)
         result.paragraphs = len(structure.paragraphs)
         result.numbering_gaps, result.numbering_repeats = numbering_problems(
-            [p.number for p in structure.paragraphs])
+            [p.number for p in structure.paragraphs]
+        )
         for p in structure.paragraphs:
             result.furniture_examples += furniture_in(p.text)
         result.furniture = len(result.furniture_examples)
@@ -102,8 +102,9 @@ def audit_file(path: Path, options: ReadOptions = DEFAULT) -> DocumentAudit:
         result.metrics_per_1000_words = round(1000 * result.metrics / max(result.words, 1), 1)
         failures = validated.failures
         result.quarantined = validated.failed_rows
-        result.offset_quarantined = int((failures["check_name"] == "quote_is_source_text").sum()) \
-            if len(failures) else 0
+        result.offset_quarantined = (
+            int((failures["check_name"] == "quote_is_source_text").sum()) if len(failures) else 0
+        )
         result.warnings = len(structure.warnings)
     result.seconds = round(time.perf_counter() - started, 2)
     return result
@@ -114,8 +115,9 @@ def report_files(paths: list[Path]) -> list[Path]:
     out = []
     for p in paths:
         if p.is_dir():
-            out += sorted(f for f in p.iterdir()
-                          if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES)
+            out += sorted(
+                f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
+            )
         else:
             out.append(p)
     return out
@@ -127,13 +129,16 @@ def totals(audits: list[DocumentAudit]) -> dict:
     words = sum(a.words for a in ok)
     metrics = sum(a.metrics for a in ok)
     return {
-        "reports": len(audits), "failed": len(audits) - len(ok),
-        "pages": sum(a.pages or 0 for a in ok), "ocr_pages": sum(a.ocr_pages for a in ok),
+        "reports": len(audits),
+        "failed": len(audits) - len(ok),
+        "pages": sum(a.pages or 0 for a in ok),
+        "ocr_pages": sum(a.ocr_pages for a in ok),
         "paragraphs": sum(a.paragraphs for a in ok),
         "without_paragraphs": sum(a.paragraphs == 0 for a in ok),
         "numbering_gaps": sum(a.numbering_gaps for a in ok),
         "numbering_repeats": sum(a.numbering_repeats for a in ok),
-        "furniture": sum(a.furniture for a in ok), "metrics": metrics,
+        "furniture": sum(a.furniture for a in ok),
+        "metrics": metrics,
         "metrics_per_1000_words": round(1000 * metrics / max(words, 1), 1),
         "quarantined": sum(a.quarantined for a in ok),
         "offset_quarantined": sum(a.offset_quarantined for a in ok),

@@ -41,8 +41,7 @@ def process_document(path: Path, settings: Settings) -> DocumentTables:
     doc = ingest(path, settings.read_options())
     structure = parse(doc)
     metrics = extract(structure, Report.of(doc.metadata, doc.text))
-    return DocumentTables(doc.document_id, doc.sha256, to_rows(doc, structure, metrics),
-                          doc.text)
+    return DocumentTables(doc.document_id, doc.sha256, to_rows(doc, structure, metrics), doc.text)
 
 
 def artifact_store(settings: Settings) -> ArtifactStore:
@@ -62,30 +61,37 @@ def file_digest(path: Path) -> str:
 
 def _outcome(path: Path, manifest: dict, status: str) -> DocumentOutcome:
     rows = {k: v for k, v in manifest["rows"].items() if k != "validation_failures"}
-    return DocumentOutcome(manifest["document_id"], path.name, status, rows=rows,
-                           failures=manifest["failed_rows"])
+    return DocumentOutcome(
+        manifest["document_id"], path.name, status, rows=rows, failures=manifest["failed_rows"]
+    )
 
 
 def _failed(path: Path, err: Exception) -> str:
-    return str(err) if isinstance(err, ReportError) else \
-        f"{path.name}: {type(err).__name__}: {err}"
+    return str(err) if isinstance(err, ReportError) else f"{path.name}: {type(err).__name__}: {err}"
 
+
+# A failure of the file itself is remembered; this says how to make the pipeline try again.
+FORGET_HINT = " (remembered for these bytes and this code; `indicators forget FILE` tries again)"
 
 # Reports validated together: pandera's cost is mostly per call, so a batch of reports costs
 # about as much as one; the batch's texts and rows stay in memory until it is written.
 BATCH_REPORTS = 32
 
 
-def build_artifact(path: Path, store: ArtifactStore, settings: Settings,
-                   digest: str | None = None) -> DocumentOutcome:
+def build_artifact(
+    path: Path, store: ArtifactStore, settings: Settings, digest: str | None = None
+) -> DocumentOutcome:
     """Read, structure, extract and validate one report into its artifact, unless the artifact
     (or a recorded failure) already exists. Any exception fails this report alone."""
     return next(build_artifacts([(path, digest)], store, settings))
 
 
-def build_artifacts(reports: list[tuple[Path, str | None]], store: ArtifactStore,
-                    settings: Settings, batch: int = BATCH_REPORTS
-                    ) -> Iterator[DocumentOutcome]:
+def build_artifacts(
+    reports: list[tuple[Path, str | None]],
+    store: ArtifactStore,
+    settings: Settings,
+    batch: int = BATCH_REPORTS,
+) -> Iterator[DocumentOutcome]:
     """build_artifact for many reports, validated in batches; yields each report's outcome
     when it is known (an existing artifact at once, a new one when its batch is written)."""
     pending: list[tuple[Path, str, ArtifactKey, DocumentTables]] = []
@@ -94,8 +100,9 @@ def build_artifacts(reports: list[tuple[Path, str | None]], store: ArtifactStore
         try:
             digest = digest or file_digest(path)
         except OSError as err:
-            yield DocumentOutcome(did, path.name, "failed",
-                                  f"{path.name}: cannot be read ({err.strerror})")
+            yield DocumentOutcome(
+                did, path.name, "failed", f"{path.name}: cannot be read ({err.strerror})"
+            )
             continue
         key = artifact_key(path, digest)
         if (manifest := store.manifest(key)) is not None:
@@ -112,7 +119,9 @@ def build_artifacts(reports: list[tuple[Path, str | None]], store: ArtifactStore
             continue
         except Exception as err:  # noqa: BLE001  (one bad report must not stop the others)
             message = _failed(path, err)
-            store.write_failure(key, message)
+            if getattr(err, "lasting", True):  # else the environment's fault: tried next run
+                message += FORGET_HINT
+                store.write_failure(key, message)
             yield DocumentOutcome(did, path.name, "failed", message)
             continue
         if any(t.document_id == tables.document_id for *_, t in pending):
@@ -125,8 +134,9 @@ def build_artifacts(reports: list[tuple[Path, str | None]], store: ArtifactStore
     yield from _write_batch(pending, store)
 
 
-def _write_batch(pending: list[tuple[Path, str, ArtifactKey, DocumentTables]],
-                 store: ArtifactStore) -> Iterator[DocumentOutcome]:
+def _write_batch(
+    pending: list[tuple[Path, str, ArtifactKey, DocumentTables]], store: ArtifactStore
+) -> Iterator[DocumentOutcome]:
     """Validate a batch of reports together and write each one's artifact."""
     from pipeline.dataset.validate import validate_batch
 
@@ -137,7 +147,7 @@ def _write_batch(pending: list[tuple[Path, str, ArtifactKey, DocumentTables]],
     except Exception as err:  # noqa: BLE001  (one bad report must not stop the others)
         if len(pending) == 1:
             path, _, key, _ = pending[0]
-            message = _failed(path, err)
+            message = _failed(path, err) + FORGET_HINT
             store.write_failure(key, message)
             yield DocumentOutcome(document_id_for(path), path.name, "failed", message)
             return
@@ -148,8 +158,25 @@ def _write_batch(pending: list[tuple[Path, str, ArtifactKey, DocumentTables]],
         return
     for path, digest, key, tables in pending:
         frames, failed_rows = validated[tables.document_id]
-        manifest = store.write(key, frames, {"document_id": tables.document_id,
-                                             "source_file": path.name, "sha256": digest,
-                                             "failed_rows": failed_rows})
+        manifest = store.write(
+            key,
+            frames,
+            {
+                "document_id": tables.document_id,
+                "source_file": path.name,
+                "sha256": digest,
+                "failed_rows": failed_rows,
+            },
+        )
         checkpoint("artifact")
         yield _outcome(path, manifest, "loaded")
+
+
+def forget(paths: list[Path], store: ArtifactStore) -> list[str]:
+    """Forget what this code made of these files (a remembered failure, or an artifact), so
+    that the next run reads them again. Returns the files forgotten."""
+    done = []
+    for path in paths:
+        store.discard(artifact_key(path, file_digest(path)))
+        done.append(path.name)
+    return done

@@ -12,13 +12,38 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(help="Quantitative statements from institutional reports, as open data.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Quantitative statements from institutional reports, as open data.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
-EXTRACT_FIELDS = ["metric_id", "document_id", "paragraph", "quote", "value", "value_max", "unit",
-                  "unit_word", "entity", "qualifier", "year", "theme", "subtheme", "countries",
-                  "sentence", "char_start", "char_end", "extractor_version", "counted", "as_of",
-                  "status", "holder", "aggregation", "scope"]
+EXTRACT_FIELDS = [
+    "metric_id",
+    "document_id",
+    "paragraph",
+    "quote",
+    "value",
+    "value_max",
+    "unit",
+    "unit_word",
+    "entity",
+    "qualifier",
+    "year",
+    "theme",
+    "subtheme",
+    "countries",
+    "sentence",
+    "char_start",
+    "char_end",
+    "extractor_version",
+    "counted",
+    "as_of",
+    "status",
+    "holder",
+    "aggregation",
+    "scope",
+]
 
 
 def _emit(lines) -> None:
@@ -37,6 +62,11 @@ def _settings(**overrides):
     from pipeline.settings import Settings
 
     return Settings.from_env(**overrides)
+
+
+def _printable(text: str) -> str:
+    """Control characters shown escaped ('\\x1b'), never sent raw to a terminal."""
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else repr(ch)[1:-1] for ch in text)
 
 
 def _fail(message: str) -> None:
@@ -76,11 +106,15 @@ def extract(path: Path, format: str = typer.Option("jsonl", help="jsonl or csv")
 
 
 @app.command()
-def explain(sentence: str,
-            issued: str = typer.Option(None, help="the report's date of issue (YYYY-MM-DD), "
-                                                  "for dates that leave out the year"),
-            subject: str = typer.Option(None, help="the acronym of the mission or organisation "
-                                                   "the report is about")) -> None:
+def explain(
+    sentence: str,
+    issued: str = typer.Option(
+        None, help="the report's date of issue (YYYY-MM-DD), for dates that leave out the year"
+    ),
+    subject: str = typer.Option(
+        None, help="the acronym of the mission or organisation the report is about"
+    ),
+) -> None:
     """Print each number of SENTENCE, the rule that kept or dropped it, how its unit, entity,
     qualifier and year were decided, its facts (counted, holder, status, aggregation, scope,
     as_of) and the indicator rule that takes it or why none does (rules in
@@ -118,15 +152,25 @@ def parse(path: Path, format: str = typer.Option("jsonl", help="jsonl only")) ->
     except ReportError as err:
         _fail(str(err))
     sections = section_titles(structure)
+
     def lines():
         for p in structure.paragraphs:
             sec = sections.get(p.section_id)
-            yield json.dumps({
-                "document_id": structure.document_id, "paragraph": p.number,
-                "section_path": sec.path if sec else None,
-                "section_title": sec.title if sec else None,
-                "text": p.text, "char_start": p.char_start, "char_end": p.char_end},
-                ensure_ascii=False) + "\n"
+            yield (
+                json.dumps(
+                    {
+                        "document_id": structure.document_id,
+                        "paragraph": p.number,
+                        "section_path": sec.path if sec else None,
+                        "section_title": sec.title if sec else None,
+                        "text": p.text,
+                        "char_start": p.char_start,
+                        "char_end": p.char_end,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
 
     _emit(lines())
 
@@ -144,23 +188,27 @@ def text(path: Path) -> None:
     _emit([document.text])
 
 
-def _open_for_query(db: Path | None):
+def _open_for_query(db: Path | None, settings):
     """A locked-down connection: the database, or the published release while a run writes."""
-    from pipeline.dataset.store import DatabaseBusy, connect_readonly, connect_release
-    settings = _settings()
+    from pipeline.dataset.store import DatabaseBusy, NotADatabase, connect_readonly, connect_release
+
     try:
-        return connect_readonly(db or settings.db_path)
-    except FileNotFoundError as err:
+        return connect_readonly(db or settings.db_path, settings.sql_memory)
+    except (FileNotFoundError, NotADatabase) as err:
         _fail(str(err))
     except DatabaseBusy as err:
         if db is not None:
             _fail(str(err))
         try:
-            con = connect_release(settings.published_dir)
+            con = connect_release(settings.published_dir, memory=settings.sql_memory)
         except FileNotFoundError:
             _fail(f"{err}; and there is no published release to query meanwhile")
-        typer.secho("note: a run is writing the database; querying the published release "
-                    f"in {settings.published_dir} instead", err=True, fg="yellow")
+        typer.secho(
+            "note: a run is writing the database; querying the published release "
+            f"in {settings.published_dir} instead",
+            err=True,
+            fg="yellow",
+        )
         return con
 
 
@@ -169,13 +217,17 @@ def _refusal(err: Exception) -> str:
     import duckdb
 
     if isinstance(err, duckdb.PermissionException):
-        return ("refused: the query interface reads the tables only; it cannot read or write "
-                "files, attach databases or install extensions (" + str(err).splitlines()[0]
-                + ")")
+        return (
+            "refused: the query interface reads the tables only; it cannot read or write "
+            "files, attach databases or install extensions (" + str(err).splitlines()[0] + ")"
+        )
     text = str(err)
     if "read-only mode" in text or "configuration has been locked" in text:
-        return "refused: the query interface is read-only and its settings are locked (" \
-            + text.splitlines()[0] + ")"
+        return (
+            "refused: the query interface is read-only and its settings are locked ("
+            + text.splitlines()[0]
+            + ")"
+        )
     return text
 
 
@@ -188,34 +240,43 @@ def _format_rows(header: list[str], rows: list[tuple], format: str):
         writer.writerows([["" if v is None else v for v in row] for row in rows])
         return [out.getvalue()]
     if format == "json":
-        return [json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False,
-                           default=str) + "\n" for row in rows]
+        return [
+            json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False, default=str) + "\n"
+            for row in rows
+        ]
     from rich.console import Console
     from rich.table import Table
 
     table = Table(*header, show_lines=False)
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*("" if v is None else _printable(str(v)) for v in row))
     out = io.StringIO()
     Console(file=out, width=200).print(table)
     return [out.getvalue()]
 
 
 @app.command()
-def sql(query: str, db: Path = typer.Option(None, help="DuckDB file (default: the pipeline's)"),
-        format: str = typer.Option("table", help="table, csv or json (one object a line)"),
-        ) -> None:
-    """Run SQL on the DuckDB database, read-only: no file access, no extensions."""
-    import duckdb
+def sql(
+    query: str,
+    db: Path = typer.Option(None, help="DuckDB file (default: the pipeline's)"),
+    format: str = typer.Option("table", help="table, csv or json (one object a line)"),
+    timeout: float = typer.Option(
+        None, help="seconds a query may run (default: INDICATORS_SQL_TIMEOUT, 60)"
+    ),
+) -> None:
+    """Run SQL on the DuckDB database, read-only: no file access, no extensions. A query stops
+    at --timeout or on Ctrl-C; DuckDB's memory is limited (INDICATORS_SQL_MEMORY)."""
+    from pipeline.dataset.store import QueryStopped, run_query
 
     if format not in ("table", "csv", "json"):
         _fail(f"unknown format {format!r} (use table, csv or json)")
-    con = _open_for_query(db)
+    settings = _settings()
+    con = _open_for_query(db, settings)
     try:
-        cur = con.execute(query)
-        header = [d[0] for d in cur.description] if cur.description else []
-        rows = cur.fetchall() if header else []
-    except duckdb.Error as err:
+        header, rows = run_query(con, query, timeout or settings.sql_timeout)
+    except QueryStopped as err:
+        _fail(str(err))
+    except Exception as err:  # noqa: BLE001  (DuckDB's errors, said plainly)
         _fail(_refusal(err))
     finally:
         con.close()
@@ -223,13 +284,21 @@ def sql(query: str, db: Path = typer.Option(None, help="DuckDB file (default: th
 
 
 @app.command()
-def validate(published: Path = typer.Option(None, help="published folder"),
-             parquet: bool = typer.Option(False, "--parquet", help=(
-                 "let frictionless read the Parquet files too (slow), instead of comparing "
-                 "each with its validated CSV twin"))) -> None:
+def validate(
+    published: Path = typer.Option(None, help="published folder"),
+    parquet: bool = typer.Option(
+        False,
+        "--parquet",
+        help=(
+            "let frictionless read the Parquet files too (slow), instead of comparing "
+            "each with its validated CSV twin"
+        ),
+    ),
+) -> None:
     """Validate published/ with frictionless and check every file's sha256."""
     from pipeline.dataset.checks import frictionless_errors
     from pipeline.dataset.publish import descriptor_problem
+
     folder = published or _settings().published_dir
     if problem := descriptor_problem(folder):
         _fail(problem)
@@ -242,14 +311,21 @@ def validate(published: Path = typer.Option(None, help="published folder"),
 
 
 @app.command()
-def evaluate(gold: Path, predicted: Path = typer.Argument(None),
-             doc: Path = typer.Option(None, help="extract this report first"),
-             paragraphs: str = typer.Option(None, help="score only paragraphs A-B (inclusive)"),
-             series: bool = typer.Option(False, "--series", help=(
-                 "GOLD is a key of indicator figures (a CSV or a folder of them, see "
-                 "gold/SERIES_KEY.md): score the published series per indicator")),
-             published: Path = typer.Option(None, help="published folder (with --series)"),
-             ) -> None:
+def evaluate(
+    gold: Path,
+    predicted: Path = typer.Argument(None),
+    doc: Path = typer.Option(None, help="extract this report first"),
+    paragraphs: str = typer.Option(None, help="score only paragraphs A-B (inclusive)"),
+    series: bool = typer.Option(
+        False,
+        "--series",
+        help=(
+            "GOLD is a key of indicator figures (a CSV or a folder of them, see "
+            "gold/SERIES_KEY.md): score the published series per indicator"
+        ),
+    ),
+    published: Path = typer.Option(None, help="published folder (with --series)"),
+) -> None:
     """Score metrics against a gold file: precision, recall, F1, field accuracy, strict F1;
     with --series, score the series against a key: recall, precision and as_of per indicator."""
     if series:
@@ -265,14 +341,17 @@ def evaluate(gold: Path, predicted: Path = typer.Argument(None),
 
     span = parse_range(paragraphs) if paragraphs else None
     if doc is not None:
-        scores = evaluate_document(gold, doc, span)
+        scores = evaluate_document(gold, doc, span, _settings().read_options())
     elif predicted is not None:
-        scores = score(in_range(load_records(gold), span),
-                       in_range(load_records(predicted), span))
+        scores = score(in_range(load_records(gold), span), in_range(load_records(predicted), span))
     else:
         _fail("give PREDICTED or --doc PATH")
-    typer.echo(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
-                        for k, v in scores.as_dict().items()))
+    typer.echo(
+        " ".join(
+            f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in scores.as_dict().items()
+        )
+    )
 
 
 def _evaluate_series(key: Path, published: Path) -> None:
@@ -284,13 +363,24 @@ def _evaluate_series(key: Path, published: Path) -> None:
     if not paths:
         _fail(f"no key (*.csv) in {key}")
     try:
-        series, documents = read_published(published, "series"), read_published(
-            published, "documents")
+        series, documents = (
+            read_published(published, "series"),
+            read_published(published, "documents"),
+        )
     except FileNotFoundError as err:
         _fail(f"{published}: no published series ({err})")
     scores = score(series, documents, read_keys(paths))
-    header = ["indicator", "kind", "key_figures", "found", "recall", "predicted", "precision",
-              "dated", "as_of_right"]
+    header = [
+        "indicator",
+        "kind",
+        "key_figures",
+        "found",
+        "recall",
+        "predicted",
+        "precision",
+        "dated",
+        "as_of_right",
+    ]
     rows = [s.as_row() for s in [*scores, *totals(scores).values()]]
     _emit(_format_rows(header, [tuple(_cell(r[h]) for h in header) for r in rows], "table"))
 
@@ -300,8 +390,22 @@ def _cell(value):
 
 
 @app.command()
-def dictionary(write_readme: bool = typer.Option(False, help="update README.md's section")
-               ) -> None:
+def forget(paths: list[Path]) -> None:
+    """Forget a remembered failure (or the artifact) of these reports: the next run reads
+    them again. A failure of the file itself is remembered until the file or the code changes;
+    one the environment caused (a missing program, a limit, a timeout) never is."""
+    from pipeline.build import artifact_store
+    from pipeline.build import forget as forget_files
+
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        _fail(f"no such file: {', '.join(missing)}")
+    for name in forget_files(paths, artifact_store(_settings())):
+        typer.echo(f"forgotten: {name} (read again on the next run)")
+
+
+@app.command()
+def dictionary(write_readme: bool = typer.Option(False, help="update README.md's section")) -> None:
     """Print the data dictionary (generated from schemas/), or write it into the README."""
     from pipeline.dataset.schema import data_dictionary, with_dictionary
 
@@ -314,11 +418,16 @@ def dictionary(write_readme: bool = typer.Option(False, help="update README.md's
 
 
 @app.command()
-def audit(paths: list[Path],
-          format: str = typer.Option("table", help="table, json or csv"),
-          strict: bool = typer.Option(False, help="exit 1 on furniture left in text, numbering "
-                                                   "gaps or repeats, offset quarantines or "
-                                                   "reports that fail")) -> None:
+def audit(
+    paths: list[Path],
+    format: str = typer.Option("table", help="table, json or csv"),
+    strict: bool = typer.Option(
+        False,
+        help="exit 1 on furniture left in text, numbering "
+        "gaps or repeats, offset quarantines or "
+        "reports that fail",
+    ),
+) -> None:
     """How well a batch of reports reads: one row per report, and the totals."""
     import logging
 
@@ -333,8 +442,9 @@ def audit(paths: list[Path],
     total = totals(audits)
     rows = as_rows(audits)
     if format == "json":
-        _emit([json.dumps({"documents": rows, "totals": total}, ensure_ascii=False,
-                          indent=1) + "\n"])
+        _emit(
+            [json.dumps({"documents": rows, "totals": total}, ensure_ascii=False, indent=1) + "\n"]
+        )
     elif format == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
@@ -343,41 +453,64 @@ def audit(paths: list[Path],
         _emit([out.getvalue()])
     else:
         _print_audit(rows, total)
-    bad = total["failed"] + total["furniture"] + total["offset_quarantined"] + \
-        total["numbering_gaps"] + total["numbering_repeats"]
+    bad = (
+        total["failed"]
+        + total["furniture"]
+        + total["offset_quarantined"]
+        + total["numbering_gaps"]
+        + total["numbering_repeats"]
+    )
     if strict and bad:
-        _fail(f"audit: {total['failed']} failed, {total['furniture']} furniture, "
-              f"{total['numbering_gaps']} numbering gaps, {total['numbering_repeats']} repeats, "
-              f"{total['offset_quarantined']} offset quarantines")
+        _fail(
+            f"audit: {total['failed']} failed, {total['furniture']} furniture, "
+            f"{total['numbering_gaps']} numbering gaps, {total['numbering_repeats']} repeats, "
+            f"{total['offset_quarantined']} offset quarantines"
+        )
 
 
 def _print_audit(rows: list[dict], total: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    columns = ["file", "status", "pages", "ocr_pages", "paragraphs", "numbering_gaps",
-               "numbering_repeats", "furniture", "metrics_per_1000_words", "quarantined",
-               "warnings", "seconds"]
+    columns = [
+        "file",
+        "status",
+        "pages",
+        "ocr_pages",
+        "paragraphs",
+        "numbering_gaps",
+        "numbering_repeats",
+        "furniture",
+        "metrics_per_1000_words",
+        "quarantined",
+        "warnings",
+        "seconds",
+    ]
     table = Table(*[c.replace("_", " ") for c in columns], title="Audit")
     for r in rows:
         table.add_row(*("" if r[c] is None else str(r[c]) for c in columns))
-    table.add_row(*(["total", f"{total['failed']} failed"] + [str(total.get(c, "")) for c in
-                                                                columns[2:]]), style="bold")
+    table.add_row(
+        *(["total", f"{total['failed']} failed"] + [str(total.get(c, "")) for c in columns[2:]]),
+        style="bold",
+    )
     console = Console(width=200)
     console.print(table)
     for r in rows:
         if r["error"]:
             console.print(f"[red]{r['error']}[/red]", soft_wrap=True)
         if r["furniture_examples"]:
-            console.print(f"[yellow]{r['file']}[/yellow]: {r['furniture_examples']}",
-                          soft_wrap=True)
+            console.print(
+                f"[yellow]{r['file']}[/yellow]: {r['furniture_examples']}", soft_wrap=True
+            )
 
 
 @app.command()
-def release(part: str = typer.Argument(..., help="major, minor or patch"),
-            date: str = typer.Option(None, help="release date YYYY-MM-DD (default: today)"),
-            note: str = typer.Option("", help="why this release is made"),
-            tag: bool = typer.Option(True, help="tag the current commit vX.Y.Z")) -> None:
+def release(
+    part: str = typer.Argument(..., help="major, minor or patch"),
+    date: str = typer.Option(None, help="release date YYYY-MM-DD (default: today)"),
+    note: str = typer.Option("", help="why this release is made"),
+    tag: bool = typer.Option(True, help="tag the current commit vX.Y.Z"),
+) -> None:
     """Make a citable release: bump the version, record its date in release.json, tag it.
 
     The next publish writes the changelog entry with that date, so reruns stay identical."""
@@ -385,26 +518,37 @@ def release(part: str = typer.Argument(..., help="major, minor or patch"),
 
     settings = _settings()
     descriptor = settings.published_dir / "datapackage.json"
-    current = (json.loads(descriptor.read_text(encoding="utf-8"))["version"]
-               if descriptor.exists() else "0.0.0")
+    current = (
+        json.loads(descriptor.read_text(encoding="utf-8"))["version"]
+        if descriptor.exists()
+        else "0.0.0"
+    )
     try:
         planned = rel.plan(current, part, date, note)
     except ValueError as err:
         _fail(str(err))
     rel.write(planned, settings.release_file)
-    typer.echo(f"release {planned.version} dated {planned.date} recorded in "
-               f"{settings.release_file}")
+    typer.echo(
+        f"release {planned.version} dated {planned.date} recorded in {settings.release_file}"
+    )
     if tag:
         rel.tag(planned.version, settings.release_file.parent)
         typer.echo(f"tagged v{planned.version}")
 
 
 @app.command()
-def run(wait: float = typer.Option(None, help="seconds to wait for another run's lock "
-                                   "(default: as long as it takes; 0: not at all)"),
-        workers: int = typer.Option(None, help="parallel workers for reading reports "
-                                    "(default: one per core)"),
-        ) -> None:
+def run(
+    wait: float = typer.Option(
+        None,
+        help="seconds to wait for another run's lock (default: as long as it takes; 0: not at all)",
+    ),
+    workers: int = typer.Option(
+        None, help="parallel workers for reading reports (default: one per core)"
+    ),
+    allow_empty: bool = typer.Option(
+        False, "--allow-empty", help="publish even when raw/ holds no report (an empty dataset)"
+    ),
+) -> None:
     """Read every new or changed report in raw/ (in parallel), load and publish.
 
     Exit status: 0 all published; 1 publishing failed or was blocked (the previous release
@@ -425,10 +569,17 @@ def run(wait: float = typer.Option(None, help="seconds to wait for another run's
     started = time.perf_counter()
     from pipeline.orchestrate import run_in_process
 
-    bar = Progress(TextColumn("reading reports"), BarColumn(), MofNCompleteColumn(),
-                   TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
-                   TimeElapsedColumn(), TimeRemainingColumn(), console=console,
-                   transient=False)
+    bar = Progress(
+        TextColumn("reading reports"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
     task = None
 
     def progress(done: int, total: int) -> None:
@@ -443,8 +594,13 @@ def run(wait: float = typer.Option(None, help="seconds to wait for another run's
         console.print(f"[yellow]{message}[/yellow]", soft_wrap=True)
 
     try:
-        summary = run_in_process(_settings(), wait=wait, workers=workers, progress=progress,
-                                 on_wait=waiting)
+        summary = run_in_process(
+            _settings(allow_empty=True if allow_empty else None),
+            wait=wait,
+            workers=workers,
+            progress=progress,
+            on_wait=waiting,
+        )
     finally:
         bar.stop()
     summary.print(console, time.perf_counter() - started)

@@ -30,6 +30,8 @@ def _resource() -> SettingsResource:
     """The settings resource of a code location: built once from the environment when Dagster
     loads the definitions (a run's config may replace any field)."""
     return SettingsResource.of(Settings.from_env())
+
+
 DOCUMENT = dg.AssetKey("document")
 
 
@@ -46,10 +48,13 @@ def _wait(settings: Settings) -> float | None:
 
 def document_metadata(outcome: DocumentOutcome, path: Path) -> dict:
     """What the Dagster UI shows for one report's partition."""
-    return {"file": str(path), "status": outcome.status,
-            "dagster/row_count": outcome.rows.get("metrics", 0),
-            **{f"rows_{k}": v for k, v in outcome.rows.items()},
-            "quarantined_rows": outcome.failures}
+    return {
+        "file": str(path),
+        "status": outcome.status,
+        "dagster/row_count": outcome.rows.get("metrics", 0),
+        **{f"rows_{k}": v for k, v in outcome.rows.items()},
+        "quarantined_rows": outcome.failures,
+    }
 
 
 @dg.asset(partitions_def=documents, group_name="indicators")
@@ -75,18 +80,23 @@ def read_batch(context: dg.OpExecutionContext, settings: SettingsResource) -> No
     settings = settings.value()
     paths = [Path(p) for p in context.op_config["paths"]]
     names = {p.name: p for p in paths}
-    for outcome in build_artifacts([(p, None) for p in paths], artifact_store(settings),
-                                   settings):
+    for outcome in build_artifacts([(p, None) for p in paths], artifact_store(settings), settings):
         path = names[outcome.source_file]
         if outcome.status == "failed":
             context.log.error(outcome.error)
-            context.log_event(dg.AssetObservation(
-                DOCUMENT, partition=outcome.document_id,
-                metadata={"file": str(path), "error": outcome.error or ""}))
+            context.log_event(
+                dg.AssetObservation(
+                    DOCUMENT,
+                    partition=outcome.document_id,
+                    metadata={"file": str(path), "error": outcome.error or ""},
+                )
+            )
             continue
-        context.log_event(dg.AssetMaterialization(
-            DOCUMENT, partition=outcome.document_id,
-            metadata=document_metadata(outcome, path)))
+        context.log_event(
+            dg.AssetMaterialization(
+                DOCUMENT, partition=outcome.document_id, metadata=document_metadata(outcome, path)
+            )
+        )
 
 
 def read_reports_job(batches: int = 2) -> dg.JobDefinition:
@@ -94,8 +104,11 @@ def read_reports_job(batches: int = 2) -> dg.JobDefinition:
     share of the reports as config (what `indicators run` runs with the multiprocess executor;
     one step per worker, so each worker starts one process)."""
 
-    @dg.job(name="read_reports", resource_defs={"settings": _resource()},
-            description="Read many reports into their artifacts, in parallel batches.")
+    @dg.job(
+        name="read_reports",
+        resource_defs={"settings": _resource()},
+        description="Read many reports into their artifacts, in parallel batches.",
+    )
     def read_reports():
         for i in range(batches):
             read_batch.alias(f"read_batch_{i}")()
@@ -124,16 +137,20 @@ def warehouse(context: dg.AssetExecutionContext, settings: SettingsResource) -> 
     errors = [o.error for o in result.outcomes if o.status in ("failed", "duplicate")]
     for error in errors:
         context.log.error(error)
-    return dg.Output(result, metadata={
-        "dagster/row_count": result.rows.get("metrics", 0),
-        **{f"rows_{k}": v for k, v in result.rows.items()},
-        "rebuilt": result.rebuilt,
-        "documents_loaded": sum(o.status == "loaded" for o in result.outcomes),
-        "documents_unchanged": sum(o.status == "unchanged" for o in result.outcomes),
-        "documents_failed": len(errors),
-        "documents_removed": ", ".join(result.removed) or "none",
-        "errors": dg.MetadataValue.md("\n".join(f"- {e}" for e in errors) or "none"),
-    })
+    return dg.Output(
+        result,
+        metadata={
+            "dagster/row_count": result.rows.get("metrics", 0),
+            **{f"rows_{k}": v for k, v in result.rows.items()},
+            "rebuilt": result.rebuilt,
+            "repaired": dg.MetadataValue.md("\n".join(f"- {r}" for r in result.repaired) or "none"),
+            "documents_loaded": sum(o.status == "loaded" for o in result.outcomes),
+            "documents_unchanged": sum(o.status == "unchanged" for o in result.outcomes),
+            "documents_failed": len(errors),
+            "documents_removed": ", ".join(result.removed) or "none",
+            "errors": dg.MetadataValue.md("\n".join(f"- {e}" for e in errors) or "none"),
+        },
+    )
 
 
 @contextmanager
@@ -149,21 +166,25 @@ def _read_only(settings: Settings):
 
 
 @dg.asset_check(asset=warehouse, blocking=True)
-def keys_hold(context: dg.AssetCheckExecutionContext, settings: SettingsResource
-              ) -> dg.AssetCheckResult:
+def keys_hold(
+    context: dg.AssetCheckExecutionContext, settings: SettingsResource
+) -> dg.AssetCheckResult:
     """Primary keys are unique and every foreign key points to an existing row."""
     settings = settings.value()
     from pipeline.dataset.checks import broken_foreign_keys, duplicate_keys
 
     with _read_only(settings) as con:
         dups, broken = duplicate_keys(con), broken_foreign_keys(con)
-    return dg.AssetCheckResult(passed=not dups and not broken,
-                               metadata={"duplicate_keys": dups, "broken_foreign_keys": broken})
+    return dg.AssetCheckResult(
+        passed=not dups and not broken,
+        metadata={"duplicate_keys": dups, "broken_foreign_keys": broken},
+    )
 
 
 @dg.asset_check(asset=warehouse, blocking=True)
-def quarantine_below_threshold(context: dg.AssetCheckExecutionContext, settings: SettingsResource
-                               ) -> dg.AssetCheckResult:
+def quarantine_below_threshold(
+    context: dg.AssetCheckExecutionContext, settings: SettingsResource
+) -> dg.AssetCheckResult:
     """Rows failing validation are quarantined; above the threshold nothing is published."""
     settings = settings.value()
     from pipeline.dataset.store import quarantine_examples, quarantine_share
@@ -172,8 +193,12 @@ def quarantine_below_threshold(context: dg.AssetCheckExecutionContext, settings:
         share, rows = quarantine_share(con), quarantine_examples(con)
     return dg.AssetCheckResult(
         passed=share <= settings.max_failure_share,
-        metadata={"failure_share": share, "threshold": settings.max_failure_share,
-                  "examples": _preview(rows, ["document", "table", "row", "check"])})
+        metadata={
+            "failure_share": share,
+            "threshold": settings.max_failure_share,
+            "examples": _preview(rows, ["document", "table", "row", "check"]),
+        },
+    )
 
 
 @dg.asset(deps=[warehouse], group_name="indicators")
@@ -189,20 +214,30 @@ def published_dataset(context: dg.AssetExecutionContext, settings: SettingsResou
         preview = metrics_preview(con)
     finally:
         con.close()
-    return dg.Output(result, metadata={
-        "version": result.version, "changed": result.changed, "bump": str(result.bump),
-        "path": str(result.path),
-        "preview": _preview(preview, ["paragraph", "quote", "unit", "entity", "qualifier",
-                                      "year"]),
-        "dagster/column_schema": dg.TableSchema(columns=[
-            dg.TableColumn(f["name"], f["type"], description=f["description"])
-            for f in load_schema("metrics").fields]),
-    })
+    return dg.Output(
+        result,
+        metadata={
+            "version": result.version,
+            "changed": result.changed,
+            "bump": str(result.bump),
+            "path": str(result.path),
+            "preview": _preview(
+                preview, ["paragraph", "quote", "unit", "entity", "qualifier", "year"]
+            ),
+            "dagster/column_schema": dg.TableSchema(
+                columns=[
+                    dg.TableColumn(f["name"], f["type"], description=f["description"])
+                    for f in load_schema("metrics").fields
+                ]
+            ),
+        },
+    )
 
 
 @dg.asset_check(asset=published_dataset, blocking=True)
-def frictionless_valid(context: dg.AssetCheckExecutionContext, settings: SettingsResource
-                       ) -> dg.AssetCheckResult:
+def frictionless_valid(
+    context: dg.AssetCheckExecutionContext, settings: SettingsResource
+) -> dg.AssetCheckResult:
     """The published files are the ones validated before the swap: every release is validated
     in its staging folder (frictionless, Parquet twins, foreign keys, sha256) and only swapped
     in when valid; here every published file must still match its sha256."""
@@ -210,16 +245,20 @@ def frictionless_valid(context: dg.AssetCheckExecutionContext, settings: Setting
     from pipeline.dataset.publish import verify_hashes
 
     errors = verify_hashes(settings.published_dir)
-    return dg.AssetCheckResult(passed=not errors, metadata={
-        "errors": errors[:20],
-        "scope": "validated before the swap (indicators validate); sha256 of every file now"})
+    return dg.AssetCheckResult(
+        passed=not errors,
+        metadata={
+            "errors": errors[:20],
+            "scope": "validated before the swap (indicators validate); sha256 of every file now",
+        },
+    )
 
 
-documents_job = dg.define_asset_job("documents_job", selection=[document],
-                                    partitions_def=documents)
+documents_job = dg.define_asset_job("documents_job", selection=[document], partitions_def=documents)
 publish_job = dg.define_asset_job("publish_job", selection=[warehouse, published_dataset])
-daily_publish = dg.ScheduleDefinition(name="daily_publish", job=publish_job,
-                                      cron_schedule="0 3 * * *", execution_timezone="UTC")
+daily_publish = dg.ScheduleDefinition(
+    name="daily_publish", job=publish_job, cron_schedule="0 3 * * *", execution_timezone="UTC"
+)
 
 
 def _fingerprints(settings: Settings) -> dict[str, str]:
@@ -240,8 +279,9 @@ def _fingerprints(settings: Settings) -> dict[str, str]:
 
 
 @dg.sensor(jobs=[documents_job, publish_job], minimum_interval_seconds=60)
-def raw_files_sensor(context: dg.SensorEvaluationContext, settings: SettingsResource
-                     ) -> dg.SensorResult:
+def raw_files_sensor(
+    context: dg.SensorEvaluationContext, settings: SettingsResource
+) -> dg.SensorResult:
     """New or changed files in raw/ get a document run each, then a publish run."""
     state = json.loads(context.cursor) if context.cursor else {}
     seen, tick = state.get("files", {}), state.get("tick", 0) + 1
@@ -251,14 +291,17 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, settings: SettingsReso
     known = set(context.instance.get_dynamic_partitions("documents"))
     new = sorted(k for k in changed if k not in known)
     # The tick makes run keys unique, so a file that changes back (A, B, A) runs again.
-    requests = [dg.RunRequest(job_name="documents_job", partition_key=k,
-                              run_key=f"{k}:{h}:{tick}") for k, h in sorted(changed.items())]
+    requests = [
+        dg.RunRequest(job_name="documents_job", partition_key=k, run_key=f"{k}:{h}:{tick}")
+        for k, h in sorted(changed.items())
+    ]
     if changed or removed:
         requests.append(dg.RunRequest(job_name="publish_job", run_key=f"publish:{tick}"))
     return dg.SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=[documents.build_add_request(new)] if new else [],
-        cursor=json.dumps({"files": current, "tick": tick}, sort_keys=True))
+        cursor=json.dumps({"files": current, "tick": tick}, sort_keys=True),
+    )
 
 
 def report_failure(run_id: str, job_name: str, message: str, settings: Settings) -> str:
@@ -271,19 +314,23 @@ def report_failure(run_id: str, job_name: str, message: str, settings: Settings)
     with open(log, "a", encoding="utf-8") as f:
         f.write(line + "\n")
     if url := settings.webhook_url:
-        request = urllib.request.Request(url, data=line.encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            url, data=line.encode(), method="POST", headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=10):
             pass
     return line
 
 
 @dg.run_failure_sensor(name="run_failure_report", monitor_all_code_locations=False)
-def run_failure_report(context: dg.RunFailureSensorContext, settings: SettingsResource
-                       ) -> None:
+def run_failure_report(context: dg.RunFailureSensorContext, settings: SettingsResource) -> None:
     """Every failed run of this code location: to a log file and, when set, a webhook."""
-    report_failure(context.dagster_run.run_id, context.dagster_run.job_name,
-                   context.failure_event.message or "", settings.value())
+    report_failure(
+        context.dagster_run.run_id,
+        context.dagster_run.job_name,
+        context.failure_event.message or "",
+        settings.value(),
+    )
 
 
 def definitions(executor=None) -> dg.Definitions:

@@ -26,8 +26,9 @@ def lock_holder(settings: Settings) -> str:
 
 
 @contextmanager
-def run_lock(settings: Settings, wait: float | None = None,
-             on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+def run_lock(
+    settings: Settings, wait: float | None = None, on_wait: Callable[[str], None] | None = None
+) -> Iterator[None]:
     """One load-and-publish at a time per published folder (CLI, sensor runs, schedule);
     re-entrant. wait: seconds to wait for another run (None: forever, 0: not at all)."""
     from filelock import FileLock, Timeout
@@ -53,8 +54,10 @@ def run_lock(settings: Settings, wait: float | None = None,
         try:
             lock.acquire(timeout=-1 if wait is None else wait)
         except Timeout:
-            raise RunLocked(f"another run holds {path} (process {holder}); "
-                            "try again later or give --wait SECONDS") from None
+            raise RunLocked(
+                f"another run holds {path} (process {holder}); "
+                "try again later or give --wait SECONDS"
+            ) from None
     (published / ".lock.pid").write_text(f"{os.getpid()}\n")
     _HELD[path] = 1
     try:

@@ -43,6 +43,7 @@ class RunSummary:
     repaired: list[str] = field(default_factory=list)  # what a repair rewrote, and why
     published: bool = False
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # problems found and mended (run goes on)
     settings: Settings | None = None
     read: int = 0  # reports read in this run (the rest had their artifact)
     workers: int = 1
@@ -63,38 +64,68 @@ class RunSummary:
     def print(self, console: Console, seconds: float) -> None:
         """A closing summary for people (every report when few, else only the problems)."""
         shown = self.outcomes if len(self.outcomes) <= 50 else self.failed_documents
-        table = Table("document", "status", "metrics", "quarantined", "problem",
-                      title="Documents" if shown is self.outcomes else "Reports with problems")
+        table = Table(
+            "document",
+            "status",
+            "metrics",
+            "quarantined",
+            "problem",
+            title="Documents" if shown is self.outcomes else "Reports with problems",
+        )
         for o in shown:
-            table.add_row(o.document_id, o.status, str(o.rows.get("metrics", "")),
-                          str(o.failures), o.error or "")
+            table.add_row(
+                o.document_id,
+                o.status,
+                str(o.rows.get("metrics", "")),
+                str(o.failures),
+                o.error or "",
+            )
         if shown:
             console.print(table)
-        counts = {s: sum(o.status == s for o in self.outcomes)
-                  for s in ("loaded", "unchanged", "failed", "duplicate")}
-        console.print(f"reports: {counts['loaded']} read, {counts['unchanged']} unchanged, "
-                      f"{counts['failed']} failed, {counts['duplicate']} duplicate "
-                      f"({self.workers} worker{'s' if self.workers > 1 else ''})",
-                      soft_wrap=True)
-        console.print(f"paragraphs: {self.rows.get('paragraphs', 0)}  metrics: "
-                      f"{self.rows.get('metrics', 0)}  quarantined rows: "
-                      f"{self.rows.get('validation_failures', 0)}  removed: {self.removed}",
-                      soft_wrap=True)
+        counts = {
+            s: sum(o.status == s for o in self.outcomes)
+            for s in ("loaded", "unchanged", "failed", "duplicate")
+        }
+        console.print(
+            f"reports: {counts['loaded']} read, {counts['unchanged']} unchanged, "
+            f"{counts['failed']} failed, {counts['duplicate']} duplicate "
+            f"({self.workers} worker{'s' if self.workers > 1 else ''})",
+            soft_wrap=True,
+        )
+        console.print(
+            f"paragraphs: {self.rows.get('paragraphs', 0)}  metrics: "
+            f"{self.rows.get('metrics', 0)}  quarantined rows: "
+            f"{self.rows.get('validation_failures', 0)}  removed: {self.removed}",
+            soft_wrap=True,
+        )
         if self.published:
-            state = ("repaired, version kept: " + "; ".join(self.repaired)
-                     if self.bump == "repair" else
-                     "new release" if self.changed else "unchanged")
-            console.print(f"published: {self.settings.published_dir} (version {self.version}, "
-                          f"{state})", soft_wrap=True)
+            state = (
+                "repaired, version kept: " + "; ".join(self.repaired)
+                if self.bump == "repair"
+                else "new release"
+                if self.changed
+                else "unchanged"
+            )
+            console.print(
+                f"published: {self.settings.published_dir} (version {self.version}, {state})",
+                soft_wrap=True,
+            )
         else:
             kept = f"version {self.version} stays" if self.version else "nothing published yet"
-            console.print(f"[red]publishing blocked[/red]: {self.settings.published_dir} "
-                          f"({kept})", soft_wrap=True)
+            console.print(
+                f"[red]publishing blocked[/red]: {self.settings.published_dir} ({kept})",
+                soft_wrap=True,
+            )
         console.print(f"database:  {self.settings.db_path}", soft_wrap=True)
+        for n in self.notes:
+            console.print(f"[yellow]repaired:[/yellow] {n}", soft_wrap=True)
         for e in self.errors:
             console.print(f"[red]error:[/red] {e}", soft_wrap=True)
-        verdict = {0: "done", 1: "FAILED",
-                   2: "done, with reports that could not be read or were set aside"}
+        verdict = {
+            0: "done",
+            1: "FAILED",
+            2: "done, with reports that could not be read or were set aside",
+        }
         console.print(f"{verdict[self.exit_code]} in {seconds:.1f} s")
 
 
@@ -108,31 +139,40 @@ def _current_version(settings: Settings) -> str | None:
 
 def default_workers() -> int:
     """One worker per core this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
-        os.cpu_count() or 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def run_in_process(settings: Settings, wait: float | None = None, instance=None,
-                   workers: int | None = None, progress: Progress | None = None,
-                   on_wait: Callable[[str], None] | None = None) -> RunSummary:
+def run_in_process(
+    settings: Settings,
+    wait: float | None = None,
+    instance=None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> RunSummary:
     """Read what changed (in parallel when there is much), then load and publish under the
     run lock. wait: seconds to wait for another run's lock (None: forever)."""
+    from pipeline.dataset.publish import ForeignFolder, check_folder
+
     workers = workers or default_workers()
-    instance = instance or local_instance(settings)
-    store = artifact_store(settings)
     try:
+        check_folder(settings.published_dir)  # before anything is written there
+        store = artifact_store(settings)
         plan = plan_run(settings, store)
-    except RawFolderError as err:
-        return RunSummary(False, errors=[str(err)], settings=settings,
-                          version=_current_version(settings))
+    except (RawFolderError, ForeignFolder) as err:
+        return RunSummary(
+            False, errors=[str(err)], settings=settings, version=_current_version(settings)
+        )
+    instance = instance or local_instance(settings)
     _register_partitions(instance, plan)
     errors = read_reports(plan, settings, instance, workers, progress)
     try:
         with run_lock(settings, wait, on_wait):
             summary = _load_and_publish(settings, instance)
     except RunLocked as err:
-        return RunSummary(False, errors=[str(err)], settings=settings,
-                          version=_current_version(settings))
+        return RunSummary(
+            False, errors=[str(err)], settings=settings, version=_current_version(settings)
+        )
     todo = {p.name for p in plan.todo}
     for o in summary.outcomes:
         if o.status == "unchanged" and o.source_file in todo:
@@ -163,8 +203,9 @@ def _register_partitions(instance, plan: Plan) -> None:
         instance.add_dynamic_partitions("documents", missing)
 
 
-def read_reports(plan: Plan, settings: Settings, instance, workers: int,
-                 progress: Progress | None = None) -> list[str]:
+def read_reports(
+    plan: Plan, settings: Settings, instance, workers: int, progress: Progress | None = None
+) -> list[str]:
     """Make the missing artifacts: one report in-process as its `document` partition, many
     with the multiprocess executor (in-process when the instance is ephemeral). Returns
     errors of the Dagster run itself (a report's own failure is in its outcome)."""
@@ -178,24 +219,38 @@ def read_reports(plan: Plan, settings: Settings, instance, workers: int,
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     if total == 1:  # no pool for one file
         key = plan.todo[0].stem
-        dg.materialize([d.document], partition_key=key, instance=instance,
-                       resources={"settings": SettingsResource.of(settings)},
-                       raise_on_error=False, run_config=quiet)
+        dg.materialize(
+            [d.document],
+            partition_key=key,
+            instance=instance,
+            resources={"settings": SettingsResource.of(settings)},
+            raise_on_error=False,
+            run_config=quiet,
+        )
         if progress:
             progress(1, 1)
         return []
     parallel = workers > 1 and not instance.is_ephemeral
     shares = split_work(plan.todo, workers if parallel else 1)
-    config = {**quiet, **resource_config(settings), "ops": {f"read_batch_{i}": {"config": {"paths": [str(p) for p in share]}}
-                               for i, share in enumerate(shares)},
-              "execution": {"config": {"multiprocess": {"max_concurrent": workers}}
-                            if parallel else {"in_process": {}}}}
-    job = dg.build_reconstructable_job("pipeline.definitions", "read_reports_job",
-                                       reconstructable_args=(len(shares),))
+    config = {
+        **quiet,
+        **resource_config(settings),
+        "ops": {
+            f"read_batch_{i}": {"config": {"paths": [str(p) for p in share]}}
+            for i, share in enumerate(shares)
+        },
+        "execution": {
+            "config": {"multiprocess": {"max_concurrent": workers}}
+            if parallel
+            else {"in_process": {}}
+        },
+    }
+    job = dg.build_reconstructable_job(
+        "pipeline.definitions", "read_reports_job", reconstructable_args=(len(shares),)
+    )
     watcher = _Watcher(instance, total, progress) if progress else None
     try:
-        result = dg.execute_job(job, instance=instance, run_config=config,
-                                raise_on_error=False)
+        result = dg.execute_job(job, instance=instance, run_config=config, raise_on_error=False)
     finally:
         if watcher:
             watcher.stop()
@@ -229,8 +284,10 @@ class _Watcher:
 
         from pipeline.definitions import DOCUMENT
 
-        for kind, fetch in (("materializations", self.instance.fetch_materializations),
-                            ("observations", self.instance.fetch_observations)):
+        for kind, fetch in (
+            ("materializations", self.instance.fetch_materializations),
+            ("observations", self.instance.fetch_observations),
+        ):
             flt = dg.AssetRecordsFilter(asset_key=DOCUMENT, after_storage_id=self.after[kind])
             records = fetch(flt, limit=self.total, ascending=True).records
             if records:
@@ -261,17 +318,27 @@ def _load_and_publish(settings: Settings, instance) -> RunSummary:
     from pipeline import definitions as d
 
     result = dg.materialize(
-        [d.document, d.warehouse, d.published_dataset, d.keys_hold,
-         d.quarantine_below_threshold, d.frictionless_valid],
-        selection=[d.warehouse, d.published_dataset], instance=instance, raise_on_error=False,
+        [
+            d.document,
+            d.warehouse,
+            d.published_dataset,
+            d.keys_hold,
+            d.quarantine_below_threshold,
+            d.frictionless_valid,
+        ],
+        selection=[d.warehouse, d.published_dataset],
+        instance=instance,
+        raise_on_error=False,
         resources={"settings": SettingsResource.of(settings)},
-        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+    )
     summary = RunSummary(result.success, settings=settings)
     done = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
     if "warehouse" in done:
         load = result.output_for_node("warehouse")
         summary.outcomes, summary.rows = load.outcomes, load.rows
         summary.removed = ", ".join(load.removed) or "none"
+        summary.notes += load.repaired
         summary.errors += [o.error for o in load.outcomes if o.error]
     if "published_dataset" in done:
         release = result.output_for_node("published_dataset")
@@ -280,8 +347,9 @@ def _load_and_publish(settings: Settings, instance) -> RunSummary:
         summary.bump, summary.repaired = release.bump, list(release.repaired)
     for check in result.get_asset_check_evaluations():
         if not check.passed:
-            details = {k: getattr(v, "value", v) for k, v in check.metadata.items()
-                       if k != "examples"}
+            details = {
+                k: getattr(v, "value", v) for k, v in check.metadata.items() if k != "examples"
+            }
             summary.errors.append(f"check {check.check_name} failed: {details}")
     for event in result.all_events:
         if event.is_step_failure:

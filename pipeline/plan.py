@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipeline.build import DocumentOutcome, artifact_key, file_digest
 from pipeline.dataset.artifacts import ArtifactStore
-from pipeline.read.ingest import document_id_for, scan_raw
+from pipeline.read.ingest import SUPPORTED_SUFFIXES, document_id_for, scan_raw
 from pipeline.settings import Settings
 
 
@@ -38,8 +38,9 @@ def published_digests(settings: Settings) -> dict[str, str]:
         con.close()
 
 
-def _set_aside(paths: list[Path], published: dict[str, str]
-               ) -> tuple[dict[Path, str | None], list[DocumentOutcome]]:
+def _set_aside(
+    paths: list[Path], published: dict[str, str]
+) -> tuple[dict[Path, str | None], list[DocumentOutcome]]:
     """The files to publish with their sha256, and outcomes for duplicates and id clashes."""
     by_stem: dict[str, list[Path]] = {}
     for p in paths:
@@ -48,9 +49,15 @@ def _set_aside(paths: list[Path], published: dict[str, str]
     for stem, group in by_stem.items():
         if len(group) > 1:  # "x.txt" and "x.md" would both be document "x"
             names = ", ".join(p.name for p in group)
-            aside += [DocumentOutcome(stem, p.name, "failed",
-                                      f"{p.name}: files {names} share the document id {stem!r}; "
-                                      "rename one") for p in group]
+            aside += [
+                DocumentOutcome(
+                    stem,
+                    p.name,
+                    "failed",
+                    f"{p.name}: files {names} share the document id {stem!r}; rename one",
+                )
+                for p in group
+            ]
         else:
             kept.append(group[0])
     digests: dict[Path, str | None] = {}
@@ -67,9 +74,15 @@ def _set_aside(paths: list[Path], published: dict[str, str]
     for digest, group in groups.items():
         group.sort(key=lambda p: (published.get(p.stem) != digest, p.name))
         chosen.append(group[0])
-        aside += [DocumentOutcome(p.stem, p.name, "duplicate",
-                                  f"{p.name}: same content as {group[0].name}; "
-                                  "not published twice") for p in group[1:]]
+        aside += [
+            DocumentOutcome(
+                p.stem,
+                p.name,
+                "duplicate",
+                f"{p.name}: same content as {group[0].name}; not published twice",
+            )
+            for p in group[1:]
+        ]
     return {p: digests[p] for p in sorted(chosen)}, aside
 
 
@@ -80,13 +93,28 @@ def plan_run(settings: Settings, store: ArtifactStore) -> Plan:
         raise RawFolderError(f"{raw_dir}: the raw folder does not exist")
     paths, refused = scan_raw(raw_dir)  # links outside raw/, folders, FIFOs: named, not read
     published = published_digests(settings)
-    if not paths and published and not settings.allow_empty:
+    readable = [p for p in paths if p.suffix.lower() in SUPPORTED_SUFFIXES]
+    if not readable and not settings.allow_empty:
+        what = (
+            "is empty" if not paths else f"holds no report ({', '.join(p.name for p in paths[:3])})"
+        )
         raise RawFolderError(
-            f"{raw_dir} is empty: refusing to unpublish every document (a missing mount?); "
-            "set INDICATORS_ALLOW_EMPTY=1 to really empty the dataset")
+            f"{raw_dir} {what}: refusing to publish a release without reports (a missing "
+            "mount, a wrong INDICATORS_RAW?); `indicators run --allow-empty` (or "
+            "INDICATORS_ALLOW_EMPTY=1) publishes an empty dataset"
+            + (" and unpublishes every document" if published else "")
+        )
     files, aside = _set_aside(paths, published)
-    aside += [DocumentOutcome(document_id_for(Path(e.path)), Path(e.path).name, "failed", str(e))
-              for e in refused]
-    todo = [p for p, d in files.items() if d is None or (
-        store.manifest(artifact_key(p, d)) is None and store.failure(artifact_key(p, d)) is None)]
+    aside += [
+        DocumentOutcome(document_id_for(Path(e.path)), Path(e.path).name, "failed", str(e))
+        for e in refused
+    ]
+    todo = [
+        p
+        for p, d in files.items()
+        if d is None
+        or (
+            store.manifest(artifact_key(p, d)) is None and store.failure(artifact_key(p, d)) is None
+        )
+    ]
     return Plan(files, aside, todo)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -30,6 +30,7 @@ class LoadResult:
     rows: dict[str, int]
     removed: list[str]
     rebuilt: bool
+    repaired: list[str] = field(default_factory=list)  # artifacts found damaged and remade
 
 
 def next_database(settings: Settings) -> Path:
@@ -56,22 +57,27 @@ def _built_from(path: Path) -> list[str] | None:
         con.close()
 
 
-def load_release(settings: Settings, store: ArtifactStore, plan: Plan,
-                 fresh: set[Path] = frozenset()) -> LoadResult:
+def load_release(
+    settings: Settings, store: ArtifactStore, plan: Plan, fresh: set[Path] = frozenset()
+) -> LoadResult:
     """Build the release's database from every report's artifact (making any still missing,
     one after another). The published database is not touched: the new one is built aside and
     swapped in when the release is published. fresh: reports read earlier in this run."""
     from pipeline.dataset.store import build_database, counts, open_read_only
 
-    by_name = {o.source_file: o for o in build_artifacts(list(plan.files.items()), store,
-                                                          settings)}
+    by_name = {o.source_file: o for o in build_artifacts(list(plan.files.items()), store, settings)}
     outcomes = [by_name[p.name] for p in plan.files]
-    outcomes = [DocumentOutcome(**{**o.__dict__, "status": "loaded"})
-                if o.status == "unchanged" and p in fresh else o
-                for o, p in zip(outcomes, plan.files, strict=True)]
-    keys = sorted(artifact_key(p, d).path for (p, d), o in zip(plan.files.items(), outcomes,
-                                                                 strict=True)
-                  if o.status in ("loaded", "unchanged"))
+    outcomes = [
+        DocumentOutcome(**{**o.__dict__, "status": "loaded"})
+        if o.status == "unchanged" and p in fresh
+        else o
+        for o, p in zip(outcomes, plan.files, strict=True)
+    ]
+    keys = sorted(
+        artifact_key(p, d).path
+        for (p, d), o in zip(plan.files.items(), outcomes, strict=True)
+        if o.status in ("loaded", "unchanged")
+    )
     built_from = sorted([*keys, DERIVED_KEY])  # a new codelist rebuilds the database too
     db = Path(settings.db_path)
     old_ids = set(published_digests(settings))
@@ -84,11 +90,49 @@ def load_release(settings: Settings, store: ArtifactStore, plan: Plan,
         finally:
             con.close()
     else:
-        rows = build_database(nxt, _inputs(store, keys), built_from)
+        outcomes, repaired = _verified(store, settings, plan, outcomes)
+        keys = sorted(
+            artifact_key(p, d).path
+            for (p, d), o in zip(plan.files.items(), outcomes, strict=True)
+            if o.status in ("loaded", "unchanged")
+        )
+        rows = build_database(nxt, _inputs(store, keys), sorted([*keys, DERIVED_KEY]))
         rebuilt = True
     kept_ids = {o.document_id for o in outcomes if o.status in ("loaded", "unchanged")}
     outcomes = sorted(outcomes + plan.aside, key=lambda o: (o.document_id, o.source_file))
-    return LoadResult(outcomes, rows, sorted(old_ids - kept_ids), rebuilt)
+    return LoadResult(outcomes, rows, sorted(old_ids - kept_ids), rebuilt, repaired)
+
+
+def _verified(
+    store: ArtifactStore, settings: Settings, plan: Plan, outcomes: list[DocumentOutcome]
+) -> tuple[list[DocumentOutcome], list[str]]:
+    """The outcomes once every artifact about to be loaded has been checked against the
+    sha256 its manifest recorded: a damaged or edited one is named, discarded and made again
+    from raw/ (never loaded); what could not be made again fails its report."""
+    out, repaired = [], []
+    for (path, digest), outcome in zip(plan.files.items(), outcomes, strict=True):
+        if outcome.status not in ("loaded", "unchanged"):
+            out.append(outcome)
+            continue
+        key = artifact_key(path, digest)
+        problems = store.problems(key, store.manifest(key) or {"rows": {}})
+        if not problems:
+            out.append(outcome)
+            continue
+        store.discard(key)
+        again = next(build_artifacts([(path, digest)], store, settings))
+        if again.status == "failed" or store.problems(key, store.manifest(key) or {}):
+            again = DocumentOutcome(
+                outcome.document_id,
+                path.name,
+                "failed",
+                f"{'; '.join(problems)}; made again from raw/, it failed: {again.error}",
+            )
+        else:
+            again = DocumentOutcome(**{**again.__dict__, "status": "loaded"})
+            repaired.append(f"{'; '.join(problems)}: made again from raw/{path.name}")
+        out.append(again)
+    return out, repaired
 
 
 def _inputs(store: ArtifactStore, key_paths: list[str]) -> dict[str, object]:
@@ -122,8 +166,10 @@ def sources(con) -> list[dict]:
     """The datapackage sources: each report with its file and sha256."""
     from pipeline.dataset.store import sources as stored_sources
 
-    return [{"title": f"{title or did} ({src})", "path": f"raw/{src}",
-             "version": f"sha256:{sha}"} for did, title, src, sha in stored_sources(con)]
+    return [
+        {"title": f"{title or did} ({src})", "path": f"raw/{src}", "version": f"sha256:{sha}"}
+        for did, title, src, sha in stored_sources(con)
+    ]
 
 
 def evaluation_table(con, gold_dir: Path) -> pa.Table | None:
@@ -166,14 +212,23 @@ def state_key(con, settings: Settings) -> str:
     from pipeline.dataset.store import document_keys
 
     docs = [list(k) for k in document_keys(con)]
-    gold = [(g.relative_to(settings.gold).as_posix(), hashlib.sha256(g.read_bytes()).hexdigest())
-            for g in [*sorted(settings.gold.glob("*.jsonl")),
-                      *sorted(settings.gold.glob("series/*.csv"))]]
+    gold = [
+        (g.relative_to(settings.gold).as_posix(), hashlib.sha256(g.read_bytes()).hexdigest())
+        for g in [
+            *sorted(settings.gold.glob("*.jsonl")),
+            *sorted(settings.gold.glob("series/*.csv")),
+        ]
+    ]
     # A release planned with `indicators release` is part of the state: it makes a release.
     planned = release_date.read(settings.release_file)
-    state = {"documents": docs, "schemas": [s.descriptor for s in all_schemas()],
-             "gold": gold, "format": PUBLISH_FORMAT, "derived": DERIVED_KEY,
-             "release": [planned.version, planned.date, planned.note] if planned else None}
+    state = {
+        "documents": docs,
+        "schemas": [s.descriptor for s in all_schemas()],
+        "gold": gold,
+        "format": PUBLISH_FORMAT,
+        "derived": DERIVED_KEY,
+        "release": [planned.version, planned.date, planned.note] if planned else None,
+    }
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
 
@@ -207,34 +262,48 @@ def release_inputs(con, settings: Settings):
     if share > settings.max_failure_share:
         raise RuntimeError(
             f"{share:.1%} of rows failed validation (limit {settings.max_failure_share:.0%}): "
-            "publishing blocked, the previous release stays; see validation_failures")
+            "publishing blocked, the previous release stays; see validation_failures"
+        )
     state = state_key(con, settings)
     history = history_dir(settings.state_dir, settings.published_dir)
     if (current := unchanged(settings.published_dir, state, history)) is not None:
         return current
-    extra = {"evaluation": evaluation_table(con, settings.gold),
-             "indicator_accuracy": indicator_accuracy(con, settings.gold)}
-    return ReleaseInputs({name: read_table(con, name) for name in [*TABLES, *DERIVED]},
-                         sources(con), {k: v for k, v in extra.items() if v is not None},
-                         state, history)
+    extra = {
+        "evaluation": evaluation_table(con, settings.gold),
+        "indicator_accuracy": indicator_accuracy(con, settings.gold),
+    }
+    return ReleaseInputs(
+        {name: read_table(con, name) for name in [*TABLES, *DERIVED]},
+        sources(con),
+        {k: v for k, v in extra.items() if v is not None},
+        state,
+        history,
+    )
 
 
 def publish_release(settings: Settings):
     """Publish from the release's database, then swap that database in."""
     from pipeline.dataset import release_date
     from pipeline.dataset.checks import frictionless_errors
-    from pipeline.dataset.publish import publish
+    from pipeline.dataset.publish import check_folder, publish
     from pipeline.dataset.store import open_read_only
 
+    check_folder(settings.published_dir)
     con = open_read_only(release_database(settings))
     try:
         inputs = release_inputs(con, settings)
     finally:
         con.close()  # DuckDB's memory goes before the release is written and validated
     if isinstance(inputs, ReleaseInputs):
-        inputs = publish(inputs.take_tables(), inputs.sources, settings.published_dir,
-                         inputs.extra_resources, inputs.state, inputs.history,
-                         check=frictionless_errors,
-                         planned=release_date.read(settings.release_file))
+        inputs = publish(
+            inputs.take_tables(),
+            inputs.sources,
+            settings.published_dir,
+            inputs.extra_resources,
+            inputs.state,
+            inputs.history,
+            check=frictionless_errors,
+            planned=release_date.read(settings.release_file),
+        )
     swap_database(settings)
     return inputs

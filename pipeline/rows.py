@@ -18,17 +18,29 @@ def document_row(doc: Document, structure: Structure, metrics: list[Metric]) -> 
     """The documents row: header metadata, checksum and counts."""
     md = doc.metadata
     return {
-        "document_id": doc.document_id, "title": md.title, "symbols": _join(md.symbols),
-        "date_issued": md.date_issued, "original_language": md.original_language,
-        "bodies": _join(md.bodies), "sessions": _join(md.sessions),
-        "agenda_items": _join(md.agenda_items), "reporting_year": md.reporting_year,
-        "period_start": md.period_start, "period_end": md.period_end, "subject": md.subject,
-        "subject_name": md.subject_name, "subject_country": md.subject_country,
-        "source_file": doc.source_file, "format": doc.format, "sha256": doc.sha256,
-        "size_bytes": doc.size_bytes, "pages": doc.pages,
+        "document_id": doc.document_id,
+        "title": md.title,
+        "symbols": _join(md.symbols),
+        "date_issued": md.date_issued,
+        "original_language": md.original_language,
+        "bodies": _join(md.bodies),
+        "sessions": _join(md.sessions),
+        "agenda_items": _join(md.agenda_items),
+        "reporting_year": md.reporting_year,
+        "period_start": md.period_start,
+        "period_end": md.period_end,
+        "subject": md.subject,
+        "subject_name": md.subject_name,
+        "subject_country": md.subject_country,
+        "source_file": doc.source_file,
+        "format": doc.format,
+        "sha256": doc.sha256,
+        "size_bytes": doc.size_bytes,
+        "pages": doc.pages,
         "ocr_pages": _join(str(n) for n in doc.ocr_pages),
         "paragraphs": len(structure.paragraphs),
-        "footnotes": len(structure.footnotes), "metrics": len(metrics),
+        "footnotes": len(structure.footnotes),
+        "metrics": len(metrics),
         "warnings": _join([*md.warnings, *structure.warnings]),
         "extractor_version": EXTRACTOR_VERSION,
     }
@@ -46,19 +58,54 @@ def to_rows(doc: Document, structure: Structure, metrics: list[Metric]) -> dict[
         country_rows.extend({"metric_id": m.metric_id, **c} for c in countries)
     return {
         "documents": [document_row(doc, structure, metrics)],
-        "sections": [{"document_id": did, "section_id": s.section_id, "level": s.level,
-                      "number": s.number, "title": s.title, "parent_id": s.parent_id,
-                      "path": s.path, "char_start": s.char_start} for s in structure.sections],
-        "paragraphs": [{"document_id": did, "paragraph": p.number, "section_id": p.section_id,
-                        "text": p.text, "char_start": p.char_start, "char_end": p.char_end}
-                       for p in structure.paragraphs],
-        "footnotes": [{"document_id": did, "footnote": f.marker, "paragraph": f.paragraph,
-                       "text": f.text, "char_start": f.char_start, "char_end": f.char_end}
-                      for f in structure.footnotes],
-        "tables": [{"document_id": did, "table_index": t.table_index, "paragraph": t.paragraph,
-                    "n_rows": len(t.rows), "n_columns": max((len(r) for r in t.rows), default=0),
-                    "cells": json.dumps(t.rows, ensure_ascii=False), "char_start": t.char_start,
-                    "char_end": t.char_end} for t in structure.tables],
+        "sections": [
+            {
+                "document_id": did,
+                "section_id": s.section_id,
+                "level": s.level,
+                "number": s.number,
+                "title": s.title,
+                "parent_id": s.parent_id,
+                "path": s.path,
+                "char_start": s.char_start,
+            }
+            for s in structure.sections
+        ],
+        "paragraphs": [
+            {
+                "document_id": did,
+                "paragraph": p.number,
+                "section_id": p.section_id,
+                "text": p.text,
+                "char_start": p.char_start,
+                "char_end": p.char_end,
+            }
+            for p in structure.paragraphs
+        ],
+        "footnotes": [
+            {
+                "document_id": did,
+                "footnote": f.marker,
+                "paragraph": f.paragraph,
+                "text": f.text,
+                "char_start": f.char_start,
+                "char_end": f.char_end,
+            }
+            for f in structure.footnotes
+        ],
+        "tables": [
+            {
+                "document_id": did,
+                "table_index": t.table_index,
+                "paragraph": t.paragraph,
+                "n_rows": len(t.rows),
+                "n_columns": max((len(r) for r in t.rows), default=0),
+                "cells": json.dumps(t.rows, ensure_ascii=False),
+                "char_start": t.char_start,
+                "char_end": t.char_end,
+            }
+            for t in structure.tables
+        ],
         "metrics": metric_rows,
         "metric_countries": country_rows,
     }

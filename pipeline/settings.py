@@ -31,48 +31,108 @@ class Variable:
 # Defaults that depend on other settings are written as {field} and filled in order.
 VARIABLES = (
     Variable("INDICATORS_RAW", "raw", "raw/", "folder of input reports"),
-    Variable("INDICATORS_PUBLISHED", "published", "published/",
-             "folder the release is published into (empty, absent or a release of this "
-             "pipeline)"),
-    Variable("INDICATORS_DB", "database", "{published}/indicators.duckdb",
-             "the DuckDB database as published"),
-    Variable("INDICATORS_DAGSTER_STATE", "state", ".dagster/",
-             "Dagster's runs, event log, compute logs, release history"),
-    Variable("INDICATORS_ARTIFACTS", "artifacts", "{state}/artifacts",
-             "per-report artifacts: a folder or any pyarrow/fsspec URL (s3://bucket/prefix)"),
-    Variable("INDICATORS_OCR_CACHE", "ocr_cache", "ocr/",
-             "OCR snapshots of scans, keyed by the PDF's sha256 and the engine's version"),
-    Variable("INDICATORS_RELEASE_FILE", "release_file", "release.json",
-             "the next release's version and date (written by `indicators release`)"),
-    Variable("INDICATORS_GOLD", "gold", "gold/",
-             "hand-made gold sets; reports with one get their accuracy published"),
-    Variable("INDICATORS_MAX_FAILURE_SHARE", "max_failure_share", "0.05",
-             "share of quarantined rows above which nothing is published"),
-    Variable("INDICATORS_ALLOW_EMPTY", "allow_empty", "0",
-             "1: a raw/ without readable reports may publish an empty release"),
-    Variable("INDICATORS_LOCK_WAIT", "lock_wait", "-1",
-             "seconds to wait for another run's lock (negative: as long as it takes)"),
-    Variable("INDICATORS_WEBHOOK_URL", "webhook_url", "",
-             "failed runs are POSTed here as JSON (empty: only logged)"),
+    Variable(
+        "INDICATORS_PUBLISHED",
+        "published",
+        "published/",
+        "folder the release is published into (empty, absent or a release of this pipeline)",
+    ),
+    Variable(
+        "INDICATORS_DB",
+        "database",
+        "{published}/indicators.duckdb",
+        "the DuckDB database as published",
+    ),
+    Variable(
+        "INDICATORS_DAGSTER_STATE",
+        "state",
+        ".dagster/",
+        "Dagster's runs, event log, compute logs, release history",
+    ),
+    Variable(
+        "INDICATORS_ARTIFACTS",
+        "artifacts",
+        "{state}/artifacts",
+        "per-report artifacts: a folder or any pyarrow/fsspec URL (s3://bucket/prefix)",
+    ),
+    Variable(
+        "INDICATORS_OCR_CACHE",
+        "ocr_cache",
+        "ocr/",
+        "OCR snapshots of scans, keyed by the PDF's sha256 and the engine's version",
+    ),
+    Variable(
+        "INDICATORS_RELEASE_FILE",
+        "release_file",
+        "release.json",
+        "the next release's version and date (written by `indicators release`)",
+    ),
+    Variable(
+        "INDICATORS_GOLD",
+        "gold",
+        "gold/",
+        "hand-made gold sets; reports with one get their accuracy published",
+    ),
+    Variable(
+        "INDICATORS_MAX_FAILURE_SHARE",
+        "max_failure_share",
+        "0.05",
+        "share of quarantined rows above which nothing is published",
+    ),
+    Variable(
+        "INDICATORS_ALLOW_EMPTY",
+        "allow_empty",
+        "0",
+        "1: a raw/ without readable reports may publish an empty release",
+    ),
+    Variable(
+        "INDICATORS_LOCK_WAIT",
+        "lock_wait",
+        "-1",
+        "seconds to wait for another run's lock (negative: as long as it takes)",
+    ),
+    Variable(
+        "INDICATORS_WEBHOOK_URL",
+        "webhook_url",
+        "",
+        "failed runs are POSTed here as JSON (empty: only logged)",
+    ),
     Variable("INDICATORS_MAX_FILE_MB", "max_file_mb", "200", "largest report file read"),
     Variable("INDICATORS_MAX_PDF_PAGES", "max_pdf_pages", "2000", "most pages a PDF may have"),
-    Variable("INDICATORS_MAX_OCR_PAGES", "max_ocr_pages", "400",
-             "most pages OCR'd in one file"),
-    Variable("INDICATORS_MAX_PARAGRAPH_CHARS", "max_paragraph_chars", "200000",
-             "a longer paragraph fails its report, named"),
-    Variable("INDICATORS_MAX_SENTENCE_CHARS", "max_sentence_chars", "2000",
-             "a metric's `sentence` is cut to this length (with an ellipsis)"),
-    Variable("INDICATORS_REPORT_SECONDS", "report_seconds", "900",
-             "time one PDF may take to read (in its own process)"),
-    Variable("INDICATORS_REPORT_MEMORY_MB", "report_memory_mb", "3072",
-             "memory one PDF's reader process may use"),
-    Variable("INDICATORS_SQL_TIMEOUT", "sql_timeout", "60",
-             "seconds an `indicators sql` query may run"),
+    Variable("INDICATORS_MAX_OCR_PAGES", "max_ocr_pages", "400", "most pages OCR'd in one file"),
+    Variable(
+        "INDICATORS_MAX_PARAGRAPH_CHARS",
+        "max_paragraph_chars",
+        "200000",
+        "a longer paragraph fails its report, named",
+    ),
+    Variable(
+        "INDICATORS_MAX_SENTENCE_CHARS",
+        "max_sentence_chars",
+        "2000",
+        "a metric's `sentence` is cut to this length (with an ellipsis)",
+    ),
+    Variable(
+        "INDICATORS_REPORT_SECONDS",
+        "report_seconds",
+        "900",
+        "time one PDF may take to read (in its own process)",
+    ),
+    Variable(
+        "INDICATORS_REPORT_MEMORY_MB",
+        "report_memory_mb",
+        "3072",
+        "memory one PDF's reader process may use",
+    ),
+    Variable(
+        "INDICATORS_SQL_TIMEOUT", "sql_timeout", "60", "seconds an `indicators sql` query may run"
+    ),
     Variable("INDICATORS_SQL_MEMORY", "sql_memory", "2GB", "DuckDB memory limit for queries"),
 )
 # Read where it is used, not passed down: a test hook, not a setting of the pipeline.
-KILL_AT = Variable("INDICATORS_KILL_AT", "", "", "tests only: kill the process at this "
-                   "checkpoint (crash tests)")
+KILL_AT = Variable(
+    "INDICATORS_KILL_AT", "", "", "tests only: kill the process at this checkpoint (crash tests)"
+)
 
 
 @dataclass(frozen=True)
@@ -117,8 +177,12 @@ class Settings:
             if value is not None:
                 values[name] = _typed(types[name], str(value), Path.cwd())
         # a published folder given alone carries its database with it
-        if "published" in overrides and "database" not in overrides and not env.get(
-                "INDICATORS_DB") and overrides["published"] is not None:
+        if (
+            "published" in overrides
+            and "database" not in overrides
+            and not env.get("INDICATORS_DB")
+            and overrides["published"] is not None
+        ):
             values["database"] = Path(values["published"]) / "indicators.duckdb"
         return cls(**values)
 
@@ -134,15 +198,20 @@ class Settings:
     def from_config(cls, config: Mapping[str, object]) -> Settings:
         """The settings from `as_config`'s values."""
         types = {f.name: f.type for f in fields(cls)}
-        return cls(**{k: _typed(types[k], str(v), Path.cwd()) for k, v in config.items()
-                      if k in types})
+        return cls(
+            **{k: _typed(types[k], str(v), Path.cwd()) for k, v in config.items() if k in types}
+        )
 
     def read_options(self):
         """What reading one report may cost (pipeline.read.options.ReadOptions)."""
         from pipeline.read.options import ReadOptions
 
-        return ReadOptions(ocr_cache=self.ocr_cache, max_bytes=int(self.max_file_mb * 2**20),
-                           max_pages=self.max_pdf_pages, max_ocr_pages=self.max_ocr_pages)
+        return ReadOptions(
+            ocr_cache=self.ocr_cache,
+            max_bytes=int(self.max_file_mb * 2**20),
+            max_pages=self.max_pdf_pages,
+            max_ocr_pages=self.max_ocr_pages,
+        )
 
     # Names the stages use.
     @property
@@ -198,6 +267,7 @@ def dagster_home() -> Path:
 def readme_table() -> str:
     """The environment variables as a Markdown table (the README's list)."""
     lines = ["| variable | default | what it sets |", "| --- | --- | --- |"]
-    lines += [f"| `{v.name}` | `{v.default or '(empty)'}` | {v.meaning} |"
-              for v in (*VARIABLES, KILL_AT)]
+    lines += [
+        f"| `{v.name}` | `{v.default or '(empty)'}` | {v.meaning} |" for v in (*VARIABLES, KILL_AT)
+    ]
     return "\n".join(lines)

@@ -17,16 +17,31 @@ from pipeline.extract.metrics import EXTRACTOR_VERSION
 PACKAGE = Path(__file__).resolve().parent
 
 # Besides the extractor's own version (its code and rules, see extract/metrics.py).
-ARTIFACT_INPUTS = ("rows.py", "extract/facts.py", "dataset/validate.py", "dataset/schema.py",
-                   "schemas/*")
-DERIVED_INPUTS = ("dataset/series.py", "dataset/sdmx.py", "dataset/site.py",
-                  "schemas/indicators.yaml")
+ARTIFACT_INPUTS = (
+    "rows.py",
+    "extract/facts.py",
+    "dataset/validate.py",
+    "dataset/schema.py",
+    "schemas/*",
+)
+DERIVED_INPUTS = (
+    "dataset/series.py",
+    "dataset/sdmx.py",
+    "dataset/site.py",
+    "schemas/indicators.yaml",
+)
 
 
 def _files(patterns: tuple[str, ...]) -> list[Path]:
-    found = {p for pattern in patterns
-             for p in (SCHEMA_DIR.glob(pattern.removeprefix("schemas/"))
-                       if pattern.startswith("schemas/") else PACKAGE.glob(pattern))}
+    found = {
+        p
+        for pattern in patterns
+        for p in (
+            SCHEMA_DIR.glob(pattern.removeprefix("schemas/"))
+            if pattern.startswith("schemas/")
+            else PACKAGE.glob(pattern)
+        )
+    }
     return sorted((p for p in found if p.is_file()), key=lambda p: p.name)
 
 
@@ -37,5 +52,7 @@ def _digest(patterns: tuple[str, ...], seed: str = "") -> str:
     return h.hexdigest()[:16]
 
 
-ARTIFACT_VERSION = f"{EXTRACTOR_VERSION.split('+')[0]}-{_digest(ARTIFACT_INPUTS, EXTRACTOR_VERSION)}"
+ARTIFACT_VERSION = (
+    f"{EXTRACTOR_VERSION.split('+')[0]}-{_digest(ARTIFACT_INPUTS, EXTRACTOR_VERSION)}"
+)
 DERIVED_KEY = f"derived/{_digest(DERIVED_INPUTS)}"

@@ -24,6 +24,8 @@ from pipeline.dataset.store import connect_readonly, connect_release
 from pipeline.dataset.swap import COMPLETE, exchange, mark_complete, swap
 from pipeline.read.ingest import ReportError, ingest, scan_raw
 
+pytestmark = pytest.mark.slow  # real `indicators` processes: make test, not make check
+
 ROOT = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "indicators")
 REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
@@ -34,8 +36,9 @@ def _env(ws: Path, **extra: str) -> dict:
 
 
 def _cli(ws: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([CLI, *args], cwd=ws, env=_env(ws, **extra), capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [CLI, *args], cwd=ws, env=_env(ws, **extra), capture_output=True, text=True, timeout=300
+    )
 
 
 def _run(ws: Path, **extra: str) -> subprocess.CompletedProcess:
@@ -47,9 +50,16 @@ def _valid(ws: Path) -> None:
     assert frictionless_errors(ws / "published") == []
     ours = _cli(ws, "validate")
     assert ours.returncode == 0, ours.stdout + ours.stderr
-    theirs = subprocess.run([str(Path(sys.executable).parent / "frictionless"), "validate",
-                             "published/datapackage.json"], cwd=ws, capture_output=True,
-                            text=True)
+    theirs = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "frictionless"),
+            "validate",
+            "published/datapackage.json",
+        ],
+        cwd=ws,
+        capture_output=True,
+        text=True,
+    )
     assert theirs.returncode == 0, theirs.stdout[-2000:]
 
 
@@ -79,8 +89,11 @@ def _second_report(ws: Path) -> None:
 def _published(ws: Path) -> dict[str, bytes]:
     """Every published file's bytes (the database and the lock aside)."""
     root = ws / "published"
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.name.startswith((".lock", "indicators.duckdb"))}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.startswith((".lock", "indicators.duckdb"))
+    }
 
 
 # 1. `indicators sql` could write and read any file, and install extensions.
@@ -126,8 +139,10 @@ def test_sql_prints_table_csv_and_json(released):
 
 def test_every_reader_gets_the_same_lockdown(released):
     """connect_readonly (what Dagster checks use too) and the release fallback both refuse."""
-    for con in (connect_readonly(released / "published" / "indicators.duckdb"),
-                connect_release(released / "published")):
+    for con in (
+        connect_readonly(released / "published" / "indicators.duckdb"),
+        connect_release(released / "published"),
+    ):
         try:
             assert con.execute("select count(*) from metrics").fetchall() == [(131,)]
             for query in REFUSED[:5]:
@@ -138,6 +153,7 @@ def test_every_reader_gets_the_same_lockdown(released):
 
 
 # 2. An unreadable datapackage.json blocked publishing for good.
+
 
 def test_truncated_descriptor_is_repaired_with_the_version_kept(ws):
     before = _published(ws)
@@ -165,6 +181,7 @@ def test_descriptor_overwritten_with_csv_is_repaired(ws):
 # 3. A deleted descriptor reset the version; a deleted changelog went unnoticed; an edited
 #    version made every later release fail.
 
+
 def test_deleted_descriptor_keeps_version_and_history(ws):
     _second_report(ws)
     assert "version 1.1.0" in _run(ws).stdout
@@ -190,11 +207,14 @@ def test_deleted_changelog_is_restored_and_the_next_release_keeps_it(ws):
     assert log.index("## 1.1.0") < log.index("## 1.0.0")
 
 
-@pytest.mark.parametrize(("field", "value", "said"), [
-    ("version", "banana", "version 'banana' differed from release 1.0.0"),
-    ("version", "9.9.9", "version '9.9.9' differed from release 1.0.0"),
-    ("licenses", [{"name": "proprietary"}], "licenses differed from release 1.0.0"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("version", "banana", "version 'banana' differed from release 1.0.0"),
+        ("version", "9.9.9", "version '9.9.9' differed from release 1.0.0"),
+        ("licenses", [{"name": "proprietary"}], "licenses differed from release 1.0.0"),
+    ],
+)
 def test_edited_descriptor_is_repaired_and_reported(ws, field, value, said):
     before = _published(ws)
     path = ws / "published" / "datapackage.json"
@@ -214,8 +234,7 @@ def test_lost_history_is_learnt_again_from_published(ws):
     before = _published(ws)
     shutil.rmtree(ws / ".dagster" / "releases")
     path = ws / "published" / "datapackage.json"
-    path.write_text(path.read_text(encoding="utf-8").replace('"1.0.0"', '"1.0"'),
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace('"1.0.0"', '"1.0"'), encoding="utf-8")
     result = _run(ws)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "repaired" in result.stdout and "version 1.0.0" in result.stdout
@@ -226,12 +245,10 @@ def test_version_that_cannot_be_told_fails_with_what_to_do(ws):
     shutil.rmtree(ws / ".dagster" / "releases")
     (ws / "published" / "CHANGELOG.md").unlink()
     path = ws / "published" / "datapackage.json"
-    path.write_text(path.read_text(encoding="utf-8").replace('"1.0.0"', '"one"'),
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace('"1.0.0"', '"one"'), encoding="utf-8")
     result = _run(ws)
     assert result.returncode == 1
-    assert "MAJOR.MINOR.PATCH" in result.stdout and "Traceback" not in result.stdout + \
-        result.stderr
+    assert "MAJOR.MINOR.PATCH" in result.stdout and "Traceback" not in result.stdout + result.stderr
 
 
 # 6. Silent wrong input: links out of raw/, folders, FIFOs, NUL bytes, UTF-16.
@@ -249,9 +266,14 @@ def _hostile_raw(raw: Path, outside: Path) -> dict[str, str]:
     (raw / "folder").mkdir()
     (raw / "folder" / "report.txt").write_text(GOOD, encoding="utf-8")
     os.mkfifo(raw / "pipe.txt")
-    return {"outside.txt": "points outside raw/", "zero.txt": "points outside raw/",
-            "dangling.txt": "dangling link", "loop.txt": "link loop", "folder": "is a folder",
-            "pipe.txt": "FIFO"}
+    return {
+        "outside.txt": "points outside raw/",
+        "zero.txt": "points outside raw/",
+        "dangling.txt": "dangling link",
+        "loop.txt": "link loop",
+        "folder": "is a folder",
+        "pipe.txt": "FIFO",
+    }
 
 
 def test_scan_raw_names_every_refused_entry(tmp_path):
@@ -276,21 +298,30 @@ def test_ingest_never_blocks_on_a_fifo_or_device(tmp_path):
             ingest(tmp_path / name)
 
 
-@pytest.mark.parametrize(("data", "words"), [
-    (GOOD.encode() * 300 + b"\x00\x00" + GOOD.encode(), "contains NUL characters"),
-    (b"\x00" + GOOD.encode(), "contains NUL characters"),
-    ("1. Le café coûte 5 francs.".encode("latin-1"), "not UTF-8 text"),
-])
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (GOOD.encode() * 300 + b"\x00\x00" + GOOD.encode(), "contains NUL characters"),
+        (b"\x00" + GOOD.encode(), "contains NUL characters"),
+        ("1. Le café coûte 5 francs.".encode("latin-1"), "not UTF-8 text"),
+    ],
+)
 def test_text_that_cannot_be_published_is_refused(tmp_path, data, words):
     (tmp_path / "r.txt").write_bytes(data)
     with pytest.raises(ReportError, match=words):
         ingest(tmp_path / "r.txt")
 
 
-@pytest.mark.parametrize("data", [
-    codecs.BOM_UTF16_LE + GOOD.encode("utf-16-le"), codecs.BOM_UTF16_BE + GOOD.encode("utf-16-be"),
-    GOOD.encode("utf-16-le") * 5, codecs.BOM_UTF8 + GOOD.encode(),
-    codecs.BOM_UTF32_LE + GOOD.encode("utf-32-le")])
+@pytest.mark.parametrize(
+    "data",
+    [
+        codecs.BOM_UTF16_LE + GOOD.encode("utf-16-le"),
+        codecs.BOM_UTF16_BE + GOOD.encode("utf-16-be"),
+        GOOD.encode("utf-16-le") * 5,
+        codecs.BOM_UTF8 + GOOD.encode(),
+        codecs.BOM_UTF32_LE + GOOD.encode("utf-32-le"),
+    ],
+)
 def test_utf16_and_marked_text_is_read_as_what_it_is(tmp_path, data):
     (tmp_path / "r.txt").write_bytes(data)
     assert ingest(tmp_path / "r.txt").text.startswith(GOOD)
@@ -304,8 +335,8 @@ def test_run_names_every_bad_entry_and_publishes_none_of_it(ws, tmp_path):
     (raw / "nul-late.txt").write_bytes(nul[:20000] + b"\x00" + nul[20000:])
     expected["nul-late.txt"] = "contains NUL characters"
     (raw / "utf16-report.txt").write_bytes(
-        codecs.BOM_UTF16_LE + text.replace("over 5 million", "over 8 million")
-        .encode("utf-16-le"))
+        codecs.BOM_UTF16_LE + text.replace("over 5 million", "over 8 million").encode("utf-16-le")
+    )
     result = _run(ws)
     out = " ".join(result.stdout.split())
     assert result.returncode == 2, result.stdout + result.stderr
@@ -325,6 +356,7 @@ def test_run_names_every_bad_entry_and_publishes_none_of_it(ws, tmp_path):
 
 # 7 (the parts in publishing). The swap left published/data missing between two renames;
 #    a repair said "new release" (tested above with every repair).
+
 
 def test_swap_never_leaves_published_data_missing(tmp_path):
     published = tmp_path / "published"

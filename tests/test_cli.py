@@ -23,14 +23,26 @@ def test_extract_jsonl_has_the_contract_fields_and_exact_provenance():
     text = _run("text", str(REPORT)).stdout
     assert "$354 million" in text and "\\$354" not in text  # Markdown escape undone
     for r in records:
-        for key in ("paragraph", "quote", "value", "value_max", "unit", "entity", "qualifier",
-                    "year", "document_id", "theme", "countries", "char_start", "char_end",
-                    "sentence"):
+        for key in (
+            "paragraph",
+            "quote",
+            "value",
+            "value_max",
+            "unit",
+            "entity",
+            "qualifier",
+            "year",
+            "document_id",
+            "theme",
+            "countries",
+            "char_start",
+            "char_end",
+            "sentence",
+        ):
             assert key in r
-        assert text[r["char_start"]:r["char_end"]] == r["quote"]
+        assert text[r["char_start"] : r["char_end"]] == r["quote"]
     p37 = [r for r in records if r["paragraph"] == 37]
-    assert p37 and all({c["iso3"] for c in r["countries"]} == {"BOL", "LAO", "MMR"}
-                       for r in p37)
+    assert p37 and all({c["iso3"] for c in r["countries"]} == {"BOL", "LAO", "MMR"} for r in p37)
 
 
 def test_extract_names_the_file_when_it_is_bad(tmp_path):
@@ -61,15 +73,21 @@ def test_sql_reads_the_database(workspace, instance):
     from pipeline.settings import Settings
 
     assert run_in_process(Settings.from_env(), instance=instance, workers=1).published
-    out = _run("sql", "select count(*) as n from paragraphs", "--db", str(Settings.from_env().db_path))
+    out = _run(
+        "sql", "select count(*) as n from paragraphs", "--db", str(Settings.from_env().db_path)
+    )
     assert out.returncode == 0 and "131" in out.stdout
 
 
 def test_accuracy_on_a_second_report_in_another_style():
     """A UN-style report written and annotated blind for testing (see tests/data/heldout)."""
     heldout = ROOT / "tests" / "data" / "heldout"
-    out = _run("evaluate", str(heldout / "un-style-report.jsonl"), "--doc",
-               str(heldout / "un-style-report.txt"))
+    out = _run(
+        "evaluate",
+        str(heldout / "un-style-report.jsonl"),
+        "--doc",
+        str(heldout / "un-style-report.txt"),
+    )
     assert out.returncode == 0, out.stderr
     scores = dict(kv.split("=") for kv in out.stdout.split())
     assert float(scores["f1"]) >= 0.98
@@ -81,9 +99,14 @@ def test_accuracy_on_a_converted_markdown_report():
     heldout = ROOT / "tests" / "data" / "heldout"
     parsed = _run("parse", str(heldout / "peacekeeping-report.md"))
     assert [json.loads(line)["paragraph"] for line in parsed.stdout.splitlines()] == list(
-        range(1, 42))
-    out = _run("evaluate", str(heldout / "peacekeeping-report.jsonl"), "--doc",
-               str(heldout / "peacekeeping-report.md"))
+        range(1, 42)
+    )
+    out = _run(
+        "evaluate",
+        str(heldout / "peacekeeping-report.jsonl"),
+        "--doc",
+        str(heldout / "peacekeeping-report.md"),
+    )
     scores = dict(kv.split("=") for kv in out.stdout.split())
     assert float(scores["f1"]) >= 0.98
     assert float(scores["strict_f1"]) >= 0.90

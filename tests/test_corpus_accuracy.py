@@ -13,10 +13,12 @@ import pytest
 
 from pipeline.extract.evaluate import evaluate_corpus_report
 from pipeline.read.errors import ReportError
+from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "data" / "corpus_gold"
 PDFS = ROOT.parent / "shared" / "corpus" / "pdf"
+OPTIONS = Settings.from_env().read_options()  # scans from the committed OCR snapshots (ocr/)
 
 # report: (value F1, strict F1) as measured; the test allows 0.005 below
 FLOORS = {
@@ -34,7 +36,7 @@ def test_corpus_report_accuracy_floor(stem: str) -> None:
     if not (PDFS / f"{stem}.pdf").exists():
         pytest.skip("corpus PDFs not available")
     try:
-        scores = evaluate_corpus_report(GOLD / f"{stem}.jsonl", PDFS)
+        scores = evaluate_corpus_report(GOLD / f"{stem}.jsonl", PDFS, OPTIONS)
     except ReportError as err:
         pytest.skip(f"not readable here: {err}")
     f1, strict = FLOORS[stem]

@@ -11,8 +11,11 @@ from pipeline.extract.explain import explain, lines
 from pipeline.extract.facts import Report, defined_acronyms
 from pipeline.extract.rules import load
 
-DEFAULT_REPORT = {"issued": "2005-07-15", "subject": "UNMIS",
-                  "name": "United Nations Mission in the Sudan"}
+DEFAULT_REPORT = {
+    "issued": "2005-07-15",
+    "subject": "UNMIS",
+    "name": "United Nations Mission in the Sudan",
+}
 
 
 def _examples() -> list[tuple[str, dict]]:
@@ -43,16 +46,20 @@ def _report(spec: dict | None) -> Report:
     return Report(date.fromisoformat(spec["issued"]), spec["subject"], spec["name"])
 
 
-@pytest.mark.parametrize(("rule", "example"), EXAMPLES,
-                         ids=[f"{r}:{i}" for i, (r, _) in enumerate(EXAMPLES)])
+@pytest.mark.parametrize(
+    ("rule", "example"), EXAMPLES, ids=[f"{r}:{i}" for i, (r, _) in enumerate(EXAMPLES)]
+)
 def test_fact_example(rule: str, example: dict) -> None:
     ex = explain(example["text"], _report(example.get("report")))
     shown = "\n".join(lines(ex))
     metric = next((m for m in ex.metrics if m.quote == example["figure"]), None) or next(
-        (m for m in ex.metrics if example["figure"] in m.quote), None)
+        (m for m in ex.metrics if example["figure"] in m.quote), None
+    )
     assert metric is not None, f"{example['figure']!r} not found\n{shown}"
     for fact, want in example["facts"].items():
-        assert getattr(metric, fact) == want, f"{fact}: {getattr(metric, fact)!r} != {want!r}\n{shown}"
+        assert getattr(metric, fact) == want, (
+            f"{fact}: {getattr(metric, fact)!r} != {want!r}\n{shown}"
+        )
 
 
 def test_there_are_examples_for_every_fact() -> None:
@@ -62,8 +69,11 @@ def test_there_are_examples_for_every_fact() -> None:
 
 
 def test_acronyms_a_report_spells_out() -> None:
-    text = ("the International Police Task Force (IPTF) and the United Nations Mission in "
-            "Bosnia and Herzegovina (UNMIBH)")
+    text = (
+        "the International Police Task Force (IPTF) and the United Nations Mission in "
+        "Bosnia and Herzegovina (UNMIBH)"
+    )
     assert dict(defined_acronyms(text)) == {
         "IPTF": "International Police Task Force",
-        "UNMIBH": "United Nations Mission in Bosnia and Herzegovina"}
+        "UNMIBH": "United Nations Mission in Bosnia and Herzegovina",
+    }

@@ -14,6 +14,8 @@ from pipeline.dataset.checks import frictionless_errors
 from pipeline.lock import run_lock
 from pipeline.settings import Settings
 
+pytestmark = pytest.mark.slow  # real `indicators` processes: make test, not make check
+
 ROOT = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "indicators")
 REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
@@ -24,8 +26,14 @@ def _env(ws: Path, **extra: str) -> dict:
 
 
 def _run(ws: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([CLI, "run", *args], cwd=ws, env=_env(ws, **extra),
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [CLI, "run", *args],
+        cwd=ws,
+        env=_env(ws, **extra),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def _documents(ws: Path) -> int:
@@ -65,9 +73,19 @@ def _version(ws: Path) -> str:
 # Killed anywhere, in the parent or in a parallel worker (three new reports take the
 # multiprocess path), the published release and database stay as they were (the database is
 # built aside), the release is valid, and the next run completes.
-@pytest.mark.parametrize(("point", "new"), [
-    ("extract", 1), ("artifact", 1), ("extract", 3), ("artifact", 3), ("load", 1),
-    ("load", 3), ("write", 1), ("swap", 1)])
+@pytest.mark.parametrize(
+    ("point", "new"),
+    [
+        ("extract", 1),
+        ("artifact", 1),
+        ("extract", 3),
+        ("artifact", 3),
+        ("load", 1),
+        ("load", 3),
+        ("write", 1),
+        ("swap", 1),
+    ],
+)
 def test_killed_run_leaves_the_previous_release_and_the_next_run_completes(ws, point, new):
     for k in range(1, new):
         _variant(ws, f"more-{k}", 20 + k)
@@ -141,8 +159,14 @@ def test_readers_are_never_blocked_by_a_run(ws):
         reader.close()
     assert _documents(ws) == 2
     with run_lock(Settings.from_env(published=ws / "published")):  # a run holding the lock
-        out = subprocess.run([CLI, "sql", "select count(*) as n from documents"], cwd=ws,
-                             env=_env(ws), capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [CLI, "sql", "select count(*) as n from documents"],
+            cwd=ws,
+            env=_env(ws),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert out.returncode == 0 and "2" in out.stdout, out.stderr
 
 
@@ -167,8 +191,11 @@ def test_exit_status_says_when_a_report_could_not_be_read(ws):
 
 def test_a_pdf_the_reader_cannot_decode_fails_alone_and_the_good_report_is_published(ws):
     """Issue 12, item 4: a stream filter the reader does not implement."""
-    pdfs = sorted(Path("/work/shared/corpus/pdf").glob("*.pdf")) if Path(
-        "/work/shared/corpus/pdf").is_dir() else []
+    pdfs = (
+        sorted(Path("/work/shared/corpus/pdf").glob("*.pdf"))
+        if Path("/work/shared/corpus/pdf").is_dir()
+        else []
+    )
     if not pdfs:
         pytest.skip("no corpus PDF here")
     data = pdfs[0].read_bytes()

@@ -13,13 +13,33 @@ from pipeline.read.ingest import Document, ReportError
 from pipeline.rows import to_rows
 
 HUGE = st.integers(min_value=0, max_value=10**400).map(lambda n: f"{n:,}")
-LINES = st.lists(st.one_of(
-    st.text(max_size=200),
-    st.sampled_from(["1. The Office trained", "12. In 2021, over", "I. Introduction", "¹ See",
-                     "E/CN.7/2022/2", "V.22-00123 (E)", "| a | 1 |", "- 3. Text", "## A. Title",
-                     "Notes", "Table 1", "5., 6., 7.", "Distr.: General", "(a)", ""]),
-    HUGE.map(lambda n: f"{n} people"), HUGE.map(lambda n: f"${n} million"),
-), max_size=40).map("\n".join)
+LINES = st.lists(
+    st.one_of(
+        st.text(max_size=200),
+        st.sampled_from(
+            [
+                "1. The Office trained",
+                "12. In 2021, over",
+                "I. Introduction",
+                "¹ See",
+                "E/CN.7/2022/2",
+                "V.22-00123 (E)",
+                "| a | 1 |",
+                "- 3. Text",
+                "## A. Title",
+                "Notes",
+                "Table 1",
+                "5., 6., 7.",
+                "Distr.: General",
+                "(a)",
+                "",
+            ]
+        ),
+        HUGE.map(lambda n: f"{n} people"),
+        HUGE.map(lambda n: f"${n} million"),
+    ),
+    max_size=40,
+).map("\n".join)
 
 
 def _doc(text: str) -> Document:
@@ -38,9 +58,10 @@ def test_the_whole_chain_raises_only_report_errors_and_keeps_values_finite(text)
         return
     metrics = extract(structure)
     assert all(math.isfinite(m.value) for m in metrics)
-    assert all(text[m.char_start:m.char_end] == m.quote for m in metrics)
-    validated = validate_document(DocumentTables("fuzz", doc.sha256,
-                                                 to_rows(doc, structure, metrics), text))
+    assert all(text[m.char_start : m.char_end] == m.quote for m in metrics)
+    validated = validate_document(
+        DocumentTables("fuzz", doc.sha256, to_rows(doc, structure, metrics), text)
+    )
     assert len(validated.frames["paragraphs"]) == len(structure.paragraphs)
 
 
@@ -53,8 +74,13 @@ def test_huge_numbers_are_finite_or_left_out(number):
 
 def test_very_long_lines_are_read_whole():
     """Hostile shapes that once took quadratic time: one-line 64 KB paragraphs."""
-    for unit, per_unit in (("12 people, ", 1), ("5 per cent of cases; ", 1), ("x", 0),
-                           ("a@", 0), ("(1) ", 0)):
+    for unit, per_unit in (
+        ("12 people, ", 1),
+        ("5 per cent of cases; ", 1),
+        ("x", 0),
+        ("a@", 0),
+        ("(1) ", 0),
+    ):
         n = 64_000 // len(unit)
         metrics = extract(parse(_doc("1. " + unit * n + "\n")))
         assert len(metrics) == n * per_unit, unit

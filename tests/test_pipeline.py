@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from pipeline.dataset.checks import frictionless_errors
 from pipeline.dataset.publish import recover
@@ -68,6 +69,7 @@ def test_second_run_changes_nothing(workspace, instance):
     assert before == after
 
 
+@pytest.mark.slow
 def test_committed_published_folder_is_reproduced_exactly(workspace, instance, monkeypatch):
     """The committed published/ is what the pipeline makes from the committed raw/."""
     monkeypatch.setenv("INDICATORS_RAW", str(ROOT / "raw"))
@@ -90,15 +92,17 @@ def test_committed_published_folder_is_reproduced_exactly(workspace, instance, m
     assert not again.changed
     for name in ("datapackage.json", "CHANGELOG.md"):
         assert (workspace / "published" / name).read_bytes() == (
-            ROOT / "published" / name).read_bytes()
+            ROOT / "published" / name
+        ).read_bytes()
 
 
 def test_new_and_removed_documents_bump_the_version_and_the_changelog(workspace, instance):
     raw = workspace / "raw"
     run_in_process(Settings.from_env(), instance=instance)
     text = (raw / "unodc-activities-report-2021.txt").read_text(encoding="utf-8")
-    (raw / "second-report.txt").write_text(text.replace("over 5 million", "over 7 million"),
-                                           encoding="utf-8")
+    (raw / "second-report.txt").write_text(
+        text.replace("over 5 million", "over 7 million"), encoding="utf-8"
+    )
     added = run_in_process(Settings.from_env(), instance=instance)
     assert added.version == "1.1.0"
     (raw / "second-report.txt").unlink()
@@ -125,8 +129,12 @@ def test_interrupted_publish_is_rolled_back_or_forward(workspace, instance):
 
 def test_frictionless_command_validates_the_committed_package():
     exe = Path(sys.executable).parent / "frictionless"
-    result = subprocess.run([str(exe), "validate", "published/datapackage.json"], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(exe), "validate", "published/datapackage.json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout[-2000:]
 
 
@@ -156,7 +164,10 @@ def test_semver_bump_follows_what_changed():
     assert _bump(old, [], schemas) == "minor"
     assert _bump(old, [{"title": "a"}], {"metrics": {"fields": [{"name": "x"}]}}) == "major"
     assert [_next_version("1.4.2", b) for b in ("patch", "minor", "major")] == [
-        "1.4.3", "1.5.0", "2.0.0"]
+        "1.4.3",
+        "1.5.0",
+        "2.0.0",
+    ]
 
 
 def test_file_names_that_cannot_be_ids_and_clashing_ids_are_reported(workspace, instance):
@@ -185,10 +196,12 @@ def test_empty_raw_folder_does_not_unpublish_everything(workspace, instance):
 
 
 def test_document_counts_are_what_is_published():
-    from pipeline.dataset.validate import validate_document
     from pipeline.build import process_document
+    from pipeline.dataset.validate import validate_document
 
-    tables = process_document(ROOT / "raw" / "unodc-activities-report-2021.txt", Settings.from_env())
+    tables = process_document(
+        ROOT / "raw" / "unodc-activities-report-2021.txt", Settings.from_env()
+    )
     tables.rows["metrics"][0]["unit"] = "not a unit"
     validated = validate_document(tables)
     assert validated.frames["documents"].at[0, "metrics"] == len(validated.frames["metrics"])
@@ -198,13 +211,17 @@ def test_document_counts_are_what_is_published():
 def test_a_batch_validates_each_report_as_it_would_alone():
     """Reports validated together give each report exactly the rows and quarantine it gets
     alone (artifacts must not depend on how a run batched its reports)."""
-    from pipeline.dataset.validate import validate_batch
     from pipeline.build import process_document
+    from pipeline.dataset.validate import validate_batch
 
-    real = [ROOT / "tests" / "data" / "real" / f for f in
-            ("MINUSTAH_S_2012_534.pdf", "ONUSAL_S_1994_375.pdf", "UNMIBH_S_1997_224.pdf")]
-    batch = [process_document(p, Settings.from_env()) for p in [ROOT / "raw" / "unodc-activities-report-2021.txt",
-                                            *real]]
+    real = [
+        ROOT / "tests" / "data" / "real" / f
+        for f in ("MINUSTAH_S_2012_534.pdf", "ONUSAL_S_1994_375.pdf", "UNMIBH_S_1997_224.pdf")
+    ]
+    batch = [
+        process_document(p, Settings.from_env())
+        for p in [ROOT / "raw" / "unodc-activities-report-2021.txt", *real]
+    ]
     batch[0].rows["metrics"][0]["unit"] = "not a unit"  # quarantined, with its countries
     batch[1].rows["metrics"][1]["quote"] = "not in the text"
     batch[2].rows["paragraphs"][0]["char_end"] = 10**9
@@ -216,8 +233,9 @@ def test_a_batch_validates_each_report_as_it_would_alone():
         assert failed == failed2, t.document_id
         for name, table in frames.items():
             assert table.equals(frames2[name]), (t.document_id, name)
-        assert set(frames2["validation_failures"].column("document_id").to_pylist()) <= \
-            {t.document_id}
+        assert set(frames2["validation_failures"].column("document_id").to_pylist()) <= {
+            t.document_id
+        }
     assert [failed > 0 for _, failed in together] == [True] * 4
     assert [failed for _, failed in together][1:3] == [1, 1]
 
@@ -237,17 +255,16 @@ def test_a_parquet_file_that_differs_from_its_csv_twin_is_caught(workspace, inst
     table = pq.read_table(path)
     values = table.column("value").to_pylist()
     values[0] += 1
-    table = table.set_column(table.schema.get_field_index("value"), "value",
-                             pa.array(values, type=pa.float64()))
+    table = table.set_column(
+        table.schema.get_field_index("value"), "value", pa.array(values, type=pa.float64())
+    )
     pq.write_table(table, path, compression="zstd")
     descriptor = json.loads((published / "datapackage.json").read_text())
     for res in descriptor["resources"]:
         if res["path"] == "data/metrics.parquet":
             res["hash"] = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
     (published / "datapackage.json").write_text(json.dumps(descriptor))
-    assert frictionless_errors(published) == [
-        "metrics-parquet: rows differ from data/metrics.csv"]
-
+    assert frictionless_errors(published) == ["metrics-parquet: rows differ from data/metrics.csv"]
 
 
 def test_release_check_finds_the_same_errors_in_one_process_or_two(workspace, instance):
@@ -286,8 +303,10 @@ def test_a_foreign_key_pointing_nowhere_is_caught(workspace, instance):
     gone = metrics.column("paragraph")[0].as_py()
     paragraphs = pq.read_table(published / "data" / "paragraphs.parquet")
     paragraphs = paragraphs.filter(pc.not_equal(paragraphs.column("paragraph"), gone))
-    files = {"data/paragraphs.parquet": parquet_bytes(paragraphs),
-             "data/paragraphs.csv": csv_bytes(paragraphs)}
+    files = {
+        "data/paragraphs.parquet": parquet_bytes(paragraphs),
+        "data/paragraphs.csv": csv_bytes(paragraphs),
+    }
     descriptor = json.loads((published / "datapackage.json").read_text())
     for res in descriptor["resources"]:
         if res["path"] in files:
@@ -297,8 +316,11 @@ def test_a_foreign_key_pointing_nowhere_is_caught(workspace, instance):
                 res["bytes"] = len(files[res["path"]])
     (published / "datapackage.json").write_text(json.dumps(descriptor))
     errors = frictionless_errors(published)
-    assert len(errors) == 1 and errors[0].startswith("metrics: ") and \
-        "document_id, paragraph match no row of paragraphs" in errors[0], errors
+    assert (
+        len(errors) == 1
+        and errors[0].startswith("metrics: ")
+        and "document_id, paragraph match no row of paragraphs" in errors[0]
+    ), errors
     assert any("foreign" in e.lower() for e in frictionless_errors(published, parquet=True))
 
 
@@ -318,18 +340,26 @@ def test_an_invalid_release_is_never_swapped_in(workspace, instance):
 
     run_in_process(Settings.from_env(), instance=instance)
     published = workspace / "published"
-    before = {p.relative_to(published): p.read_bytes()
-              for p in published.rglob("*") if p.is_file() and p.suffix != ".duckdb"}
-    tables = {name: pq.read_table(published / "data" / f"{name}.parquet")
-              for name in [*TABLES, *DERIVED]}
+    before = {
+        p.relative_to(published): p.read_bytes()
+        for p in published.rglob("*")
+        if p.is_file() and p.suffix != ".duckdb"
+    }
+    tables = {
+        name: pq.read_table(published / "data" / f"{name}.parquet") for name in [*TABLES, *DERIVED]
+    }
     units = tables["metrics"].column("unit").to_pylist()
     units[0] = "furlongs per fortnight"
     tables["metrics"] = tables["metrics"].set_column(
-        tables["metrics"].schema.get_field_index("unit"), "unit", pa.array(units))
+        tables["metrics"].schema.get_field_index("unit"), "unit", pa.array(units)
+    )
     sources = json.loads((published / "datapackage.json").read_text())["sources"]
     with pytest.raises(ReleaseInvalid, match="furlongs per fortnight|constraint"):
         publish(tables, sources, published, state="tampered", check=frictionless_errors)
-    after = {p.relative_to(published): p.read_bytes()
-             for p in published.rglob("*") if p.is_file() and p.suffix != ".duckdb"}
+    after = {
+        p.relative_to(published): p.read_bytes()
+        for p in published.rglob("*")
+        if p.is_file() and p.suffix != ".duckdb"
+    }
     assert after == before
     assert frictionless_errors(published) == []

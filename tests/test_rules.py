@@ -37,8 +37,11 @@ def _matches(metric, want: dict) -> bool:
     return "countries" not in want or [c["iso3"] for c in metric.countries] == want["countries"]
 
 
-@pytest.mark.parametrize(("file", "rule", "example"), EXAMPLES,
-                         ids=[f"{f}:{r}:{i}" for i, (f, r, _) in enumerate(EXAMPLES)])
+@pytest.mark.parametrize(
+    ("file", "rule", "example"),
+    EXAMPLES,
+    ids=[f"{f}:{r}:{i}" for i, (f, r, _) in enumerate(EXAMPLES)],
+)
 def test_rule_example(file: str, rule: str, example: dict) -> None:
     ex = explain(example["text"])
     report = "\n".join(lines(ex))
@@ -47,15 +50,25 @@ def test_rule_example(file: str, rule: str, example: dict) -> None:
         for want in example["kept"]:
             assert any(_matches(m, want) for m in ex.metrics), f"{want} not kept\n{report}"
     for want in example.get("dropped", []):
-        assert any(d.text == want["number"] and d.rule == want["rule"] for d in ex.drops), \
+        assert any(d.text == want["number"] and d.rule == want["rule"] for d in ex.drops), (
             f"{want} not dropped\n{report}"
+        )
 
 
 def test_every_rule_file_has_examples() -> None:
     assert len(EXAMPLES) > 40
     names = {r for _, r, _ in EXAMPLES}
-    for must in ("identifier_after_word", "unknown_unit", "value_verb", "money_is",
-                 "list_shares_head", "number_words_in_full", "ratio", "fraction", "year_in_range"):
+    for must in (
+        "identifier_after_word",
+        "unknown_unit",
+        "value_verb",
+        "money_is",
+        "list_shares_head",
+        "number_words_in_full",
+        "ratio",
+        "fraction",
+        "year_in_range",
+    ):
         assert must in names
 
 
@@ -64,8 +77,15 @@ def test_drop_rules_are_named_in_the_exclusions_file() -> None:
     documented = {r["name"] for r in load_rules("exclusions")["exclusions"]}
     source = open("pipeline/extract/quantities.py", encoding="utf-8").read()
     used = set(re.findall(r'return (?:None, )?"([a-z_]+)"', source))
-    used |= set(re.findall(r"\(\?P<([a-z_]+)>", source)) - {"cur", "num", "fnum", "fden", "half",
-                                                            "den", "month_date"}
+    used |= set(re.findall(r"\(\?P<([a-z_]+)>", source)) - {
+        "cur",
+        "num",
+        "fnum",
+        "fden",
+        "half",
+        "den",
+        "month_date",
+    }
     used -= {"not_a_number", "exact"}
     assert used <= documented, used - documented
 
@@ -91,8 +111,10 @@ def test_fields_are_defined_once() -> None:
             continue
         for f in json.loads(path.read_text(encoding="utf-8"))["fields"]:
             if f["name"] in shared:
-                assert f.get("type") in (None,) or f.get("type") != shared[f["name"]]["type"], \
-                    (path.name, f["name"])
+                assert f.get("type") in (None,) or f.get("type") != shared[f["name"]]["type"], (
+                    path.name,
+                    f["name"],
+                )
 
 
 def test_a_year_in_range_is_not_quarantined() -> None:
@@ -112,10 +134,48 @@ def test_explain_cli_runs_without_dagster() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from typer.testing import CliRunner; from pipeline.cli import app; "
-            "r = CliRunner().invoke(app, ['explain', 'Gates 5 and 31 saw about 2 MW and "
-            "12 terabecquerels.']); print(r.output); "
-            "assert 'dagster' not in sys.modules, 'dagster imported'")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys; from typer.testing import CliRunner; from pipeline.cli import app; "
+        "r = CliRunner().invoke(app, ['explain', 'Gates 5 and 31 saw about 2 MW and "
+        "12 terabecquerels.']); print(r.output); "
+        "assert 'dagster' not in sys.modules, 'dagster imported'"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert "DROPPED '5'" in out and "unknown [terabecquerels]" in out and "MW" in out
+
+
+def test_rule_files_load_with_the_pure_python_yaml_loader() -> None:
+    """An install without libyaml reads the same rules."""
+    import yaml
+
+    from pipeline.extract.rules import FILES, RULES_DIR
+
+    for name in FILES:
+        text = (RULES_DIR / f"{name}.yaml").read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=yaml.SafeLoader) == load_rules(name), name
+
+
+def _is_example_list(value) -> bool:
+    """A list of named rules that hold only words for people and examples (tests read them)."""
+    return isinstance(value, list) and all(
+        isinstance(r, dict) and set(r) <= {"name", "description", "examples"} for r in value
+    )
+
+
+def test_every_key_of_every_rule_file_is_read_by_the_code() -> None:
+    """A key nothing reads is a rule that changes nothing when edited: not allowed."""
+    from pathlib import Path
+
+    from pipeline.extract.rules import FILES
+
+    package = Path(__file__).resolve().parent.parent / "pipeline"
+    code = "\n".join(p.read_text(encoding="utf-8") for p in package.rglob("*.py"))
+    unread = [
+        f"{name}.yaml: {key}"
+        for name in FILES
+        for key, value in load_rules(name).items()
+        if not re.search(rf"[\"']{re.escape(key)}[\"']", code) and not _is_example_list(value)
+    ]
+    assert unread == []

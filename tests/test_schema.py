@@ -26,9 +26,14 @@ def test_duckdb_tables_follow_the_schemas():
     con = duckdb.connect()
     for s in all_schemas():
         con.execute(ddl(s))
-        cols = [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-            "ORDER BY ordinal_position", [s.name]).fetchall()]
+        cols = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                "ORDER BY ordinal_position",
+                [s.name],
+            ).fetchall()
+        ]
         assert cols == s.columns
 
 

@@ -52,8 +52,11 @@ def test_soft_indicators_floor(scores):
 
 
 def _values(series, indicator: str, subject: str) -> dict[str, float]:
-    return {r["period"]: r["value"] for r in series
-            if r["indicator"] == indicator and r["subject"] == subject}
+    return {
+        r["period"]: r["value"]
+        for r in series
+        if r["indicator"] == indicator and r["subject"] == subject
+    }
 
 
 def test_wrong_unmit_and_unodc_values_are_not_in_the_series(series):

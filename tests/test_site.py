@@ -18,8 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 
 # Police strength of UNMIT as stated in its reports (S/2007/50 ... S/2012/765).
-POLICE = [("2007-01-26", 1313), ("2007-08-20", 1635), ("2008-01-07", 1480),
-          ("2008-07-08", 1542), ("2009-01-20", 1510), ("2009-08-31", 1560)]
+POLICE = [
+    ("2007-01-26", 1313),
+    ("2007-08-20", 1635),
+    ("2008-01-07", 1480),
+    ("2008-07-08", 1542),
+    ("2009-01-20", 1510),
+    ("2009-08-31", 1560),
+]
 
 
 def _write_csv(path: Path, rows: list[dict]) -> bytes:
@@ -34,28 +40,55 @@ def _write_csv(path: Path, rows: list[dict]) -> bytes:
 def package(tmp_path: Path) -> Path:
     """The committed package plus a series and the codelist, as a published folder."""
     folder = tmp_path / "published"
-    shutil.copytree(ROOT / "published", folder,
-                    ignore=shutil.ignore_patterns("*.duckdb*", ".lock", "index.html", "README.md"))
-    series = [{"indicator": "POLICE_STRENGTH", "subject": "UNMIT", "ref_area": "TLS",
-               "period": d, "value": v, "value_max": "", "unit": "count", "qualifier": "exact",
-               "document_id": f"UNMIT_{i}", "date_issued": "", "metric_id": f"UNMIT_{i}:1-2",
-               "rule": "POLICE_STRENGTH#1", "sources": f"UNMIT_{i}:1-2", "n_reports": 1}
-              for i, (d, v) in enumerate(POLICE)]
+    shutil.copytree(
+        ROOT / "published",
+        folder,
+        ignore=shutil.ignore_patterns("*.duckdb*", ".lock", "index.html", "README.md"),
+    )
+    series = [
+        {
+            "indicator": "POLICE_STRENGTH",
+            "subject": "UNMIT",
+            "ref_area": "TLS",
+            "period": d,
+            "value": v,
+            "value_max": "",
+            "unit": "count",
+            "qualifier": "exact",
+            "document_id": f"UNMIT_{i}",
+            "date_issued": "",
+            "metric_id": f"UNMIT_{i}:1-2",
+            "rule": "POLICE_STRENGTH#1",
+            "sources": f"UNMIT_{i}:1-2",
+            "n_reports": 1,
+        }
+        for i, (d, v) in enumerate(POLICE)
+    ]
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     # A known release and series of its own, whatever the committed package holds today.
     descriptor["version"] = "1.0.0"
-    descriptor["resources"] = [r for r in descriptor["resources"]
-                               if r["name"] not in ("series", "indicators")]
+    descriptor["resources"] = [
+        r for r in descriptor["resources"] if r["name"] not in ("series", "indicators")
+    ]
     for name, rows in (("series", series), ("indicators", indicator_rows())):
         data = _write_csv(folder / "data" / f"{name}.csv", rows)
         schema = json.loads((ROOT / "schemas" / f"{name}.json").read_text(encoding="utf-8"))
-        descriptor["resources"].append({
-            "name": name, "type": "table", "path": f"data/{name}.csv", "format": "csv",
-            "title": f"{name} (CSV)", "description": schema["description"],
-            "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()})
+        descriptor["resources"].append(
+            {
+                "name": name,
+                "type": "table",
+                "path": f"data/{name}.csv",
+                "format": "csv",
+                "title": f"{name} (CSV)",
+                "description": schema["description"],
+                "bytes": len(data),
+                "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+            }
+        )
     (folder / "CHANGELOG.md").write_text(
         "# Changelog\n\n## 1.0.0 (2026-01-15)\n\nFirst release.\n- Added document: x\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
     return folder
 
@@ -65,9 +98,16 @@ def test_site_is_deterministic_and_says_what_people_need(package):
     assert build_site(package) == first
     page = first["index.html"].decode()
     readme = first["README.md"].decode()
-    for text in ("Version <strong>1.0.0</strong>, released 2026-01-15", "How to cite",
-                 "Creative Commons Attribution 4.0", "data/metrics.parquet", "Data dictionary",
-                 "Measured accuracy", "First release.", "Police strength, UNMIT"):
+    for text in (
+        "Version <strong>1.0.0</strong>, released 2026-01-15",
+        "How to cite",
+        "Creative Commons Attribution 4.0",
+        "data/metrics.parquet",
+        "Data dictionary",
+        "Measured accuracy",
+        "First release.",
+        "Police strength, UNMIT",
+    ):
         assert text in page
     assert "version 1.0.0 (2026-01-15)" in readme
     sha = hashlib.sha256((package / "data" / "metrics.csv").read_bytes()).hexdigest()
@@ -90,9 +130,16 @@ def test_page_renders_in_a_headless_browser_and_every_link_resolves(package):
     requests: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking", "--disable-dev-shm-usage"])
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-dev-shm-usage",
+            ],
+        )
         page = browser.new_page()
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))

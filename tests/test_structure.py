@@ -16,8 +16,7 @@ REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
 def _doc(text: str, name: str = "test.txt") -> Document:
     """A Document as ingest makes it from text: normalised."""
     text = normalise(text)
-    return Document(Path(name).stem, name, Path(name).suffix.lstrip("."), text, "0" * 64,
-                    len(text))
+    return Document(Path(name).stem, name, Path(name).suffix.lstrip("."), text, "0" * 64, len(text))
 
 
 def _norm(s: str) -> str:
@@ -36,7 +35,7 @@ def test_first_report_paragraphs_footnotes_and_no_warnings():
 def test_paragraph_offsets_point_into_the_source():
     doc = ingest(REPORT)
     for p in parse(doc).paragraphs:
-        assert doc.text[p.char_start:p.char_start + 20] == p.text[:20]
+        assert doc.text[p.char_start : p.char_start + 20] == p.text[:20]
 
 
 def test_metadata_from_the_header():
@@ -49,13 +48,16 @@ def test_metadata_from_the_header():
 
 
 def test_paragraph_cut_by_a_page_break_and_a_footnote_is_joined():
-    text = ("I. Overview\n\n1. The Office trained 40 judges¹ in the\n\n"
-            "¹ See annex.\n\nE/CN.7/2031/4\n\nV.31-01234 3/17\n\n"
-            "capital and 12 prosecutors.\n\n2. A second paragraph.\n")
+    text = (
+        "I. Overview\n\n1. The Office trained 40 judges¹ in the\n\n"
+        "¹ See annex.\n\nE/CN.7/2031/4\n\nV.31-01234 3/17\n\n"
+        "capital and 12 prosecutors.\n\n2. A second paragraph.\n"
+    )
     s = parse(_doc(text))
     assert [p.number for p in s.paragraphs] == [1, 2]
-    assert _norm(s.paragraphs[0].text) == ("The Office trained 40 judges¹ in the capital and "
-                                           "12 prosecutors.")
+    assert _norm(s.paragraphs[0].text) == (
+        "The Office trained 40 judges¹ in the capital and 12 prosecutors."
+    )
     assert [(f.marker, f.paragraph, f.text) for f in s.footnotes] == [("1", 1, "¹ See annex.")]
 
 
@@ -67,17 +69,29 @@ def test_numbering_gaps_become_warnings():
 
 
 def test_out_of_sequence_number_is_a_heading():
-    text = ("1. Opening paragraph.\n\nA. Drugs\n\n1. Monitoring of markets\n\n"
-            "2. The survey covered 30 countries.\n\n2. Prevention\n\n"
-            "3. Training reached 500 teachers.\n")
+    text = (
+        "1. Opening paragraph.\n\nA. Drugs\n\n1. Monitoring of markets\n\n"
+        "2. The survey covered 30 countries.\n\n2. Prevention\n\n"
+        "3. Training reached 500 teachers.\n"
+    )
     s = parse(_doc(text))
     assert [p.number for p in s.paragraphs] == [1, 2, 3]
-    assert [x.title for x in s.sections if x.level == 3] == ["Monitoring of markets",
-                                                            "Prevention"]
+    assert [x.title for x in s.sections if x.level == 3] == ["Monitoring of markets", "Prevention"]
 
 
-@pytest.mark.parametrize("line", ["S/25719 English Page 4", "E/CN.7/2022/2", "V.22-00123 (E)",
-                                  "93-24735 (E) 050593", "*2200123*", "3/17", "Page 12", "14"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "S/25719 English Page 4",
+        "E/CN.7/2022/2",
+        "V.22-00123 (E)",
+        "93-24735 (E) 050593",
+        "*2200123*",
+        "3/17",
+        "Page 12",
+        "14",
+    ],
+)
 def test_page_furniture_lines(line):
     assert is_furniture(line)
 
@@ -108,8 +122,10 @@ def test_markdown_conversion_gives_the_same_paragraphs():
 
 
 def test_markdown_table_is_kept_apart_from_paragraphs():
-    md = ("1. Seizures rose in 2021.\n\n| Drug | Tons |\n|---|---|\n| Cocaine | 567 |\n\n"
-          "2. The Office trained 20 analysts.\n")
+    md = (
+        "1. Seizures rose in 2021.\n\n| Drug | Tons |\n|---|---|\n| Cocaine | 567 |\n\n"
+        "2. The Office trained 20 analysts.\n"
+    )
     s = parse(_doc(md, "t.md"))
     assert len(s.tables) == 1 and s.tables[0].paragraph == 1
     assert s.tables[0].rows == [["Drug", "Tons"], ["Cocaine", "567"]]
@@ -121,8 +137,10 @@ def test_text_without_numbered_paragraphs_is_an_error():
         parse(_doc("Just prose, no numbers.\n"))
 
 
-FONTS = [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-         Path("/usr/share/fonts/dejavu/DejaVuSans.ttf")]
+FONTS = [
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
+]
 
 
 def _render_pdf(text: str, path: Path) -> Path:
@@ -163,16 +181,16 @@ def test_pdf_rendering_gives_the_same_paragraphs_sections_and_metrics(tmp_path):
     pdf = _render_pdf(REPORT.read_text(encoding="utf-8"), tmp_path / "report.pdf")
     want, got = parse(ingest(REPORT)), parse(ingest(pdf))
     assert [_norm(p.text) for p in got.paragraphs] == [_norm(p.text) for p in want.paragraphs]
-    assert [(s.level, s.title) for s in got.sections] == [(s.level, s.title)
-                                                          for s in want.sections]
+    assert [(s.level, s.title) for s in got.sections] == [(s.level, s.title) for s in want.sections]
     assert [(f.marker, f.paragraph) for f in got.footnotes] == [
-        (f.marker, f.paragraph) for f in want.footnotes]
+        (f.marker, f.paragraph) for f in want.footnotes
+    ]
     assert got.warnings == []
     metrics = [(m.paragraph, m.value, m.unit, m.qualifier, m.year, m.entity) for m in extract(got)]
-    assert metrics == [(m.paragraph, m.value, m.unit, m.qualifier, m.year, m.entity)
-                       for m in extract(want)]
-    assert all("V.22-00123" not in p.text and "E/CN.7/2022/2" not in p.text
-               for p in got.paragraphs)
+    assert metrics == [
+        (m.paragraph, m.value, m.unit, m.qualifier, m.year, m.entity) for m in extract(want)
+    ]
+    assert all("V.22-00123" not in p.text and "E/CN.7/2022/2" not in p.text for p in got.paragraphs)
 
 
 def _drawing_pdf(path: Path) -> Path:
@@ -198,8 +216,11 @@ def test_pdf_without_text_even_after_ocr_is_reported(tmp_path, monkeypatch):
 def test_scan_without_tesseract_names_the_file_and_the_program(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract on this PATH
     monkeypatch.setenv("INDICATORS_OCR_CACHE", str(tmp_path / "ocr"))
-    with pytest.raises(ReportError, match=r"scan.pdf: 1 page\(s\) have no text layer .*"
-                                          r"tesseract program is missing: install"):
+    with pytest.raises(
+        ReportError,
+        match=r"scan.pdf: 1 page\(s\) have no text layer .*"
+        r"tesseract program is missing: install",
+    ):
         ingest(_drawing_pdf(tmp_path / "scan.pdf"))
 
 
@@ -211,40 +232,52 @@ def test_not_a_pdf_is_reported(tmp_path):
 
 
 def test_header_block_moved_into_the_body_and_barcodes_are_dropped():
-    text = ("1. The Office trained 40 judges.\n\nDistr.: General\n12 May 2031\n\n"
-            "Original: English\n\n*3101234*\n\n2. The Office trained 12 prosecutors.\n")
+    text = (
+        "1. The Office trained 40 judges.\n\nDistr.: General\n12 May 2031\n\n"
+        "Original: English\n\n*3101234*\n\n2. The Office trained 12 prosecutors.\n"
+    )
     s = parse(_doc(text))
-    assert [_norm(p.text) for p in s.paragraphs] == ["The Office trained 40 judges.",
-                                                    "The Office trained 12 prosecutors."]
+    assert [_norm(p.text) for p in s.paragraphs] == [
+        "The Office trained 40 judges.",
+        "The Office trained 12 prosecutors.",
+    ]
 
 
 def test_word_hyphenated_across_a_line_end_is_joined():
     text = "1. The programme supported the develop-\nment of 14 national strategies.\n"
     s = parse(_doc(text))
-    assert s.paragraphs[0].text == "The programme supported the development of 14 national " \
-                                   "strategies."
+    assert (
+        s.paragraphs[0].text == "The programme supported the development of 14 national strategies."
+    )
     # Offsets point into the published (normalised) text, where the word is whole.
     published = normalise(text)
     assert "the development\nof 14" in published
     assert s.paragraphs[0].to_source(s.paragraphs[0].text.index("14")) == published.index("14")
 
 
-@pytest.mark.parametrize(("broken", "whole"), [
-    ("the Officer-\nin-Charge of the Mission", "the Officer-in-Charge of the Mission"),
-    ("a community-\nbased approach", "a community-based approach"),
-    ("the peace-\nkeeping operation; peace-keeping", "the peace-keeping operation"),
-    ("the peace-\nkeeping operation; peacekeeping", "the peacekeeping operation"),
-    ("mana-\ngement of the", "management of the"),
-])
+@pytest.mark.parametrize(
+    ("broken", "whole"),
+    [
+        ("the Officer-\nin-Charge of the Mission", "the Officer-in-Charge of the Mission"),
+        ("a community-\nbased approach", "a community-based approach"),
+        ("the peace-\nkeeping operation; peace-keeping", "the peace-keeping operation"),
+        ("the peace-\nkeeping operation; peacekeeping", "the peacekeeping operation"),
+        ("mana-\ngement of the", "management of the"),
+    ],
+)
 def test_line_end_hyphens_keep_real_compounds(broken, whole):
     assert normalise(broken).replace("\n", " ").startswith(whole)
 
 
 def test_normalise_ligatures_spaces_escapes():
-    assert normalise("of\ufb01cers paid US$  16 million to the local offices of the region") \
+    assert (
+        normalise("of\ufb01cers paid US$  16 million to the local offices of the region")
         == "officers paid US$ 16 million to the local offices of the region"
-    assert normalise("totalled \\$354 million, 5\u00a0per\u00adcent") == \
-        "totalled $354 million, 5 percent"
+    )
+    assert (
+        normalise("totalled \\$354 million, 5\u00a0per\u00adcent")
+        == "totalled $354 million, 5 percent"
+    )
     # Table rows keep the spaces that separate their cells.
     assert normalise("Canada    34    Colombia    12") == "Canada    34    Colombia    12"
 
@@ -252,10 +285,12 @@ def test_normalise_ligatures_spaces_escapes():
 def test_metadata_of_a_converted_markdown_header():
     from pipeline.read.ingest import parse_metadata
 
-    header = ("## United Nations\n\nS/2031/118\n\n## Security Council\n\n"
-              "Distr.: General 3 February 2031\n\nOriginal: French\n\n"
-              "## Report of the Secretary-General on the situation in the region\n\n"
-              "## Summary\n\nThe present report covers developments during 2030.\n")
+    header = (
+        "## United Nations\n\nS/2031/118\n\n## Security Council\n\n"
+        "Distr.: General 3 February 2031\n\nOriginal: French\n\n"
+        "## Report of the Secretary-General on the situation in the region\n\n"
+        "## Summary\n\nThe present report covers developments during 2030.\n"
+    )
     md = parse_metadata(header)
     assert md.symbols == ("S/2031/118",)
     assert md.date_issued == "2031-02-03"
@@ -268,20 +303,29 @@ def test_markdown_conversion_gives_the_same_metrics():
     from pipeline.extract.metrics import extract
 
     original = REPORT.read_text(encoding="utf-8")
-    md = "\n".join("- " + line if re.match(r"^\d+\. \S.{200,}", line) else
-                   ("## " + line if re.match(r"^(?:[IVX]+|[A-H])\. ", line) else line)
-                   for line in original.split("\n"))
-    want = [(m.paragraph, m.value, m.unit, m.entity, m.qualifier, m.year)
-            for m in extract(parse(ingest(REPORT)))]
-    got = [(m.paragraph, m.value, m.unit, m.entity, m.qualifier, m.year)
-           for m in extract(parse(_doc(md, "variant.md")))]
+    md = "\n".join(
+        "- " + line
+        if re.match(r"^\d+\. \S.{200,}", line)
+        else ("## " + line if re.match(r"^(?:[IVX]+|[A-H])\. ", line) else line)
+        for line in original.split("\n")
+    )
+    want = [
+        (m.paragraph, m.value, m.unit, m.entity, m.qualifier, m.year)
+        for m in extract(parse(ingest(REPORT)))
+    ]
+    got = [
+        (m.paragraph, m.value, m.unit, m.entity, m.qualifier, m.year)
+        for m in extract(parse(_doc(md, "variant.md")))
+    ]
     assert got == want
 
 
 def test_plain_text_table_after_a_caption_is_a_table_not_text():
-    text = ("1. Seizures rose sharply in 2031.\n\nTable 1\nSeizures by region, 2031\n"
-            "Region      Cocaine (tons)      Heroin (tons)\nAfrica      12      3\n"
-            "Asia        4       27\n\n2. The Office trained 20 analysts.\n")
+    text = (
+        "1. Seizures rose sharply in 2031.\n\nTable 1\nSeizures by region, 2031\n"
+        "Region      Cocaine (tons)      Heroin (tons)\nAfrica      12      3\n"
+        "Asia        4       27\n\n2. The Office trained 20 analysts.\n"
+    )
     s = parse(_doc(text))
     assert [p.number for p in s.paragraphs] == [1, 2]
     assert len(s.tables) == 1 and s.tables[0].paragraph == 1
@@ -300,16 +344,25 @@ def _docling_style(text: str) -> str:
         if m := re.match(r"^([¹²³⁴⁵⁶⁷⁸⁹]+) (.*)", s):
             out.append(f"- {m.group(1).translate(digits)} {m.group(2)}")
             continue
-        s = re.sub(r"(\S)([¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: f"{m.group(1)} "
-                   f"{m.group(2).translate(digits)}", s)
+        s = re.sub(
+            r"(\S)([¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: f"{m.group(1)} {m.group(2).translate(digits)}", s
+        )
         if not s:
             out.append("")
         elif re.match(r"^\d+\. \S.{150,}", s):
             n += 1
             out.append("- " + s)
             if n % 12 == 0:
-                out += ["", "V.22-00123", "", f"{n // 12 + 1}/17", "", "E/CN.7/2022/4", "",
-                        "<!-- image -->"]
+                out += [
+                    "",
+                    "V.22-00123",
+                    "",
+                    f"{n // 12 + 1}/17",
+                    "",
+                    "E/CN.7/2022/4",
+                    "",
+                    "<!-- image -->",
+                ]
         elif len(s) < 150 and not s.endswith(".") and not s.startswith("("):
             out.append("## " + s)
         else:
@@ -325,18 +378,23 @@ def test_converter_markdown_with_plain_digit_notes_gives_the_same_results():
     assert [p.number for p in got.paragraphs] == list(range(1, 132))
     assert got.warnings == []
     assert [(f.marker, f.paragraph) for f in got.footnotes] == [
-        (f.marker, f.paragraph) for f in want.footnotes]
-    assert [(s.level, s.title) for s in got.sections] == [(s.level, s.title)
-                                                          for s in want.sections]
+        (f.marker, f.paragraph) for f in want.footnotes
+    ]
+    assert [(s.level, s.title) for s in got.sections] == [(s.level, s.title) for s in want.sections]
     key = [(m.paragraph, m.value, m.unit, m.qualifier, m.year, m.entity) for m in extract(want)]
-    assert [(m.paragraph, m.value, m.unit, m.qualifier, m.year, m.entity)
-            for m in extract(got)] == key
+    assert [
+        (m.paragraph, m.value, m.unit, m.qualifier, m.year, m.entity) for m in extract(got)
+    ] == key
 
 
 def test_an_annex_does_not_run_on_into_the_last_paragraph():
-    text = ("1. The Office trained 40 judges.\n\n2. It also trained 12 prosecutors.\n\n"
-            "Annex I\n\nList of participants\n\n1. Twenty delegates attended.\n")
+    text = (
+        "1. The Office trained 40 judges.\n\n2. It also trained 12 prosecutors.\n\n"
+        "Annex I\n\nList of participants\n\n1. Twenty delegates attended.\n"
+    )
     s = parse(_doc(text))
-    assert [_norm(p.text) for p in s.paragraphs] == ["The Office trained 40 judges.",
-                                                    "It also trained 12 prosecutors."]
+    assert [_norm(p.text) for p in s.paragraphs] == [
+        "The Office trained 40 judges.",
+        "It also trained 12 prosecutors.",
+    ]
     assert s.warnings == ["text from 'Annex I' on (an annex) is not read"]

@@ -11,13 +11,26 @@ CLI = str(Path(sys.executable).parent / "indicators")
 REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
 
 
+def dagster_home(ws: Path) -> Path:
+    """A Dagster home inside the workspace, with the project's dagster.yaml: Dagster's logs and
+    telemetry files go there, never into the repository."""
+    home = ws / ".dagster-home"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    return home
+
+
 def cli_env(ws: Path, **extra: str) -> dict:
     """The environment of a run in workspace ws: raw/, published/, database and Dagster state
     inside it, no fault injection left over; extra settings on top."""
-    env = dict(os.environ, INDICATORS_RAW=str(ws / "raw"),
-               INDICATORS_PUBLISHED=str(ws / "published"),
-               INDICATORS_DB=str(ws / "published" / "indicators.duckdb"), DAGSTER_HOME=str(ROOT),
-               INDICATORS_DAGSTER_STATE=str(ws / ".dagster"))
+    env = dict(
+        os.environ,
+        INDICATORS_RAW=str(ws / "raw"),
+        INDICATORS_PUBLISHED=str(ws / "published"),
+        INDICATORS_DB=str(ws / "published" / "indicators.duckdb"),
+        DAGSTER_HOME=str(dagster_home(ws)),
+        INDICATORS_DAGSTER_STATE=str(ws / ".dagster"),
+    )
     env.pop("INDICATORS_KILL_AT", None)
     env.update(extra)
     return env

@@ -18,7 +18,8 @@ from pathlib import Path
 
 # Key indicator names -> the series' code(s).
 CODES = {
-    "police_strength": "POLICE_STRENGTH", "police_strength_authorized": "POLICE_AUTHORIZED",
+    "police_strength": "POLICE_STRENGTH",
+    "police_strength_authorized": "POLICE_AUTHORIZED",
     "military_strength": "MILITARY_STRENGTH",
     "military_strength_authorized": "MILITARY_AUTHORIZED",
     "military_observers": "MILITARY_OBSERVERS",
@@ -27,8 +28,11 @@ CODES = {
     "civilian_staff_national": "CIVILIAN_STAFF_NATIONAL",
     "budget_appropriation": ("BUDGET_APPROPRIATION", "BUDGET_APPROPRIATION_NET"),
     "contributions_unpaid": "CONTRIBUTIONS_UNPAID",
-    "people_killed": "CASUALTIES_KILLED", "people_injured": "CASUALTIES_INJURED",
-    "idps": "DISPLACED", "refugees": "REFUGEES", "returnees": "RETURNEES",
+    "people_killed": "CASUALTIES_KILLED",
+    "people_injured": "CASUALTIES_INJURED",
+    "idps": "DISPLACED",
+    "refugees": "REFUGEES",
+    "returnees": "RETURNEES",
 }
 SOFT = {"people_killed", "people_injured", "idps", "refugees", "returnees"}
 
@@ -63,8 +67,12 @@ class IndicatorScore:
 
     def as_row(self) -> dict:
         """The score as a plain row, shares included."""
-        return {**asdict(self), "recall": self.recall, "precision": self.precision,
-                "as_of_right": self.as_of_right}
+        return {
+            **asdict(self),
+            "recall": self.recall,
+            "precision": self.precision,
+            "as_of_right": self.as_of_right,
+        }
 
 
 def read_keys(paths: list[Path]) -> list[dict]:
@@ -116,8 +124,11 @@ def score(series: list[dict], documents: list[dict], key: list[dict]) -> list[In
         s = scores.setdefault(name, IndicatorScore(name, "soft" if name in SOFT else "hard"))
         s.key_figures += 1
         doc = doc_of.get(k["symbol"])
-        hits = [r for r in by_code[name]
-                if doc in _reports(r) and abs(r["value"] - float(k["value"])) < 0.5]
+        hits = [
+            r
+            for r in by_code[name]
+            if doc in _reports(r) and abs(r["value"] - float(k["value"])) < 0.5
+        ]
         if hits:
             s.found += 1
             if k.get("as_of"):
@@ -131,8 +142,9 @@ def score(series: list[dict], documents: list[dict], key: list[dict]) -> list[In
             if r["document_id"] not in key_docs:
                 continue
             s.predicted += 1
-            s.correct += any(abs(r["value"] - v) < 0.5 for d in _reports(r)
-                             for v in values.get((d, name), ()))
+            s.correct += any(
+                abs(r["value"] - v) < 0.5 for d in _reports(r) for v in values.get((d, name), ())
+            )
     return [scores[n] for n in CODES if n in scores]
 
 
@@ -143,8 +155,14 @@ def totals(scores: list[IndicatorScore]) -> dict[str, IndicatorScore]:
         total = IndicatorScore(f"all {kind}", kind)
         for s in scores:
             if s.kind == kind:
-                for field in ("key_figures", "found", "predicted", "correct", "dated",
-                              "dated_right"):
+                for field in (
+                    "key_figures",
+                    "found",
+                    "predicted",
+                    "correct",
+                    "dated",
+                    "dated_right",
+                ):
                     setattr(total, field, getattr(total, field) + getattr(s, field))
         out[kind] = total
     return out
@@ -154,10 +172,26 @@ def accuracy_rows(series: list[dict], documents: list[dict], key: list[dict]) ->
     """The `indicator_accuracy` resource: per series code, the key's measures."""
     rows = []
     for s in score(series, documents, key):
-        for measure in ("key_figures", "found", "recall", "predicted", "correct", "precision",
-                        "dated", "dated_right", "as_of_right"):
+        for measure in (
+            "key_figures",
+            "found",
+            "recall",
+            "predicted",
+            "correct",
+            "precision",
+            "dated",
+            "dated_right",
+            "as_of_right",
+        ):
             value = getattr(s, measure)
             if value is not None:
-                rows.append({"indicator": codes(s.indicator)[0], "key_indicator": s.indicator,
-                             "kind": s.kind, "measure": measure, "value": float(value)})
+                rows.append(
+                    {
+                        "indicator": codes(s.indicator)[0],
+                        "key_indicator": s.indicator,
+                        "kind": s.kind,
+                        "measure": measure,
+                        "value": float(value),
+                    }
+                )
     return rows

@@ -9,6 +9,7 @@ writer leaves nothing that a reader would take as done.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -90,27 +91,61 @@ class ArtifactStore:
         return record["error"] if record else None
 
     def write(self, key: ArtifactKey, tables: dict[str, pa.Table], info: dict) -> dict:
-        """Store the tables (empty ones left out), then the manifest that marks them complete."""
-        rows = {}
+        """Store the tables (empty ones left out), then the manifest that marks them complete
+        and records each file's sha256 (checked before the artifact is loaded)."""
+        rows, hashes = {}, {}
         for name, table in tables.items():
             if table.num_rows:
                 sink = pa.BufferOutputStream()
                 pq.write_table(table, sink, compression="zstd")
-                self._write(self._path(key, f"{name}.parquet"), sink.getvalue().to_pybytes())
+                data = sink.getvalue().to_pybytes()
+                self._write(self._path(key, f"{name}.parquet"), data)
+                hashes[name] = hashlib.sha256(data).hexdigest()
             rows[name] = table.num_rows
-        manifest = dict(info, rows=rows, key=key.path)
+        manifest = dict(info, rows=rows, key=key.path, sha256=hashes)
         self._write(self._path(key, MANIFEST), json.dumps(manifest, sort_keys=True).encode())
         return manifest
+
+    def problems(self, key: ArtifactKey, manifest: dict) -> list[str]:
+        """What is wrong with a complete artifact's files: missing, unreadable, or not the
+        bytes its manifest recorded (edited or damaged). Empty when it can be trusted."""
+        recorded = manifest.get("sha256")
+        if recorded is None:
+            return [f"{key.path}: its manifest records no checksums"]
+        out = []
+        for name, count in manifest["rows"].items():
+            if not count:
+                continue
+            path = self._path(key, f"{name}.parquet")
+            try:
+                with self.fs.open_input_stream(path) as f:
+                    digest = hashlib.sha256(f.read()).hexdigest()
+            except (FileNotFoundError, OSError) as err:
+                out.append(f"{path}: cannot be read ({type(err).__name__})")
+                continue
+            if digest != recorded.get(name):
+                out.append(
+                    f"{path}: does not match the sha256 its manifest recorded (edited or damaged)"
+                )
+        return out
+
+    def discard(self, key: ArtifactKey) -> None:
+        """Take an artifact out of use (its manifest goes first), so that it is made again."""
+        for name in (MANIFEST, FAILURE):
+            try:
+                self.fs.delete_file(self._path(key, name))
+            except (FileNotFoundError, OSError):
+                pass
 
     def write_failure(self, key: ArtifactKey, error: str) -> None:
         """Record that this version cannot read these bytes (not retried until either changes)."""
         self._write(self._path(key, FAILURE), json.dumps({"error": error}).encode())
 
-    def table_files(self, keys: list[ArtifactKey], table: str,
-                    manifests: dict[ArtifactKey, dict]) -> list[str]:
+    def table_files(
+        self, keys: list[ArtifactKey], table: str, manifests: dict[ArtifactKey, dict]
+    ) -> list[str]:
         """The Parquet files of one table across the given artifacts."""
-        return [self._path(k, f"{table}.parquet") for k in keys
-                if manifests[k]["rows"].get(table)]
+        return [self._path(k, f"{table}.parquet") for k in keys if manifests[k]["rows"].get(table)]
 
     def read_table(self, files: list[str]) -> pa.Table | None:
         """One table's rows from many artifacts (for stores DuckDB cannot read directly)."""

@@ -16,8 +16,10 @@ def duplicate_keys(con) -> dict[str, int]:
         if not s.primary_key:
             continue
         keys = ", ".join(f'"{c}"' for c in s.primary_key)
-        n = con.execute(f'SELECT count(*) FROM (SELECT {keys} FROM "{s.name}" GROUP BY {keys} '
-                        "HAVING count(*) > 1)").fetchall()[0][0]
+        n = con.execute(
+            f'SELECT count(*) FROM (SELECT {keys} FROM "{s.name}" GROUP BY {keys} '
+            "HAVING count(*) > 1)"
+        ).fetchall()[0][0]
         if n:
             out[s.name] = n
     return out
@@ -33,7 +35,8 @@ def broken_foreign_keys(con) -> dict[str, int]:
             cond = " AND ".join(f'c."{a}" = p."{b}"' for a, b in pairs)
             n = con.execute(
                 f'SELECT count(*) FROM "{s.name}" c WHERE NOT EXISTS '
-                f'(SELECT 1 FROM "{ref["resource"]}" p WHERE {cond})').fetchall()[0][0]
+                f'(SELECT 1 FROM "{ref["resource"]}" p WHERE {cond})'
+            ).fetchall()[0][0]
             if n:
                 out[f"{s.name}({', '.join(fk['fields'])})"] = n
     return out
@@ -46,8 +49,9 @@ def _declared_types(resource: dict) -> list[tuple[str, object]] | None:
     from pipeline.dataset.schema import ARROW_TYPES
 
     try:
-        return [(f["name"], getattr(pa, ARROW_TYPES[f["type"]])())
-                for f in resource["schema"]["fields"]]
+        return [
+            (f["name"], getattr(pa, ARROW_TYPES[f["type"]])()) for f in resource["schema"]["fields"]
+        ]
     except (KeyError, TypeError):
         return None
 
@@ -55,10 +59,16 @@ def _declared_types(resource: dict) -> list[tuple[str, object]] | None:
 def _comparable(schema: dict) -> dict:
     """A Table Schema without what differs between a CSV resource and its Parquet twin."""
     out = {k: v for k, v in schema.items() if k not in ("missingValues", "foreignKeys")}
-    out["foreignKeys"] = [dict(fk, reference=dict(
-        fk.get("reference", {}),
-        resource=str(fk.get("reference", {}).get("resource", "")).removesuffix("-parquet")))
-        for fk in schema.get("foreignKeys", [])]
+    out["foreignKeys"] = [
+        dict(
+            fk,
+            reference=dict(
+                fk.get("reference", {}),
+                resource=str(fk.get("reference", {}).get("resource", "")).removesuffix("-parquet"),
+            ),
+        )
+        for fk in schema.get("foreignKeys", [])
+    ]
     return out
 
 
@@ -76,8 +86,12 @@ def parquet_twins(published: Path, package: dict) -> tuple[list[str], dict]:
 
     errors, tables = [], {}
     resources = [r for r in package.get("resources", []) if isinstance(r, dict)]
-    key_columns = {c for r in resources for fk in (r.get("schema") or {}).get("foreignKeys", [])
-                   for c in [*fk.get("fields", []), *fk.get("reference", {}).get("fields", [])]}
+    key_columns = {
+        c
+        for r in resources
+        for fk in (r.get("schema") or {}).get("foreignKeys", [])
+        for c in [*fk.get("fields", []), *fk.get("reference", {}).get("fields", [])]
+    }
     csvs = {r.get("name"): r for r in resources if r.get("format") == "csv"}
     for res in resources:
         if res.get("format") != "parquet":
@@ -88,8 +102,9 @@ def parquet_twins(published: Path, package: dict) -> tuple[list[str], dict]:
         if twin is None:
             errors.append(f"{label}: no CSV twin to compare with")
             continue
-        if expected is None or _comparable(res.get("schema", {})) != \
-                _comparable(twin.get("schema", {})):
+        if expected is None or _comparable(res.get("schema", {})) != _comparable(
+            twin.get("schema", {})
+        ):
             errors.append(f"{label}: its schema is not the one {twin['name']} declares")
             continue
         try:
@@ -128,8 +143,9 @@ def foreign_key_errors(package: dict, tables: dict) -> list[str]:
             ref = fk.get("reference", {})
             target = ref.get("resource") or res.get("name")  # "" refers to itself
             if target not in names:
-                errors.append(f"{res.get('name')}: foreign key to {target!r}, which is not "
-                              "in the package")
+                errors.append(
+                    f"{res.get('name')}: foreign key to {target!r}, which is not in the package"
+                )
                 continue
             child, parent = tables.get(res.get("name")), tables.get(target)
             if child is None or parent is None:
@@ -140,15 +156,17 @@ def foreign_key_errors(package: dict, tables: dict) -> list[str]:
                 empty = reduce(pc.and_kleene, [pc.is_null(keys[f]) for f in fields])
                 keys = keys.filter(pc.invert(empty))
                 targets = parent.select(ref_fields).rename_columns(fields).cast(keys.schema)
-                broken = keys.join(targets.group_by(fields).aggregate([]), fields,
-                                   join_type="left anti").num_rows
+                broken = keys.join(
+                    targets.group_by(fields).aggregate([]), fields, join_type="left anti"
+                ).num_rows
             except (KeyError, TypeError, ValueError, pa.ArrowException) as err:
-                errors.append(f"{res.get('name')}: foreign key {fields} cannot be checked "
-                              f"({err})")
+                errors.append(f"{res.get('name')}: foreign key {fields} cannot be checked ({err})")
                 continue
             if broken:
-                errors.append(f"{res.get('name')}: {broken} row(s) whose {', '.join(fields)} "
-                              f"match no row of {target}")
+                errors.append(
+                    f"{res.get('name')}: {broken} row(s) whose {', '.join(fields)} "
+                    f"match no row of {target}"
+                )
     return errors
 
 
@@ -168,20 +186,24 @@ def _frictionless(descriptor: dict, basepath: str, names: list[str]) -> list[str
 def _costs(package: dict, basepath: Path) -> dict[str, float]:
     """About what frictionless spends on each resource: its cells (bytes times fields), plus
     a third of each resource its foreign keys look rows up in."""
-    own = {r.get("name", "?"): _size(basepath, r) * max(1, len(r.get("schema", {}).get(
-        "fields", []))) for r in package["resources"]}
+    own = {
+        r.get("name", "?"): _size(basepath, r) * max(1, len(r.get("schema", {}).get("fields", [])))
+        for r in package["resources"]
+    }
     costs = {}
     for r in package["resources"]:
-        refs = {fk.get("reference", {}).get("resource")
-                for fk in r.get("schema", {}).get("foreignKeys", [])}
-        costs[r.get("name", "?")] = own[r.get("name", "?")] + sum(
-            own.get(ref, 0) for ref in refs) / 3
+        refs = {
+            fk.get("reference", {}).get("resource")
+            for fk in r.get("schema", {}).get("foreignKeys", [])
+        }
+        costs[r.get("name", "?")] = (
+            own[r.get("name", "?")] + sum(own.get(ref, 0) for ref in refs) / 3
+        )
     return costs
 
 
 def _size(basepath: Path, resource: dict) -> int:
-    return file_size(basepath / resource["path"]) if isinstance(resource.get("path"), str) \
-        else 0
+    return file_size(basepath / resource["path"]) if isinstance(resource.get("path"), str) else 0
 
 
 def _without_foreign_keys(resource: dict) -> dict:
@@ -193,8 +215,9 @@ def _without_foreign_keys(resource: dict) -> dict:
 PARALLEL_BYTES = 20_000_000
 
 
-def frictionless_errors(published: Path, parquet: bool = False, workers: int | None = None
-                        ) -> list[str]:
+def frictionless_errors(
+    published: Path, parquet: bool = False, workers: int | None = None
+) -> list[str]:
     """Errors from frictionless validate, from the Parquet twin comparison, from the foreign
     keys checked on those twins, and from our own sha256 check of every file. parquet: let
     frictionless read the Parquet files and check every foreign key itself (slow: minutes for
@@ -211,16 +234,27 @@ def frictionless_errors(published: Path, parquet: bool = False, workers: int | N
         return [problem]
     full = package
     if not parquet:  # the CSV files; their foreign keys are checked on the Parquet twins
-        twins = {str(r.get("name", "")).removesuffix("-parquet")
-                 for r in package.get("resources", []) if r.get("format") == "parquet"}
-        package = dict(package, resources=[
-            _without_foreign_keys(r) if r.get("name") in twins else r
-            for r in package.get("resources", []) if r.get("format") != "parquet"])
+        twins = {
+            str(r.get("name", "")).removesuffix("-parquet")
+            for r in package.get("resources", [])
+            if r.get("format") == "parquet"
+        }
+        package = dict(
+            package,
+            resources=[
+                _without_foreign_keys(r) if r.get("name") in twins else r
+                for r in package.get("resources", [])
+                if r.get("format") != "parquet"
+            ],
+        )
     basepath = Path(published)
     if workers is None:
         size = sum(_size(basepath, r) for r in package["resources"])
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
-            os.cpu_count() or 1
+        cores = (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1
+        )
         workers = min(2, cores) if size > PARALLEL_BYTES else 1
     if multiprocessing.current_process().daemon:
         workers = 1  # a daemonic process (a Celery or pool worker) may not start processes
@@ -235,10 +269,12 @@ def frictionless_errors(published: Path, parquet: bool = False, workers: int | N
     if len(shares) <= 1:
         errors = _frictionless(package, str(basepath), [n for g in shares for n in g]) + ours()
     else:  # spawn, not fork: the caller may hold threads and open databases
-        with ProcessPoolExecutor(len(shares),
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            parts = pool.map(_frictionless, [package] * len(shares),
-                             [str(basepath)] * len(shares), shares)
+        with ProcessPoolExecutor(
+            len(shares), mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
+            parts = pool.map(
+                _frictionless, [package] * len(shares), [str(basepath)] * len(shares), shares
+            )
             mine = ours()  # meanwhile, here
             errors = [e for part in parts for e in part] + mine
     # frictionless repeats a descriptor's own problem for every resource it validates

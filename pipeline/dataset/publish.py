@@ -39,37 +39,51 @@ PACKAGE = {
         "counts, its qualifier ('over', 'almost'), the year it refers to, the countries and "
         "theme it concerns, and the exact place in the report it was read from (paragraph, "
         "sentence and character offsets). Read automatically by rules; see the evaluation "
-        "resource for measured accuracy."),
-    "licenses": [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
-                  "path": "https://creativecommons.org/licenses/by/4.0/"}],
-    "contributors": [{"title": "Report indicators pipeline maintainers",
-                      "roles": ["author", "maintainer"]}],
+        "resource for measured accuracy."
+    ),
+    "licenses": [
+        {
+            "name": "CC-BY-4.0",
+            "title": "Creative Commons Attribution 4.0",
+            "path": "https://creativecommons.org/licenses/by/4.0/",
+        }
+    ],
+    "contributors": [
+        {"title": "Report indicators pipeline maintainers", "roles": ["author", "maintainer"]}
+    ],
     "keywords": ["United Nations", "indicators", "reports", "open data"],
 }
 FIRST_VERSION = "1.0.0"
-EXTRA_DESCRIPTIONS = {"evaluation": {
-    "": ("Measured accuracy of the metrics of each report that has a hand-made gold set, "
-         "scored as tests/data/gold/GUIDELINES.md defines: precision, recall and f1 on the "
-         "numbers; unit, qualifier and year accuracy and entity agreement on matched metrics; "
-         "strict_f1 counts a metric only when unit, qualifier and entity are right too."),
-    "document_id": "The report scored.",
-    "measure": "The measure: gold, predicted, matched (counts) or a share from 0 to 1.",
-    "value": "The measure's value.",
-}, "indicator_accuracy": {
-    "": ("Measured accuracy of each indicator's series against hand-read keys of indicator "
-         "figures (gold/series: every strength, budget and unpaid-contributions figure of 24 "
-         "reports of 7 missions, and as many casualty and displacement figures as the readers "
-         "found), read by people who never saw the pipeline's output. Scored as "
-         "gold/SERIES_KEY.md defines: recall (key figures the series holds), precision (series "
-         "values from the key's reports that the key has; hard indicators only) and as_of_right "
-         "(found values whose period is the key's date)."),
-    "indicator": "The series code scored.",
-    "key_indicator": "The key's name for the indicator (gold/SERIES_KEY.md).",
-    "kind": "hard (the key lists every figure: precision is measured) or soft (recall only).",
-    "measure": "key_figures, found, recall, predicted, correct, precision, dated, dated_right "
-               "or as_of_right.",
-    "value": "The measure's value (a count, or a share from 0 to 1).",
-}}
+EXTRA_DESCRIPTIONS = {
+    "evaluation": {
+        "": (
+            "Measured accuracy of the metrics of each report that has a hand-made gold set, "
+            "scored as tests/data/gold/GUIDELINES.md defines: precision, recall and f1 on the "
+            "numbers; unit, qualifier and year accuracy and entity agreement on matched metrics; "
+            "strict_f1 counts a metric only when unit, qualifier and entity are right too."
+        ),
+        "document_id": "The report scored.",
+        "measure": "The measure: gold, predicted, matched (counts) or a share from 0 to 1.",
+        "value": "The measure's value.",
+    },
+    "indicator_accuracy": {
+        "": (
+            "Measured accuracy of each indicator's series against hand-read keys of indicator "
+            "figures (gold/series: every strength, budget and unpaid-contributions figure of 24 "
+            "reports of 7 missions, and as many casualty and displacement figures as the readers "
+            "found), read by people who never saw the pipeline's output. Scored as "
+            "gold/SERIES_KEY.md defines: recall (key figures the series holds), precision (series "
+            "values from the key's reports that the key has; hard indicators only) and as_of_right "
+            "(found values whose period is the key's date)."
+        ),
+        "indicator": "The series code scored.",
+        "key_indicator": "The key's name for the indicator (gold/SERIES_KEY.md).",
+        "kind": "hard (the key lists every figure: precision is measured) or soft (recall only).",
+        "measure": "key_figures, found, recall, predicted, correct, precision, dated, dated_right "
+        "or as_of_right.",
+        "value": "The measure's value (a count, or a share from 0 to 1).",
+    },
+}
 # Bump when the way files are written changes, so an unchanged state is republished.
 PUBLISH_FORMAT = 1
 
@@ -115,12 +129,17 @@ def _csv_column(column: pa.ChunkedArray) -> list:
         return [_float_text(v) for v in values]
     if pa.types.is_boolean(kind):
         return ["" if v is None else "true" if v else "false" for v in values]
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or \
-            pa.types.is_integer(kind) or pa.types.is_date(kind):
+    if (
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_integer(kind)
+        or pa.types.is_date(kind)
+    ):
         return values
     # Anything else (timestamps, lists...) as ISO text or str(), as the Table Schema reads it.
-    return ["" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v)
-            for v in values]
+    return [
+        "" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v) for v in values
+    ]
 
 
 def csv_bytes(table: pa.Table) -> bytes:
@@ -146,9 +165,13 @@ def _resource(name: str, fmt: str, data: bytes) -> dict:
         # frictionless reads Parquet via pandas, where a null integer arrives as NaN.
         desc["missingValues"] = ["", "nan"]
     res = {
-        "name": name + suffix, "type": "table", "path": f"data/{name}.{fmt}", "format": fmt,
+        "name": name + suffix,
+        "type": "table",
+        "path": f"data/{name}.{fmt}",
+        "format": fmt,
         "mediatype": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
-        "title": f"{name} ({fmt.upper()})", "description": schema.descriptor["description"],
+        "title": f"{name} ({fmt.upper()})",
+        "description": schema.descriptor["description"],
         "hash": f"sha256:{_sha256(data)}",
     }
     # frictionless reads Parquet through pyarrow and fails on "bytes" there (DESIGN.md).
@@ -176,52 +199,74 @@ def _next_version(version: str, bump: str) -> str:
     return release_date.bump(version, bump) if bump in release_date.PARTS else version
 
 
-def _changelog_entry(version: str, bump: str, old: dict | None, sources: list[dict],
-                     counts: dict[str, int], extractors: list[str],
-                     planned: release_date.PlannedRelease | None) -> str:
+def _changelog_entry(
+    version: str,
+    bump: str,
+    old: dict | None,
+    sources: list[dict],
+    counts: dict[str, int],
+    extractors: list[str],
+    planned: release_date.PlannedRelease | None,
+) -> str:
     old_docs = {s["title"] for s in (old or {}).get("sources", [])}
     new_docs = {s["title"] for s in sources}
     lines = [release_date.heading(version, planned), ""]
     if old is None:
         lines.append("First release.")
     else:
-        lines.append({"major": "Major: the tables' schemas changed.",
-                      "minor": "Minor: documents were added or removed.",
-                      "patch": "Patch: the same documents read again (improved rules or a "
-                               "changed file).",
-                      "release": "Release: made with `indicators release`" + (
-                          f": {planned.note}" if planned and planned.note else ".")}.get(bump, f"Change: {bump}."))
+        lines.append(
+            {
+                "major": "Major: the tables' schemas changed.",
+                "minor": "Minor: documents were added or removed.",
+                "patch": "Patch: the same documents read again (improved rules or a changed file).",
+                "release": "Release: made with `indicators release`"
+                + (f": {planned.note}" if planned and planned.note else "."),
+            }.get(bump, f"Change: {bump}.")
+        )
     for title in sorted(new_docs - old_docs):
         lines.append(f"- Added document: {title}")
     for title in sorted(old_docs - new_docs):
         lines.append(f"- Removed document: {title} (no longer in raw/)")
     if old:
-        changed = [s["title"] for s in sources if s["title"] in old_docs and s not in
-                   old.get("sources", [])]
+        changed = [
+            s["title"]
+            for s in sources
+            if s["title"] in old_docs and s not in old.get("sources", [])
+        ]
         lines.extend(f"- Re-read document: {t}" for t in sorted(changed))
     if extractors:
         lines.append(f"- Extractor version: {', '.join(extractors)}")
-    lines.append(f"- Rows: {counts.get('documents', 0)} documents, "
-                 f"{counts.get('paragraphs', 0)} paragraphs, {counts.get('metrics', 0)} metrics, "
-                 f"{counts.get('validation_failures', 0)} quarantined validation failures.")
+    lines.append(
+        f"- Rows: {counts.get('documents', 0)} documents, "
+        f"{counts.get('paragraphs', 0)} paragraphs, {counts.get('metrics', 0)} metrics, "
+        f"{counts.get('validation_failures', 0)} quarantined validation failures."
+    )
     return "\n".join(lines) + "\n"
 
 
-def _package(version: str, sources: list[dict], schemas: dict, state: str | None,
-             resources: list[dict]) -> dict:
+def _package(
+    version: str, sources: list[dict], schemas: dict, state: str | None, resources: list[dict]
+) -> dict:
     """The datapackage.json descriptor; the key order is fixed so the bytes are stable."""
-    return dict(PACKAGE, version=version, sources=sources,
-                **{"x-schemas-sha256": _sha256(json.dumps(schemas, sort_keys=True).encode()),
-                   "x-state": state},
-                resources=resources)
+    return dict(
+        PACKAGE,
+        version=version,
+        sources=sources,
+        **{
+            "x-schemas-sha256": _sha256(json.dumps(schemas, sort_keys=True).encode()),
+            "x-state": state,
+        },
+        resources=resources,
+    )
 
 
 def _dumps(package: dict) -> str:
     return json.dumps(package, indent=2, ensure_ascii=False) + "\n"
 
 
-def _files(tables: dict[str, pa.Table], extra_resources: dict[str, pa.Table] | None
-           ) -> tuple[dict[str, bytes], list[dict]]:
+def _files(
+    tables: dict[str, pa.Table], extra_resources: dict[str, pa.Table] | None
+) -> tuple[dict[str, bytes], list[dict]]:
     """Every data file's bytes by relative path, and the resources describing them."""
     files: dict[str, bytes] = {}
     resources = []
@@ -235,15 +280,29 @@ def _files(tables: dict[str, pa.Table], extra_resources: dict[str, pa.Table] | N
     for name, table in (extra_resources or {}).items():
         cbytes = csv_bytes(table)
         files[f"data/{name}.csv"] = cbytes
-        resources.append({"name": name, "type": "table", "path": f"data/{name}.csv",
-                          "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-                          "bytes": len(cbytes), "hash": f"sha256:{_sha256(cbytes)}",
-                          "description": EXTRA_DESCRIPTIONS.get(name, {}).get("", ""),
-                          "schema": {"fields": [
-                              {"name": f.name, "type": "number" if pa.types.is_floating(f.type)
-                               else "string",
-                               "description": EXTRA_DESCRIPTIONS.get(name, {}).get(f.name, "")}
-                              for f in table.schema]}})
+        resources.append(
+            {
+                "name": name,
+                "type": "table",
+                "path": f"data/{name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": len(cbytes),
+                "hash": f"sha256:{_sha256(cbytes)}",
+                "description": EXTRA_DESCRIPTIONS.get(name, {}).get("", ""),
+                "schema": {
+                    "fields": [
+                        {
+                            "name": f.name,
+                            "type": "number" if pa.types.is_floating(f.type) else "string",
+                            "description": EXTRA_DESCRIPTIONS.get(name, {}).get(f.name, ""),
+                        }
+                        for f in table.schema
+                    ]
+                },
+            }
+        )
     return files, resources
 
 
@@ -251,20 +310,37 @@ def _sdmx_files(series: pa.Table, files: dict[str, bytes], resources: list[dict]
     """The series as SDMX-CSV 2.0 and its data structure definition (SDMX-ML 2.1)."""
     data, dsd = sdmx.sdmx_csv(series.to_pylist()), sdmx.structure_xml()
     files["data/series.sdmx.csv"], files["data/series.dsd.xml"] = data, dsd
-    resources.append({
-        "name": "series-sdmx", "type": "table", "path": "data/series.sdmx.csv", "format": "csv",
-        "mediatype": "text/csv", "encoding": "utf-8", "bytes": len(data),
-        "hash": f"sha256:{_sha256(data)}", "title": "series (SDMX-CSV 2.0)",
-        "description": ("The series table as SDMX-CSV 2.0: dimensions INDICATOR, SUBJECT, "
-                        "REF_AREA, TIME_PERIOD; attributes UNIT_MEASURE, OBS_QUALIFIER and the "
-                        "sources; structure in series.dsd.xml."),
-    })
-    resources.append({
-        "name": "series-dsd", "type": "file", "path": "data/series.dsd.xml", "format": "xml",
-        "mediatype": "application/xml", "bytes": len(dsd), "hash": f"sha256:{_sha256(dsd)}",
-        "title": "series data structure definition (SDMX-ML 2.1)",
-        "description": "The SDMX data structure definition of series.sdmx.csv.",
-    })
+    resources.append(
+        {
+            "name": "series-sdmx",
+            "type": "table",
+            "path": "data/series.sdmx.csv",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "bytes": len(data),
+            "hash": f"sha256:{_sha256(data)}",
+            "title": "series (SDMX-CSV 2.0)",
+            "description": (
+                "The series table as SDMX-CSV 2.0: dimensions INDICATOR, SUBJECT, "
+                "REF_AREA, TIME_PERIOD; attributes UNIT_MEASURE, OBS_QUALIFIER and the "
+                "sources; structure in series.dsd.xml."
+            ),
+        }
+    )
+    resources.append(
+        {
+            "name": "series-dsd",
+            "type": "file",
+            "path": "data/series.dsd.xml",
+            "format": "xml",
+            "mediatype": "application/xml",
+            "bytes": len(dsd),
+            "hash": f"sha256:{_sha256(dsd)}",
+            "title": "series data structure definition (SDMX-ML 2.1)",
+            "description": "The SDMX data structure definition of series.sdmx.csv.",
+        }
+    )
 
 
 def _history(history: Path | None, published: Path) -> Release | None:
@@ -303,10 +379,13 @@ def _descriptor_difference(published: Path, release: Release) -> str | None:
     if keys == ["x-state"]:
         return "x-state"
     if package.get("version") != release.version:
-        return (f"datapackage.json: version {package.get('version')!r} differed from release "
-                f"{release.version}")
-    return f"datapackage.json: {', '.join(keys) or 'layout'} differed from release " \
-        f"{release.version}"
+        return (
+            f"datapackage.json: version {package.get('version')!r} differed from release "
+            f"{release.version}"
+        )
+    return (
+        f"datapackage.json: {', '.join(keys) or 'layout'} differed from release {release.version}"
+    )
 
 
 def _differences(published: Path, release: Release, resources: list[dict]) -> list[str]:
@@ -335,8 +414,7 @@ class ReleaseInvalid(RuntimeError):
 Check = Callable[[Path], list[str]]
 
 
-def _stage(published: Path, files: dict[str, bytes], release: Release,
-           check: Check | None) -> Path:
+def _stage(published: Path, files: dict[str, bytes], release: Release, check: Check | None) -> Path:
     """Write the whole release aside and validate it there; an invalid one is removed."""
     staging = published / STAGING
     if staging.exists():
@@ -355,9 +433,11 @@ def _stage(published: Path, files: dict[str, bytes], release: Release,
     if check is not None and (errors := check(staging)):
         shutil.rmtree(staging, ignore_errors=True)
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        raise ReleaseInvalid(f"release {release.version} fails validation, so it is not "
-                             f"published and the previous release stays: "
-                             f"{'; '.join(errors[:5])}{more}")
+        raise ReleaseInvalid(
+            f"release {release.version} fails validation, so it is not "
+            f"published and the previous release stays: "
+            f"{'; '.join(errors[:5])}{more}"
+        )
     return staging
 
 
@@ -370,8 +450,7 @@ def _seal_and_swap(published: Path, staging: Path) -> None:
 
 def _extractors(tables: dict[str, pa.Table]) -> list[str]:
     """The extractor versions that made the documents' rows."""
-    return sorted({v for v in tables["documents"].column("extractor_version").to_pylist()
-                   if v})
+    return sorted({v for v in tables["documents"].column("extractor_version").to_pylist() if v})
 
 
 def _newer(version: str, than: str) -> bool:
@@ -382,9 +461,13 @@ def _newer(version: str, than: str) -> bool:
         return False
 
 
-def _new_release(last: Release | None, tables: dict[str, pa.Table], sources: list[dict],
-                 schemas: dict, planned: release_date.PlannedRelease | None
-                 ) -> tuple[str, str, str]:
+def _new_release(
+    last: Release | None,
+    tables: dict[str, pa.Table],
+    sources: list[dict],
+    schemas: dict,
+    planned: release_date.PlannedRelease | None,
+) -> tuple[str, str, str]:
     """Version, bump and changelog of a release with new data."""
     old = last.package if last else None
     if last is None:
@@ -395,16 +478,53 @@ def _new_release(last: Release | None, tables: dict[str, pa.Table], sources: lis
         version, history = _next_version(last.version, bump), last.changelog
     counts = {name: tables[name].num_rows for name in TABLES}
     extractors = _extractors(tables)
-    entry = _changelog_entry(version, bump, old if last is None else (old or {}), sources,
-                             counts, extractors, planned)
+    entry = _changelog_entry(
+        version, bump, old if last is None else (old or {}), sources, counts, extractors, planned
+    )
     return version, bump, _with_entry(history, entry)
 
 
-def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
-            extra_resources: dict[str, pa.Table] | None = None,
-            state: str | None = None, history: Path | None = None,
-            check: Check | None = None,
-            planned: release_date.PlannedRelease | None = None) -> PublishResult:
+class ForeignFolder(RuntimeError):
+    """The published folder holds files that are not a release of this pipeline."""
+
+
+def check_folder(published: Path) -> None:
+    """Refuse a published folder that is neither absent, empty nor a release of this pipeline
+    (its datapackage.json names this package): publishing would overwrite someone's files."""
+    published = Path(published)
+    if not published.exists():
+        return
+    if not published.is_dir():
+        raise ForeignFolder(f"{published}: the published folder is a file, not a folder")
+    entries = [e.name for e in published.iterdir() if not e.name.startswith(".")]
+    if not entries:
+        return
+    try:
+        name = json.loads((published / "datapackage.json").read_text(encoding="utf-8"))["name"]
+    except (OSError, ValueError, KeyError, TypeError):
+        name = None
+    ours = name == PACKAGE["name"] or (
+        "datapackage.json" in entries and (published / "CHANGELOG.md").exists()
+    )
+    if not ours:
+        shown = ", ".join(sorted(entries)[:5]) + (", ..." if len(entries) > 5 else "")
+        raise ForeignFolder(
+            f"{published}: not empty and not a release of this pipeline ({shown}); "
+            "refusing to publish over it (INDICATORS_PUBLISHED names an empty or new folder, "
+            "or one this pipeline published)"
+        )
+
+
+def publish(
+    tables: dict[str, pa.Table],
+    sources: list[dict],
+    published: Path,
+    extra_resources: dict[str, pa.Table] | None = None,
+    state: str | None = None,
+    history: Path | None = None,
+    check: Check | None = None,
+    planned: release_date.PlannedRelease | None = None,
+) -> PublishResult:
     """Write the package aside and swap it in. With the same data as the last release,
     only repair what differs from it (version and changelog kept); with new data, release.
     history: the folder keeping the release history (releases.history_dir); without it, the
@@ -420,23 +540,39 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
     old = last.package if last else None
     same = last is not None and (
         old.get("resources") == resources and old.get("sources") == sources
-        if old is not None else not _damaged_data(published, resources))
+        if old is not None
+        else not _damaged_data(published, resources)
+    )
     # The plan follows a given release (another published folder, a test's, ignores it).
-    if last is not None and planned is not None and planned.after == last.version and \
-            _newer(planned.version, last.version):
+    if (
+        last is not None
+        and planned is not None
+        and planned.after == last.version
+        and _newer(planned.version, last.version)
+    ):
         # `indicators release` asked for this version: it is made now, dated, even when the
         # data are those of the last release.
         same = False
         version, bump = planned.version, "release"
-        changelog = _with_entry(last.changelog, _changelog_entry(
-            version, bump, old or {}, sources, {n: tables[n].num_rows for n in TABLES},
-            _extractors(tables), planned))
+        changelog = _with_entry(
+            last.changelog,
+            _changelog_entry(
+                version,
+                bump,
+                old or {},
+                sources,
+                {n: tables[n].num_rows for n in TABLES},
+                _extractors(tables),
+                planned,
+            ),
+        )
     elif same:
         version, bump, changelog = last.version, "repair", last.changelog
     else:
         version, bump, changelog = _new_release(last, tables, sources, schemas, planned)
-    release = Release(version, state, _dumps(_package(version, sources, schemas, state,
-                                                      resources)), changelog)
+    release = Release(
+        version, state, _dumps(_package(version, sources, schemas, state, resources)), changelog
+    )
     # The tables are written (as files): dropped here, so that a caller who handed them over
     # without keeping them frees their memory before the release is validated.
     del tables
@@ -455,12 +591,12 @@ def publish(tables: dict[str, pa.Table], sources: list[dict], published: Path,
     if history is not None:
         record(history, release, bump, published)
     _seal_and_swap(published, staging)
-    return PublishResult(version, True, bump, published,
-                         repaired=[p for p in problems if p != "x-state"])
+    return PublishResult(
+        version, True, bump, published, repaired=[p for p in problems if p != "x-state"]
+    )
 
 
-def unchanged(published: Path, state: str, history: Path | None = None
-              ) -> PublishResult | None:
+def unchanged(published: Path, state: str, history: Path | None = None) -> PublishResult | None:
     """The current release when it was made from this state and every file is as released;
     None when publish() has something to do (never raises on damaged files)."""
     published = Path(published)
@@ -471,9 +607,13 @@ def unchanged(published: Path, state: str, history: Path | None = None
     if history is not None:
         last = last_release(history)
         log = published / "CHANGELOG.md"
-        if last is None or last.state != state or not log.is_file() or \
-                log.read_bytes() != last.changelog.encode("utf-8") or \
-                (published / "datapackage.json").read_bytes() != last.descriptor.encode("utf-8"):
+        if (
+            last is None
+            or last.state != state
+            or not log.is_file()
+            or log.read_bytes() != last.changelog.encode("utf-8")
+            or (published / "datapackage.json").read_bytes() != last.descriptor.encode("utf-8")
+        ):
             return None
     if verify_hashes(published):
         return None

@@ -51,8 +51,9 @@ def read(path: Path) -> PlannedRelease | None:
 
 def write(release: PlannedRelease, path: Path) -> None:
     """Record the release (sorted keys, so the file's bytes depend on its content only)."""
-    Path(path).write_text(json.dumps(asdict(release), indent=2, sort_keys=True) + "\n",
-                          encoding="utf-8")
+    Path(path).write_text(
+        json.dumps(asdict(release), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 def heading(version: str, release: PlannedRelease | None) -> str:
@@ -66,5 +67,6 @@ def tag(version: str, cwd: Path) -> None:
     """Tag the current commit vX.Y.Z (annotated), refusing to move an existing tag."""
     if not re.fullmatch(r"\d+\.\d+\.\d+", version):
         raise ValueError(f"not a version: {version}")
-    subprocess.run(["git", "tag", "-a", f"v{version}", "-m", f"Release {version}"],
-                   cwd=cwd, check=True)
+    subprocess.run(
+        ["git", "tag", "-a", f"v{version}", "-m", f"Release {version}"], cwd=cwd, check=True
+    )

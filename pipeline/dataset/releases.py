@@ -59,8 +59,9 @@ def read_descriptor(published: Path) -> tuple[dict | None, str | None]:
         return None, f"{path}: not a JSON object"
     version = package.get("version")
     if not isinstance(version, str) or not SEMVER.match(version):
-        return package, (f"{path}: version {version!r} is not a release version "
-                         "(MAJOR.MINOR.PATCH)")
+        return package, (
+            f"{path}: version {version!r} is not a release version (MAJOR.MINOR.PATCH)"
+        )
     return package, None
 
 
@@ -85,8 +86,7 @@ def last_release(folder: Path) -> Release | None:
     for path in reversed(_records(folder)):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return Release(data["version"], data["state"], data["descriptor"],
-                           data["changelog"])
+            return Release(data["version"], data["state"], data["descriptor"], data["changelog"])
         except (ValueError, KeyError, TypeError):
             continue
     return None
@@ -97,8 +97,7 @@ def record(folder: Path, release: Release, bump: str, published: Path | None = N
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if published is not None:
-        (folder / "PUBLISHED").write_text(str(Path(published).resolve()) + "\n",
-                                          encoding="utf-8")
+        (folder / "PUBLISHED").write_text(str(Path(published).resolve()) + "\n", encoding="utf-8")
     records = _records(folder)
     last = last_release(folder)
     if records and last is not None and last.version == release.version:
@@ -107,8 +106,9 @@ def record(folder: Path, release: Release, bump: str, published: Path | None = N
         seq = int(records[-1].stem) + 1 if records else 1
         path = folder / f"{seq:06d}.json"
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(dict(asdict(release), bump=bump), ensure_ascii=False),
-                   encoding="utf-8")
+    tmp.write_text(
+        json.dumps(dict(asdict(release), bump=bump), ensure_ascii=False), encoding="utf-8"
+    )
     os.replace(tmp, path)
 
 
@@ -117,25 +117,31 @@ def from_files(published: Path) -> Release | None:
     None when nothing was ever published; ReleaseError when the version cannot be told."""
     published = Path(published)
     log_path = published / "CHANGELOG.md"
-    changelog = log_path.read_text(encoding="utf-8", errors="replace") \
-        if log_path.is_file() else ""
+    changelog = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
     package, problem = read_descriptor(published)
     # The changelog first: an edited "version" is the likelier damage (the descriptor is
     # what users open), and a truncated changelog still starts with its newest heading.
     version = changelog_version(changelog) or (
-        package.get("version") if package and not problem else None)
+        package.get("version") if package and not problem else None
+    )
     if version is None:
         if package is None and not changelog:
             return None  # never published
         raise ReleaseError(
             f"{problem or 'CHANGELOG.md names no release'}; and the database keeps no release "
-            "history to repair it from. Set \"version\" in datapackage.json back to the last "
+            'history to repair it from. Set "version" in datapackage.json back to the last '
             "released MAJOR.MINOR.PATCH (see CHANGELOG.md), or remove published/ to start "
-            "again at 1.0.0.")
+            "again at 1.0.0."
+        )
     if changelog_version(changelog) != version:
-        changelog = (f"# Changelog\n\n## {version}\n\n"
-                     "Release notes before this release were lost (CHANGELOG.md was missing or "
-                     "damaged when the release history was rebuilt).\n")
-    descriptor = (published / "datapackage.json").read_text(encoding="utf-8", errors="replace") \
-        if package is not None else ""
+        changelog = (
+            f"# Changelog\n\n## {version}\n\n"
+            "Release notes before this release were lost (CHANGELOG.md was missing or "
+            "damaged when the release history was rebuilt).\n"
+        )
+    descriptor = (
+        (published / "datapackage.json").read_text(encoding="utf-8", errors="replace")
+        if package is not None
+        else ""
+    )
     return Release(version, (package or {}).get("x-state"), descriptor, changelog)

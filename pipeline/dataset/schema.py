@@ -9,17 +9,41 @@ from pathlib import Path
 
 # schemas/ beside the package in a checkout; inside it (pipeline/schemas) in an installed wheel.
 _PACKAGE = Path(__file__).resolve().parents[1]
-SCHEMA_DIR = next((d for d in (_PACKAGE.parent / "schemas", _PACKAGE / "schemas")
-                   if (d / "fields.json").is_file()), _PACKAGE.parent / "schemas")
+SCHEMA_DIR = next(
+    (
+        d
+        for d in (_PACKAGE.parent / "schemas", _PACKAGE / "schemas")
+        if (d / "fields.json").is_file()
+    ),
+    _PACKAGE.parent / "schemas",
+)
 
 # Load order: parents before children, so keys referenced exist when a child is loaded.
-TABLES = ["documents", "sections", "paragraphs", "footnotes", "tables", "metrics",
-          "metric_countries", "validation_failures"]
+TABLES = [
+    "documents",
+    "sections",
+    "paragraphs",
+    "footnotes",
+    "tables",
+    "metrics",
+    "metric_countries",
+    "validation_failures",
+]
 
-DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE",
-                "boolean": "BOOLEAN", "date": "DATE"}
-ARROW_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool_",
-               "date": "date32"}
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+}
+ARROW_TYPES = {
+    "string": "string",
+    "integer": "int64",
+    "number": "float64",
+    "boolean": "bool_",
+    "date": "date32",
+}
 
 
 @dataclass(frozen=True)
@@ -105,8 +129,10 @@ def ddl(schema: TableSchema) -> str:
     # check_foreign_keys() and by frictionless on the published package.
     for fk in schema.foreign_keys:
         if fk["reference"]["resource"] == "documents":
-            cols.append(f'FOREIGN KEY ({", ".join(fk["fields"])}) REFERENCES documents '
-                        f'({", ".join(fk["reference"]["fields"])})')
+            cols.append(
+                f"FOREIGN KEY ({', '.join(fk['fields'])}) REFERENCES documents "
+                f"({', '.join(fk['reference']['fields'])})"
+            )
     return f'CREATE TABLE IF NOT EXISTS "{schema.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
 
 
@@ -114,17 +140,29 @@ def arrow_schema(schema: TableSchema):
     """The pyarrow schema of a table."""
     import pyarrow as pa
 
-    return pa.schema([pa.field(f["name"], getattr(pa, ARROW_TYPES[f["type"]])(),
-                               nullable=not f.get("constraints", {}).get("required", False))
-                      for f in schema.fields])
+    return pa.schema(
+        [
+            pa.field(
+                f["name"],
+                getattr(pa, ARROW_TYPES[f["type"]])(),
+                nullable=not f.get("constraints", {}).get("required", False),
+            )
+            for f in schema.fields
+        ]
+    )
 
 
 def pandera_schema(schema: TableSchema, extra_checks: list | None = None):
     """The pandera DataFrameSchema that validates a table, built from its Table Schema."""
     import pandera.pandas as pa
 
-    dtypes = {"string": "string", "integer": "Int64", "number": "Float64",
-              "boolean": "boolean", "date": "string"}
+    dtypes = {
+        "string": "string",
+        "integer": "Int64",
+        "number": "Float64",
+        "boolean": "boolean",
+        "date": "string",
+    }
     columns = {}
     for f in schema.fields:
         c = f.get("constraints", {})
@@ -140,23 +178,36 @@ def pandera_schema(schema: TableSchema, extra_checks: list | None = None):
         if f["type"] == "date":
             checks.append(pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$"))
         columns[f["name"]] = pa.Column(
-            dtypes[f["type"]], checks=checks, nullable=not c.get("required", False),
-            unique=bool(c.get("unique")), coerce=True, description=f.get("description"))
+            dtypes[f["type"]],
+            checks=checks,
+            nullable=not c.get("required", False),
+            unique=bool(c.get("unique")),
+            coerce=True,
+            description=f.get("description"),
+        )
     return pa.DataFrameSchema(
-        columns, checks=extra_checks or [], strict=True, ordered=True, name=schema.name,
-        unique=schema.primary_key or None, report_duplicates="all")
+        columns,
+        checks=extra_checks or [],
+        strict=True,
+        ordered=True,
+        name=schema.name,
+        unique=schema.primary_key or None,
+        report_duplicates="all",
+    )
 
 
 def data_dictionary() -> str:
     """The data dictionary in Markdown, generated from the schemas."""
     out = []
     # The per-report tables, then the tables derived across reports (indicators, series).
-    derived = [load(name) for name in ("indicators", "series")
-               if (SCHEMA_DIR / f"{name}.json").exists()]
+    derived = [
+        load(name) for name in ("indicators", "series") if (SCHEMA_DIR / f"{name}.json").exists()
+    ]
     for s in [*all_schemas(), *derived]:
         key = ", ".join(s.primary_key) or "(none)"
-        out.append(f"### `{s.name}`\n\n{s.descriptor.get('description', '')}\n\n"
-                   f"Primary key: `{key}`\n")
+        out.append(
+            f"### `{s.name}`\n\n{s.descriptor.get('description', '')}\n\nPrimary key: `{key}`\n"
+        )
         out.append("| column | type | required | description |\n| --- | --- | --- | --- |")
         for f in s.fields:
             req = "yes" if f.get("constraints", {}).get("required") else ""

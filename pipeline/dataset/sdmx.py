@@ -16,8 +16,7 @@ AGENCY = "UNREPORTS"
 DSD_ID = "DSD_SERIES"
 DSD_VERSION = "1.0"
 STRUCTURE = f"datastructure={AGENCY}:{DSD_ID}({DSD_VERSION})"
-CONCEPT_URN = (f"urn:sdmx:org.sdmx.infomodel.conceptscheme.Concept={AGENCY}:CS_SERIES"
-               f"({DSD_VERSION})")
+CONCEPT_URN = f"urn:sdmx:org.sdmx.infomodel.conceptscheme.Concept={AGENCY}:CS_SERIES({DSD_VERSION})"
 # (id, role, required, dtype name, series column, name)
 COMPONENTS = [
     ("INDICATOR", "D", True, "STRING", "indicator", "Indicator (codelist: indicators table)"),
@@ -38,13 +37,26 @@ def schema():
     """The data structure definition of the series, as a pysdmx Schema."""
     from pysdmx.model import Component, Components, Concept, DataType, Role, Schema
 
-    comps = [Component(id=cid, required=req, role=Role(role),
-                       concept=Concept(id=cid, name=name, dtype=getattr(DataType, dtype),
-                                       urn=f"{CONCEPT_URN}.{cid}"),
-                       name=name, attachment_level="O" if role == "A" else None)
-             for cid, role, req, dtype, _, name in COMPONENTS]
-    return Schema(context="datastructure", agency=AGENCY, id=DSD_ID, version=DSD_VERSION,
-                  components=Components(comps))
+    comps = [
+        Component(
+            id=cid,
+            required=req,
+            role=Role(role),
+            concept=Concept(
+                id=cid, name=name, dtype=getattr(DataType, dtype), urn=f"{CONCEPT_URN}.{cid}"
+            ),
+            name=name,
+            attachment_level="O" if role == "A" else None,
+        )
+        for cid, role, req, dtype, _, name in COMPONENTS
+    ]
+    return Schema(
+        context="datastructure",
+        agency=AGENCY,
+        id=DSD_ID,
+        version=DSD_VERSION,
+        components=Components(comps),
+    )
 
 
 def dsd():
@@ -53,9 +65,13 @@ def dsd():
 
     s = schema()
     return DataStructureDefinition(
-        id=DSD_ID, agency=AGENCY, version=DSD_VERSION, components=s.components,
+        id=DSD_ID,
+        agency=AGENCY,
+        version=DSD_VERSION,
+        components=s.components,
         name="Indicator series read from United Nations reports",
-        description="One observation per indicator, subject, reference area and date.")
+        description="One observation per indicator, subject, reference area and date.",
+    )
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -85,9 +101,13 @@ def structure_xml() -> bytes:
     from pysdmx.model.message import Header
 
     header = Header(id="DSD_SERIES", prepared=datetime(2000, 1, 1, tzinfo=UTC))
-    concepts = ConceptScheme(id="CS_SERIES", agency=AGENCY, version=DSD_VERSION,
-                             name="Concepts of the indicator series",
-                             items=[c.concept for c in schema().components])
+    concepts = ConceptScheme(
+        id="CS_SERIES",
+        agency=AGENCY,
+        version=DSD_VERSION,
+        name="Concepts of the indicator series",
+        items=[c.concept for c in schema().components],
+    )
     return write([concepts, dsd()], header=header).encode("utf-8")
 
 

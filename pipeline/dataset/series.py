@@ -40,14 +40,17 @@ class Rule:
 
     def matches(self, metric: dict) -> bool:
         """Whether the metric has every fact the rule asks for."""
-        return all(allowed is None or metric.get(fact) in allowed
-                   for fact, allowed in self.conditions)
+        return all(
+            allowed is None or metric.get(fact) in allowed for fact, allowed in self.conditions
+        )
 
     def misses(self, metric: dict) -> list[str]:
         """The facts of a metric that keep this rule from taking it, in words."""
-        return [f"{fact}={metric.get(fact)!r} not in {list(allowed)}"
-                for fact, allowed in self.conditions
-                if allowed is not None and metric.get(fact) not in allowed]
+        return [
+            f"{fact}={metric.get(fact)!r} not in {list(allowed)}"
+            for fact, allowed in self.conditions
+            if allowed is not None and metric.get(fact) not in allowed
+        ]
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,9 @@ class Match:
 
 
 def _rule(code: str, n: int, spec: dict) -> Rule:
-    conditions = tuple((fact, tuple(spec[fact]) if fact in spec else DEFAULTS.get(fact))
-                       for fact in FACTS)
+    conditions = tuple(
+        (fact, tuple(spec[fact]) if fact in spec else DEFAULTS.get(fact)) for fact in FACTS
+    )
     return Rule(f"{code}#{n}", conditions, tuple(spec.get("examples", ())))
 
 
@@ -94,16 +98,28 @@ def codelist(path: Path = CODELIST) -> tuple[Indicator, ...]:
     for item in data["indicators"]:
         rules = tuple(_rule(item["code"], n, r) for n, r in enumerate(item["mapping"], start=1))
         mapping = [{k: v for k, v in r.items() if k != "examples"} for r in item["mapping"]]
-        out.append(Indicator(item["code"], item["name"], _text(item["description"]),
-                             item["unit"], item.get("area", "subject"), rules, mapping,
-                             _text(item.get("periodicity")), _text(item.get("extraction")),
-                             _text(item.get("limitations"))))
+        out.append(
+            Indicator(
+                item["code"],
+                item["name"],
+                _text(item["description"]),
+                item["unit"],
+                item.get("area", "subject"),
+                rules,
+                mapping,
+                _text(item.get("periodicity")),
+                _text(item.get("extraction")),
+                _text(item.get("limitations")),
+            )
+        )
     return tuple(out)
 
 
-def indicator_rows(indicators: tuple[Indicator, ...] | None = None,
-                   series: list[dict] | None = None, undated: dict[str, int] | None = None
-                   ) -> list[dict]:
+def indicator_rows(
+    indicators: tuple[Indicator, ...] | None = None,
+    series: list[dict] | None = None,
+    undated: dict[str, int] | None = None,
+) -> list[dict]:
     """The `indicators` table: the codelist with its metadata, mapping rules as JSON and its
     coverage in the series (subjects, first and last period, observations, figures left out
     for having no date of their own)."""
@@ -111,15 +127,24 @@ def indicator_rows(indicators: tuple[Indicator, ...] | None = None,
     for i in indicators or codelist():
         mine = [r for r in series or () if r["indicator"] == i.code]
         periods = sorted(str(r["period"]) for r in mine)
-        rows.append({
-            "indicator": i.code, "name": i.name, "description": i.description, "unit": i.unit,
-            "periodicity": i.periodicity, "extraction": i.extraction,
-            "limitations": i.limitations, "area": i.area,
-            "mapping": json.dumps(i.mapping, ensure_ascii=False, sort_keys=True),
-            "subjects": "; ".join(sorted({r["subject"] for r in mine})) or None,
-            "first_period": periods[0] if periods else None,
-            "last_period": periods[-1] if periods else None,
-            "observations": len(mine), "undated_left_out": (undated or {}).get(i.code, 0)})
+        rows.append(
+            {
+                "indicator": i.code,
+                "name": i.name,
+                "description": i.description,
+                "unit": i.unit,
+                "periodicity": i.periodicity,
+                "extraction": i.extraction,
+                "limitations": i.limitations,
+                "area": i.area,
+                "mapping": json.dumps(i.mapping, ensure_ascii=False, sort_keys=True),
+                "subjects": "; ".join(sorted({r["subject"] for r in mine})) or None,
+                "first_period": periods[0] if periods else None,
+                "last_period": periods[-1] if periods else None,
+                "observations": len(mine),
+                "undated_left_out": (undated or {}).get(i.code, 0),
+            }
+        )
     return rows
 
 
@@ -165,10 +190,12 @@ def _desc(text: str) -> tuple:
     return tuple(-ord(ch) for ch in text) + (1,)
 
 
-def build_series(metrics: list[dict], countries: dict[str, list[str]],
-                 documents: dict[str, dict],
-                 indicators: tuple[Indicator, ...] | None = None
-                 ) -> tuple[list[dict], list[dict]]:
+def build_series(
+    metrics: list[dict],
+    countries: dict[str, list[str]],
+    documents: dict[str, dict],
+    indicators: tuple[Indicator, ...] | None = None,
+) -> tuple[list[dict], list[dict]]:
     """The `series` rows and their `series_revisions` (every value of every key) from metrics
     rows, their countries (metric_id -> ISO3 codes) and the documents rows (document_id ->
     row with subject, subject_country and date of issue)."""
@@ -182,11 +209,19 @@ def build_series(metrics: list[dict], countries: dict[str, list[str]],
         for match in match_metric(metric, indicators):
             ind = by_code[match.indicator]
             subject = doc.get("subject") or doc.get("subject_name") or metric["document_id"]
-            key = (ind.code, subject, _area(ind, countries.get(metric["metric_id"], []), doc),
-                   metric["as_of"])
+            key = (
+                ind.code,
+                subject,
+                _area(ind, countries.get(metric["metric_id"], []), doc),
+                metric["as_of"],
+            )
             # Latest report first; within a report the earlier rule, then the first mention.
-            order = (_desc(str(doc.get("date_issued") or "")), _desc(metric["document_id"]),
-                     match.rank, metric.get("char_start") or 0)
+            order = (
+                _desc(str(doc.get("date_issued") or "")),
+                _desc(metric["document_id"]),
+                match.rank,
+                metric.get("char_start") or 0,
+            )
             candidates.setdefault(key, []).append((order, metric, match, ind))
     rows, revisions = [], []
     for key in sorted(candidates):
@@ -195,29 +230,45 @@ def build_series(metrics: list[dict], countries: dict[str, list[str]],
         doc = documents.get(metric["document_id"], {})
         reports = list(dict.fromkeys(c[1]["document_id"] for c in ranked))
         values = {c[1]["value"] for c in ranked}
-        rows.append({
-            "indicator": key[0], "subject": key[1], "ref_area": key[2], "period": key[3],
-            "value": _value(metric["value"], metric.get("unit"), ind.unit),
-            "value_max": _value(metric.get("value_max"), metric.get("unit"), ind.unit),
-            "unit": ind.unit if (metric.get("unit"), ind.unit) in CONVERSIONS
-            else metric.get("unit"),
-            "qualifier": metric.get("qualifier"),
-            "document_id": metric["document_id"],
-            "date_issued": doc.get("date_issued"),
-            "metric_id": metric["metric_id"],
-            "rule": match.rule,
-            "sources": "; ".join(reports),
-            "n_reports": len(reports),
-            "n_revisions": len(ranked),
-            "shown_because": _shown_because(ranked, len(values) > 1),
-        })
+        rows.append(
+            {
+                "indicator": key[0],
+                "subject": key[1],
+                "ref_area": key[2],
+                "period": key[3],
+                "value": _value(metric["value"], metric.get("unit"), ind.unit),
+                "value_max": _value(metric.get("value_max"), metric.get("unit"), ind.unit),
+                "unit": ind.unit
+                if (metric.get("unit"), ind.unit) in CONVERSIONS
+                else metric.get("unit"),
+                "qualifier": metric.get("qualifier"),
+                "document_id": metric["document_id"],
+                "date_issued": doc.get("date_issued"),
+                "metric_id": metric["metric_id"],
+                "rule": match.rule,
+                "sources": "; ".join(reports),
+                "n_reports": len(reports),
+                "n_revisions": len(ranked),
+                "shown_because": _shown_because(ranked, len(values) > 1),
+            }
+        )
         for n, (_, m, mt, i) in enumerate(ranked):
-            revisions.append({
-                "indicator": key[0], "subject": key[1], "ref_area": key[2], "period": key[3],
-                "revision": n, "value": _value(m["value"], m.get("unit"), i.unit),
-                "qualifier": m.get("qualifier"), "document_id": m["document_id"],
-                "date_issued": documents.get(m["document_id"], {}).get("date_issued"),
-                "metric_id": m["metric_id"], "rule": mt.rule, "shown": n == 0})
+            revisions.append(
+                {
+                    "indicator": key[0],
+                    "subject": key[1],
+                    "ref_area": key[2],
+                    "period": key[3],
+                    "revision": n,
+                    "value": _value(m["value"], m.get("unit"), i.unit),
+                    "qualifier": m.get("qualifier"),
+                    "document_id": m["document_id"],
+                    "date_issued": documents.get(m["document_id"], {}).get("date_issued"),
+                    "metric_id": m["metric_id"],
+                    "rule": mt.rule,
+                    "shown": n == 0,
+                }
+            )
     return rows, revisions
 
 
@@ -234,40 +285,74 @@ def _shown_because(ranked: list[tuple], disagree: bool) -> str:
 
 # The tables derived from the loaded ones when a release's database is built, in load order.
 DERIVED = ("indicators", "series", "series_revisions")
-_METRIC_COLUMNS = ("metric_id", "document_id", "unit", "value", "value_max", "qualifier",
-                   "char_start", "counted", "as_of", "status", "holder", "aggregation", "scope")
-_DOCUMENT_COLUMNS = ("document_id", "date_issued", "reporting_year", "period_end", "subject",
-                     "subject_name", "subject_country")
+_METRIC_COLUMNS = (
+    "metric_id",
+    "document_id",
+    "unit",
+    "value",
+    "value_max",
+    "qualifier",
+    "char_start",
+    "counted",
+    "as_of",
+    "status",
+    "holder",
+    "aggregation",
+    "scope",
+)
+_DOCUMENT_COLUMNS = (
+    "document_id",
+    "date_issued",
+    "reporting_year",
+    "period_end",
+    "subject",
+    "subject_name",
+    "subject_country",
+)
 
 
 def _records(con, sql: str) -> list[dict]:
     """Rows of a query as dicts, dates as ISO strings (as build_series expects)."""
     cur = con.execute(sql)
     names = [d[0] for d in cur.description]
-    return [{k: v.isoformat() if isinstance(v, date) else v for k, v in zip(names, r,
-                                                                            strict=True)}
-            for r in cur.fetchall()]
+    return [
+        {k: v.isoformat() if isinstance(v, date) else v for k, v in zip(names, r, strict=True)}
+        for r in cur.fetchall()
+    ]
 
 
 def derived_rows(con) -> dict[str, list[dict]]:
     """The `indicators` and `series` rows from a database's documents, metrics and countries.
     Figures without a value or unit are not observations and are left out."""
-    metrics = _records(con, f"SELECT {', '.join(_METRIC_COLUMNS)} FROM metrics "
-                            "ORDER BY document_id, char_start, metric_id")
+    metrics = _records(
+        con,
+        f"SELECT {', '.join(_METRIC_COLUMNS)} FROM metrics "
+        "ORDER BY document_id, char_start, metric_id",
+    )
     countries: dict[str, list[str]] = {}
-    for row in _records(con, "SELECT metric_id, iso3 FROM metric_countries "
-                             "WHERE iso3 IS NOT NULL ORDER BY metric_id, iso3"):
+    for row in _records(
+        con,
+        "SELECT metric_id, iso3 FROM metric_countries "
+        "WHERE iso3 IS NOT NULL ORDER BY metric_id, iso3",
+    ):
         countries.setdefault(row["metric_id"], []).append(row["iso3"])
-    documents = {d["document_id"]: d for d in _records(
-        con, f"SELECT {', '.join(_DOCUMENT_COLUMNS)} FROM documents ORDER BY document_id")}
+    documents = {
+        d["document_id"]: d
+        for d in _records(
+            con, f"SELECT {', '.join(_DOCUMENT_COLUMNS)} FROM documents ORDER BY document_id"
+        )
+    }
     series, revisions = build_series(metrics, countries, documents)
     undated: dict[str, int] = {}
     for metric in metrics:
         if metric.get("value") is not None and not metric.get("as_of"):
             for match in match_metric(metric):
                 undated[match.indicator] = undated.get(match.indicator, 0) + 1
-    return {"indicators": indicator_rows(series=series, undated=undated), "series": series,
-            "series_revisions": revisions}
+    return {
+        "indicators": indicator_rows(series=series, undated=undated),
+        "series": series,
+        "series_revisions": revisions,
+    }
 
 
 def store_derived(con) -> dict[str, int]:
@@ -281,10 +366,10 @@ def store_derived(con) -> dict[str, int]:
         schema = load(name)
         con.execute(ddl(schema))
         if rows:
-            incoming = pa.Table.from_pylist([{c: r.get(c) for c in schema.columns}
-                                             for r in rows])
-            select = ", ".join(f'CAST("{f["name"]}" AS {DUCKDB_TYPES[f["type"]]})'
-                               for f in schema.fields)
+            incoming = pa.Table.from_pylist([{c: r.get(c) for c in schema.columns} for r in rows])
+            select = ", ".join(
+                f'CAST("{f["name"]}" AS {DUCKDB_TYPES[f["type"]]})' for f in schema.fields
+            )
             con.register("derived_rows", incoming)
             con.execute(f'INSERT INTO "{name}" SELECT {select} FROM derived_rows')
             con.unregister("derived_rows")

@@ -47,9 +47,15 @@ def downloads(published: Path, package: dict) -> list[Download]:
     for res in package.get("resources", []):
         path = Path(published) / res["path"]
         size = path.stat().st_size if path.exists() else res.get("bytes", 0)
-        out.append(Download(res["path"], res.get("title", res["name"]),
-                            res.get("description", ""), size,
-                            res.get("hash", "").removeprefix("sha256:")))
+        out.append(
+            Download(
+                res["path"],
+                res.get("title", res["name"]),
+                res.get("description", ""),
+                size,
+                res.get("hash", "").removeprefix("sha256:"),
+            )
+        )
     return out
 
 
@@ -71,10 +77,12 @@ def citation(package: dict, date: str | None) -> str:
     """How to cite the release."""
     authors = "; ".join(c.get("title", "") for c in package.get("contributors", []))
     year = date[:4] if date else "n.d."
-    return (f"{authors} ({year}). {package.get('title', package['name'])}, version "
-            f"{package.get('version')}{f' ({date})' if date else ''}. Dataset "
-            f"'{package['name']}', licence "
-            f"{', '.join(lic['name'] for lic in package.get('licenses', []))}.")
+    return (
+        f"{authors} ({year}). {package.get('title', package['name'])}, version "
+        f"{package.get('version')}{f' ({date})' if date else ''}. Dataset "
+        f"'{package['name']}', licence "
+        f"{', '.join(lic['name'] for lic in package.get('licenses', []))}."
+    )
 
 
 def source_links(package: dict, documents: list[dict]) -> list[tuple[str, str | None]]:
@@ -97,26 +105,40 @@ def chart_specs(series: list[dict], indicators: dict[str, dict]) -> list[dict]:
     groups: dict[tuple[str, str], list[dict]] = {}
     for row in series:
         groups.setdefault((row["indicator"], row["subject"]), []).append(row)
-    ranked = sorted((g for g in groups.items() if len({r["period"] for r in g[1]}) >= MIN_POINTS),
-                    key=lambda g: (-len(g[1]), g[0]))
+    ranked = sorted(
+        (g for g in groups.items() if len({r["period"] for r in g[1]}) >= MIN_POINTS),
+        key=lambda g: (-len(g[1]), g[0]),
+    )
     specs = []
     for (code, subject), rows in ranked[:MAX_CHARTS]:
-        frame = pd.DataFrame({
-            # a period's end places it on the time axis ("2007-07-01/2008-06-30": 30 June 2008)
-            "date": [str(r["period"]).split("/")[-1] for r in rows],
-            "period": [r["period"] for r in rows],
-            "value": [float(r["value"]) for r in rows],
-            "report": [r["document_id"] for r in rows],
-        }).sort_values("date")
+        frame = pd.DataFrame(
+            {
+                # a period's end places it on the time axis ("2007-07-01/2008-06-30": 30 June 2008)
+                "date": [str(r["period"]).split("/")[-1] for r in rows],
+                "period": [r["period"] for r in rows],
+                "value": [float(r["value"]) for r in rows],
+                "report": [r["document_id"] for r in rows],
+            }
+        ).sort_values("date")
         name = indicators.get(code, {}).get("name", code)
         unit = rows[0].get("unit", "")
-        chart = alt.Chart(frame, title=f"{name}, {subject} ({unit})").mark_line(point=True).encode(
-            x=alt.X("date:T", title="Reference date"),
-            y=alt.Y("value:Q", title=unit),
-            tooltip=["period:N", "value:Q", "report:N"],
-        ).properties(width="container", height=220)
-        specs.append({"id": f"chart-{code}-{subject}".lower(), "title": f"{name}, {subject}",
-                      "spec": chart.to_dict()})
+        chart = (
+            alt.Chart(frame, title=f"{name}, {subject} ({unit})")
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("date:T", title="Reference date"),
+                y=alt.Y("value:Q", title=unit),
+                tooltip=["period:N", "value:Q", "report:N"],
+            )
+            .properties(width="container", height=220)
+        )
+        specs.append(
+            {
+                "id": f"chart-{code}-{subject}".lower(),
+                "title": f"{name}, {subject}",
+                "spec": chart.to_dict(),
+            }
+        )
     return specs
 
 
@@ -176,18 +198,36 @@ def indicator_cards(indicators: list[dict], accuracy: list[dict]) -> list[Indica
     cards = []
     for r in indicators:
         n = int(r.get("observations") or 0)
-        coverage = (f"{n} values for {r.get('subjects')}, {r.get('first_period')} to "
-                    f"{r.get('last_period')}" if n else "no values in this release")
+        coverage = (
+            f"{n} values for {r.get('subjects')}, {r.get('first_period')} to {r.get('last_period')}"
+            if n
+            else "no values in this release"
+        )
         if int(r.get("undated_left_out") or 0):
             coverage += f"; {r['undated_left_out']} undated figures left out"
         m = measured.get(r["indicator"], {})
-        parts = [f"{k.replace('_', ' ')} {float(m[k]):.2f}" for k in
-                 ("recall", "precision", "as_of_right") if m.get(k) not in (None, "")]
-        acc = (", ".join(parts) + f" on {int(float(m['key_figures']))} hand-read figures"
-               if parts else "not measured")
-        cards.append(IndicatorCard(r["indicator"], r["name"], r["unit"], r["description"],
-                                   r.get("periodicity", ""), r.get("limitations", ""),
-                                   coverage, acc))
+        parts = [
+            f"{k.replace('_', ' ')} {float(m[k]):.2f}"
+            for k in ("recall", "precision", "as_of_right")
+            if m.get(k) not in (None, "")
+        ]
+        acc = (
+            ", ".join(parts) + f" on {int(float(m['key_figures']))} hand-read figures"
+            if parts
+            else "not measured"
+        )
+        cards.append(
+            IndicatorCard(
+                r["indicator"],
+                r["name"],
+                r["unit"],
+                r["description"],
+                r.get("periodicity", ""),
+                r.get("limitations", ""),
+                coverage,
+                acc,
+            )
+        )
     return cards
 
 
@@ -222,15 +262,25 @@ def _vega_bundle() -> str:
     return bundle
 
 
-def render_html(package: dict, changelog: str, files: list[Download],
-                sources: list[tuple[str, str | None]], accuracy: list[tuple[str, str, str]],
-                charts: list[dict], date: str | None, bundle: str,
-                cards: list[IndicatorCard] = ()) -> str:
+def render_html(
+    package: dict,
+    changelog: str,
+    files: list[Download],
+    sources: list[tuple[str, str | None]],
+    accuracy: list[tuple[str, str, str]],
+    charts: list[dict],
+    date: str | None,
+    bundle: str,
+    cards: list[IndicatorCard] = (),
+) -> str:
     """The landing page."""
     e = html.escape
     title = package.get("title", package["name"])
     parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{e(title)}</title>",
         "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem;"
@@ -238,7 +288,8 @@ def render_html(package: dict, changelog: str, files: list[Download],
         "#ccc;padding:.2rem .4rem;text-align:left;vertical-align:top}code{font-size:.85rem}"
         ".chart{width:100%;margin:1rem 0}</style>",
         f"<script>{bundle}</script>" if charts else "",
-        "</head>", "<body>",
+        "</head>",
+        "<body>",
         f"<h1>{e(title)}</h1>",
         f"<p>Version <strong>{e(str(package.get('version')))}</strong>"
         f"{f', released {e(date)}' if date else ''}.</p>",
@@ -256,67 +307,104 @@ def render_html(package: dict, changelog: str, files: list[Download],
         parts.append(f'<div class="chart" id="{e(c["id"])}" aria-label="{e(c["title"])}"></div>')
     parts += ['<h2 id="indicators">Indicators</h2>']
     for c in cards:
-        parts.append(f'<h3 id="indicator-{e(c.code.lower())}">{e(c.name)} '
-                     f"<code>{e(c.code)}</code></h3><p>{e(c.description)}</p><ul>"
-                     f"<li>Unit: {e(c.unit)}; periodicity: {e(c.periodicity)}</li>"
-                     f"<li>Coverage: {e(c.coverage)}</li>"
-                     f"<li>Measured accuracy: {e(c.accuracy)}</li>"
-                     f"<li>Limitations: {e(c.limitations)}</li></ul>")
-    parts += ['<h2 id="downloads">Downloads</h2>',
-              "<table><tr><th>file</th><th>what</th><th>size</th><th>sha256</th></tr>"]
+        parts.append(
+            f'<h3 id="indicator-{e(c.code.lower())}">{e(c.name)} '
+            f"<code>{e(c.code)}</code></h3><p>{e(c.description)}</p><ul>"
+            f"<li>Unit: {e(c.unit)}; periodicity: {e(c.periodicity)}</li>"
+            f"<li>Coverage: {e(c.coverage)}</li>"
+            f"<li>Measured accuracy: {e(c.accuracy)}</li>"
+            f"<li>Limitations: {e(c.limitations)}</li></ul>"
+        )
+    parts += [
+        '<h2 id="downloads">Downloads</h2>',
+        "<table><tr><th>file</th><th>what</th><th>size</th><th>sha256</th></tr>",
+    ]
     for f in files:
-        parts.append(f'<tr><td><a href="{e(f.path)}">{e(f.path)}</a></td><td>{e(f.description)}'
-                     f"</td><td>{_size(f.size)}</td><td><code>{e(f.sha256)}</code></td></tr>")
-    parts += ["</table>", '<p>The package descriptor: <a href="datapackage.json">'
-              "datapackage.json</a> (Frictionless Data Package).</p>",
-              '<h2 id="sources">Sources</h2>', "<ul>"]
+        parts.append(
+            f'<tr><td><a href="{e(f.path)}">{e(f.path)}</a></td><td>{e(f.description)}'
+            f"</td><td>{_size(f.size)}</td><td><code>{e(f.sha256)}</code></td></tr>"
+        )
+    parts += [
+        "</table>",
+        '<p>The package descriptor: <a href="datapackage.json">'
+        "datapackage.json</a> (Frictionless Data Package).</p>",
+        '<h2 id="sources">Sources</h2>',
+        "<ul>",
+    ]
     for name, url in sources:
-        parts.append(f'<li><a href="{e(url)}">{e(name)}</a></li>' if url else
-                     f"<li>{e(name)}</li>")
-    licences = ", ".join(f'<a href="{e(lic.get("path", ""))}">{e(lic.get("title", lic["name"]))}'
-                         "</a>" for lic in package.get("licenses", []))
-    parts += ["</ul>", f"<h2>Licence</h2><p>{licences}</p>",
-              f'<h2 id="cite">How to cite</h2><p>{e(citation(package, date))}</p>',
-              '<h2 id="accuracy">Measured accuracy</h2>']
+        parts.append(f'<li><a href="{e(url)}">{e(name)}</a></li>' if url else f"<li>{e(name)}</li>")
+    licences = ", ".join(
+        f'<a href="{e(lic.get("path", ""))}">{e(lic.get("title", lic["name"]))}</a>'
+        for lic in package.get("licenses", [])
+    )
+    parts += [
+        "</ul>",
+        f"<h2>Licence</h2><p>{licences}</p>",
+        f'<h2 id="cite">How to cite</h2><p>{e(citation(package, date))}</p>',
+        '<h2 id="accuracy">Measured accuracy</h2>',
+    ]
     if accuracy:
         parts.append("<table><tr><th>report</th><th>measure</th><th>value</th></tr>")
-        parts += [f"<tr><td>{e(d)}</td><td>{e(m)}</td><td>{e(v)}</td></tr>"
-                  for d, m, v in accuracy]
+        parts += [f"<tr><td>{e(d)}</td><td>{e(m)}</td><td>{e(v)}</td></tr>" for d, m, v in accuracy]
         parts.append("</table>")
     else:
         parts.append("<p>No report in this release has a hand-made gold set.</p>")
     parts.append('<h2 id="dictionary">Data dictionary</h2>')
     for name, desc, fields in _dictionary_rows(package):
-        parts.append(f"<h3><code>{e(name)}</code></h3><p>{e(desc)}</p>"
-                     "<table><tr><th>column</th><th>type</th><th>description</th></tr>")
-        parts += [f"<tr><td><code>{e(f['name'])}</code></td><td>{e(f.get('type', ''))}</td>"
-                  f"<td>{e(f.get('description', ''))}</td></tr>" for f in fields]
+        parts.append(
+            f"<h3><code>{e(name)}</code></h3><p>{e(desc)}</p>"
+            "<table><tr><th>column</th><th>type</th><th>description</th></tr>"
+        )
+        parts += [
+            f"<tr><td><code>{e(f['name'])}</code></td><td>{e(f.get('type', ''))}</td>"
+            f"<td>{e(f.get('description', ''))}</td></tr>"
+            for f in fields
+        ]
         parts.append("</table>")
     parts += ['<h2 id="changelog">Changelog</h2>', _markdown_to_html(changelog)]
     if charts:
-        specs = json.dumps([{"id": c["id"], "spec": c["spec"]} for c in charts],
-                           sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
-        parts.append("<script>\nconst charts = " + specs + ";\nfor (const c of charts) {\n"
-                     "  vegaEmbed('#' + c.id, c.spec, {actions: false, renderer: 'svg'})"
-                     ".catch(console.error);\n}\n</script>")
+        specs = json.dumps(
+            [{"id": c["id"], "spec": c["spec"]} for c in charts], sort_keys=True, ensure_ascii=False
+        ).replace("</", "<\\/")
+        parts.append(
+            "<script>\nconst charts = " + specs + ";\nfor (const c of charts) {\n"
+            "  vegaEmbed('#' + c.id, c.spec, {actions: false, renderer: 'svg'})"
+            ".catch(console.error);\n}\n</script>"
+        )
     parts += ["</body>", "</html>", ""]
     return "\n".join(p for p in parts if p)
 
 
-def render_readme(package: dict, files: list[Download], sources: list[tuple[str, str | None]],
-                  accuracy: list[tuple[str, str, str]], date: str | None) -> str:
+def render_readme(
+    package: dict,
+    files: list[Download],
+    sources: list[tuple[str, str | None]],
+    accuracy: list[tuple[str, str, str]],
+    date: str | None,
+) -> str:
     """published/README.md: what the dataset is, downloads, sources, licence, citation."""
-    lines = [f"# {package.get('title', package['name'])}", "",
-             f"Version {package.get('version')}{f', released {date}' if date else ''}.", "",
-             package.get("description", ""), "",
-             "Open `index.html` for charts, the data dictionary and the changelog.", "",
-             "## Downloads", "", "| file | size | sha256 |", "| --- | --- | --- |"]
+    lines = [
+        f"# {package.get('title', package['name'])}",
+        "",
+        f"Version {package.get('version')}{f', released {date}' if date else ''}.",
+        "",
+        package.get("description", ""),
+        "",
+        "Open `index.html` for charts, the data dictionary and the changelog.",
+        "",
+        "## Downloads",
+        "",
+        "| file | size | sha256 |",
+        "| --- | --- | --- |",
+    ]
     lines += [f"| [{f.path}]({f.path}) | {_size(f.size)} | `{f.sha256}` |" for f in files]
     lines += ["", "## Sources", ""]
     lines += [f"- [{name}]({url})" if url else f"- {name}" for name, url in sources]
     lines += ["", "## Licence", ""]
-    lines += [f"- [{lic.get('title', lic['name'])}]({lic.get('path', '')})"
-              for lic in package.get("licenses", [])]
+    lines += [
+        f"- [{lic.get('title', lic['name'])}]({lic.get('path', '')})"
+        for lic in package.get("licenses", [])
+    ]
     lines += ["", "## How to cite", "", citation(package, date), "", "## Measured accuracy", ""]
     if accuracy:
         lines += ["| report | measure | value |", "| --- | --- | --- |"]
@@ -340,10 +428,10 @@ def build_site(published: Path) -> dict[str, bytes]:
     indicators = {r["indicator"]: r for r in _read_csv(published / "data" / "indicators.csv")}
     charts = chart_specs(_read_csv(published / "data" / "series.csv"), indicators)
     bundle = _vega_bundle() if charts else ""
-    cards = indicator_cards(list(indicators.values()),
-                            _read_csv(published / "data" / "indicator_accuracy.csv"))
-    page = render_html(package, changelog, files, sources, accuracy, charts, date, bundle,
-                       cards)
+    cards = indicator_cards(
+        list(indicators.values()), _read_csv(published / "data" / "indicator_accuracy.csv")
+    )
+    page = render_html(package, changelog, files, sources, accuracy, charts, date, bundle, cards)
     readme = render_readme(package, files, sources, accuracy, date)
     return {"index.html": page.encode("utf-8"), "README.md": readme.encode("utf-8")}
 

@@ -49,38 +49,93 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
 # What a reader may do: query the tables. No file access (COPY TO, read_text, read_csv,
 # ATTACH, EXPORT), no extension installs or loads, and settings locked so none of it can be
 # switched back on from SQL.
-LOCKDOWN = {"enable_external_access": False, "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False, "lock_configuration": True}
+LOCKDOWN = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
 
 
 class DatabaseBusy(RuntimeError):
     """A run is writing the database, so it cannot be opened for reading now."""
 
 
-def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the database for queries only: read-only tables, no files, no extensions.
-    Raises FileNotFoundError when there is no database, DatabaseBusy while a run writes it."""
+class NotADatabase(RuntimeError):
+    """The file named as the database is not a DuckDB database."""
+
+
+class QueryStopped(RuntimeError):
+    """A query was interrupted: by its time limit or by Ctrl-C."""
+
+
+def run_query(
+    con: duckdb.DuckDBPyConnection, query: str, timeout: float
+) -> tuple[list[str], list[tuple]]:
+    """Run a query in a worker thread so that a time limit or Ctrl-C interrupts it (DuckDB's
+    interrupt), cleanly: the connection is left usable, nothing half-printed."""
+    import threading
+
+    result: dict = {}
+
+    def work() -> None:
+        try:
+            cur = con.execute(query)
+            header = [d[0] for d in cur.description] if cur.description else []
+            result["value"] = (header, cur.fetchall() if header else [])
+        except BaseException as err:  # noqa: BLE001  (handed to the caller's thread)
+            result["error"] = err
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    why = None
+    try:
+        thread.join(timeout)
+        if thread.is_alive():
+            why = f"stopped after {timeout:g} s (the time limit; give --timeout SECONDS)"
+    except KeyboardInterrupt:
+        why = "stopped (Ctrl-C)"
+    if why:
+        con.interrupt()
+        thread.join()
+        raise QueryStopped(why)
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+def connect_readonly(path: Path, memory: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the database for queries only: read-only tables, no files, no extensions, at most
+    `memory` of memory. Raises FileNotFoundError when there is no database, DatabaseBusy while
+    a run writes it, NotADatabase when the file is something else."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no database yet; run 'indicators run' first")
+    config = dict(LOCKDOWN, **({"memory_limit": memory} if memory else {}))
     try:
-        return duckdb.connect(str(path), read_only=True, config=dict(LOCKDOWN))
+        return duckdb.connect(str(path), read_only=True, config=config)
     except duckdb.IOException as err:
         if "lock" in str(err).lower():
             raise DatabaseBusy(f"{path}: a run is writing the database ({err})") from None
+        if "not a valid DuckDB database" in str(err) or "database file" in str(err):
+            raise NotADatabase(
+                f"{path}: not a DuckDB database (INDICATORS_DB or --db names another kind of file)"
+            ) from None
         raise
     except duckdb.ConnectionException as err:
         # This process already holds the file open read-write (e.g. an in-process Dagster run).
         raise DatabaseBusy(f"{path}: already open for writing in this process ({err})") from None
 
 
-def connect_release(published: Path, tables: list[str] | None = None
-                    ) -> duckdb.DuckDBPyConnection:
+def connect_release(
+    published: Path, tables: list[str] | None = None, memory: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """The published release's Parquet files as an in-memory database with the same views,
     locked down like connect_readonly; readers use it while a run holds the database."""
     published = Path(published)
-    con = duckdb.connect(":memory:", config={k: v for k, v in LOCKDOWN.items()
-                                             if k.startswith("auto")})
+    con = duckdb.connect(
+        ":memory:", config={k: v for k, v in LOCKDOWN.items() if k.startswith("auto")}
+    )
     for table in tables or TABLES:
         path = published / "data" / f"{table}.parquet"
         if not path.is_file():
@@ -90,6 +145,8 @@ def connect_release(published: Path, tables: list[str] | None = None
     for name, sql in VIEWS.items():
         con.execute(f"CREATE VIEW {name} AS {sql}")
     # Loaded: from here on the connection may not touch files, and may not undo that.
+    if memory:
+        con.execute(f"SET memory_limit = '{memory}'")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
@@ -114,8 +171,11 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> Non
 
 
 def _delete_children(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
-    con.execute("DELETE FROM metric_countries WHERE metric_id IN "
-                "(SELECT metric_id FROM metrics WHERE document_id = ?)", [document_id])
+    con.execute(
+        "DELETE FROM metric_countries WHERE metric_id IN "
+        "(SELECT metric_id FROM metrics WHERE document_id = ?)",
+        [document_id],
+    )
     for table in reversed(TABLES):
         if table not in ("documents", "metric_countries"):
             con.execute(f'DELETE FROM "{table}" WHERE document_id = ?', [document_id])
@@ -128,24 +188,31 @@ def load_document(con: duckdb.DuckDBPyConnection, validated: ValidatedTables) ->
     try:
         _delete_children(con, did)
         docs = validated.frames.get("documents", pd.DataFrame())
-        exists = con.execute("SELECT count(*) FROM documents WHERE document_id = ?",
-                             [did]).fetchall()[0][0]
+        exists = con.execute(
+            "SELECT count(*) FROM documents WHERE document_id = ?", [did]
+        ).fetchall()[0][0]
         if exists and not docs.empty:
             # Updated in place: DuckDB refuses to delete a parent row in the same transaction
             # as its children.
             cols = [c for c in docs.columns if c != "document_id"]
             schema = {f["name"]: f for f in load("documents").fields}
             con.register("incoming", docs)
-            sets = ", ".join(f'"{c}" = CAST(i."{c}" AS {DUCKDB_TYPES[schema[c]["type"]]})'
-                             for c in cols)
-            con.execute(f"UPDATE documents SET {sets} FROM incoming i "
-                        "WHERE documents.document_id = i.document_id")
+            sets = ", ".join(
+                f'"{c}" = CAST(i."{c}" AS {DUCKDB_TYPES[schema[c]["type"]]})' for c in cols
+            )
+            con.execute(
+                f"UPDATE documents SET {sets} FROM incoming i "
+                "WHERE documents.document_id = i.document_id"
+            )
             con.unregister("incoming")
         else:
             _insert(con, "documents", docs)
         for table in TABLES[1:]:
-            frame = (validated.failures if table == "validation_failures"
-                     else validated.frames.get(table, pd.DataFrame()))
+            frame = (
+                validated.failures
+                if table == "validation_failures"
+                else validated.frames.get(table, pd.DataFrame())
+            )
             _insert(con, table, frame)
             checkpoint("load")
         con.execute("COMMIT")
@@ -161,16 +228,16 @@ def remove_documents(con: duckdb.DuckDBPyConnection, document_ids: list[str]) ->
         _delete_children(con, did)
         # Forget the checksum with the children: if the parent's own delete never happens,
         # the next run reloads the file instead of taking the empty row as up to date.
-        con.execute("UPDATE documents SET sha256 = repeat('0', 64) WHERE document_id = ?",
-                    [did])
+        con.execute("UPDATE documents SET sha256 = repeat('0', 64) WHERE document_id = ?", [did])
         con.execute("COMMIT")
         con.execute("DELETE FROM documents WHERE document_id = ?", [did])
 
 
 def stored_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Every document id with rows anywhere, quarantined rows included."""
-    rows = con.execute("SELECT document_id FROM documents UNION "
-                       "SELECT document_id FROM validation_failures").fetchall()
+    rows = con.execute(
+        "SELECT document_id FROM documents UNION SELECT document_id FROM validation_failures"
+    ).fetchall()
     return {r[0] for r in rows}
 
 
@@ -197,14 +264,16 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 # Loading: the whole database built from per-document artifacts, aside from the one readers use.
 
+
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     """The database for reading (never blocks, and is never blocked by, a run); locked down
     like connect_readonly (no files, no extensions), so every reader is held to the same."""
     return duckdb.connect(str(path), read_only=True, config=dict(LOCKDOWN))
 
 
-def build_database(path: Path, inputs: dict[str, list[str] | object],
-                   keys: list[str]) -> dict[str, int]:
+def build_database(
+    path: Path, inputs: dict[str, list[str] | object], keys: list[str]
+) -> dict[str, int]:
     """Create a new database at path from each table's Parquet files (read_parquet) or Arrow
     table, in one transaction; primary and foreign keys are checked as rows go in. keys: the
     artifacts it is built from, kept in the database. Returns the row count of every table."""
@@ -220,11 +289,15 @@ def build_database(path: Path, inputs: dict[str, list[str] | object],
             source = inputs.get(table)
             if source is None or (isinstance(source, list) and not source):
                 continue
-            select = ", ".join(f'CAST("{f["name"]}" AS {DUCKDB_TYPES[f["type"]]})'
-                               for f in load(table).fields)
+            select = ", ".join(
+                f'CAST("{f["name"]}" AS {DUCKDB_TYPES[f["type"]]})' for f in load(table).fields
+            )
             if isinstance(source, list):
-                con.execute(f'INSERT INTO "{table}" SELECT {select} FROM '
-                            "read_parquet(?, union_by_name = true)", [source])
+                con.execute(
+                    f'INSERT INTO "{table}" SELECT {select} FROM '
+                    "read_parquet(?, union_by_name = true)",
+                    [source],
+                )
             else:
                 con.register("incoming", source)
                 con.execute(f'INSERT INTO "{table}" SELECT {select} FROM incoming')
@@ -235,10 +308,14 @@ def build_database(path: Path, inputs: dict[str, list[str] | object],
         if keys:
             con.execute("INSERT INTO artifact_keys SELECT unnest(?::VARCHAR[])", [keys])
         comment_schema(con)
-        con.execute("COMMENT ON TABLE artifact_keys IS 'The per-report artifacts (version/"
-                    "sha256/file) this database was built from.'")
-        con.execute("COMMENT ON COLUMN artifact_keys.key IS 'An artifact, as "
-                    "extractor version/sha256/source file.'")
+        con.execute(
+            "COMMENT ON TABLE artifact_keys IS 'The per-report artifacts (version/"
+            "sha256/file) this database was built from.'"
+        )
+        con.execute(
+            "COMMENT ON COLUMN artifact_keys.key IS 'An artifact, as "
+            "extractor version/sha256/source file.'"
+        )
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
         return counts(con)
@@ -249,74 +326,95 @@ def build_database(path: Path, inputs: dict[str, list[str] | object],
 def artifact_keys(con: duckdb.DuckDBPyConnection) -> list[str] | None:
     """The artifacts a database was built from (None for one built otherwise)."""
     try:
-        return [r[0] for r in con.execute("SELECT key FROM artifact_keys ORDER BY key")
-                .fetchall()]
+        return [r[0] for r in con.execute("SELECT key FROM artifact_keys ORDER BY key").fetchall()]
     except duckdb.CatalogException:
         return None
 
 
 def document_keys(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
     """(document_id, sha256, extractor_version) of every document, in id order."""
-    return con.execute("SELECT document_id, sha256, extractor_version FROM documents "
-                       "ORDER BY document_id").fetchall()
+    return con.execute(
+        "SELECT document_id, sha256, extractor_version FROM documents ORDER BY document_id"
+    ).fetchall()
 
 
 def sources(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """(document_id, title, source_file, sha256) of every document, in id order."""
-    return con.execute("SELECT document_id, title, source_file, sha256 FROM documents "
-                       "ORDER BY document_id").fetchall()
+    return con.execute(
+        "SELECT document_id, title, source_file, sha256 FROM documents ORDER BY document_id"
+    ).fetchall()
 
 
 def gold_predictions(con: duckdb.DuckDBPyConnection, document_id: str) -> list[dict]:
     """The stored metrics of one document in the fields the gold sets score."""
-    cur = con.execute("SELECT paragraph, value, value_max, unit, entity, qualifier, year "
-                      "FROM metrics WHERE document_id = ? ORDER BY char_start", [document_id])
+    cur = con.execute(
+        "SELECT paragraph, value, value_max, unit, entity, qualifier, year "
+        "FROM metrics WHERE document_id = ? ORDER BY char_start",
+        [document_id],
+    )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def quarantine_share(con: duckdb.DuckDBPyConnection) -> float:
     """Quarantined rows as a share of all rows, quarantined ones included."""
-    failed = con.execute("SELECT count(*) FROM (SELECT DISTINCT document_id, table_name, "
-                         "row_key FROM validation_failures)").fetchall()[0][0]
+    failed = con.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT document_id, table_name, "
+        "row_key FROM validation_failures)"
+    ).fetchall()[0][0]
     stored = sum(n for t, n in counts(con).items() if t != "validation_failures")
     return failed / max(failed + stored, 1)
 
 
 def quarantine_examples(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[tuple]:
     """A few quarantined rows: document, table, row key, check."""
-    return con.execute("SELECT document_id, table_name, row_key, check_name FROM "
-                       "validation_failures ORDER BY ALL LIMIT ?", [limit]).fetchall()
+    return con.execute(
+        "SELECT document_id, table_name, row_key, check_name FROM "
+        "validation_failures ORDER BY ALL LIMIT ?",
+        [limit],
+    ).fetchall()
 
 
 def metrics_preview(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]:
     """The first metrics, for a look in the Dagster UI."""
-    return con.execute("SELECT paragraph, quote, unit, entity, qualifier, year FROM metrics "
-                       "ORDER BY metric_id LIMIT ?", [limit]).fetchall()
+    return con.execute(
+        "SELECT paragraph, quote, unit, entity, qualifier, year FROM metrics "
+        "ORDER BY metric_id LIMIT ?",
+        [limit],
+    ).fetchall()
 
 
 def comment_statements(names: list[str] | None = None) -> list[str]:
     """COMMENT ON every table (default: those of TABLES) and column, from schemas/."""
+
     def quote(text: str) -> str:
         return "'" + " ".join(text.split()).replace("'", "''") + "'"
 
     out = []
-    for schema in ([load(n) for n in names] if names is not None else all_schemas()):
-        out.append(f'COMMENT ON TABLE "{schema.name}" IS '
-                   f"{quote(schema.descriptor.get('description', ''))}")
-        out += [f'COMMENT ON COLUMN "{schema.name}"."{f["name"]}" IS '
-                f"{quote(f.get('description', ''))}" for f in schema.fields]
+    for schema in [load(n) for n in names] if names is not None else all_schemas():
+        out.append(
+            f'COMMENT ON TABLE "{schema.name}" IS {quote(schema.descriptor.get("description", ""))}'
+        )
+        out += [
+            f'COMMENT ON COLUMN "{schema.name}"."{f["name"]}" IS {quote(f.get("description", ""))}'
+            for f in schema.fields
+        ]
     return out
 
 
 def comment_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Describe every table in the database that has a schema, and its columns."""
-    present = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() "
-                                         "WHERE NOT internal ORDER BY table_name").fetchall()]
+    present = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT internal ORDER BY table_name"
+        ).fetchall()
+    ]
     from pipeline.dataset.schema import SCHEMA_DIR
 
-    for statement in comment_statements([n for n in present
-                                         if (SCHEMA_DIR / f"{n}.json").exists()]):
+    for statement in comment_statements(
+        [n for n in present if (SCHEMA_DIR / f"{n}.json").exists()]
+    ):
         con.execute(statement)
 
 
@@ -333,7 +431,7 @@ def read_published(published: Path, table: str) -> list[dict]:
         paths = resource.get("path")
         paths = paths if isinstance(paths, list) else [paths]
         if resource.get("name") in (table, f"{table}-parquet") and all(
-                str(p).endswith(".parquet") for p in paths):
-            return pa.concat_tables([pq.read_table(Path(published) / p) for p in paths]
-                                    ).to_pylist()
+            str(p).endswith(".parquet") for p in paths
+        ):
+            return pa.concat_tables([pq.read_table(Path(published) / p) for p in paths]).to_pylist()
     raise FileNotFoundError(f"no Parquet resource {table!r} in {descriptor}")

@@ -12,8 +12,12 @@ from pipeline.dataset.faults import checkpoint
 
 STAGING = ".staging"
 COMPLETE = "COMPLETE"  # written last into the staging folder; holds the new data folder's inode
-FILES = ("CHANGELOG.md", "README.md", "index.html",  # swapped after data/,
-         "datapackage.json")  # the descriptor last
+FILES = (
+    "CHANGELOG.md",
+    "README.md",
+    "index.html",  # swapped after data/,
+    "datapackage.json",
+)  # the descriptor last
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
@@ -28,8 +32,13 @@ def exchange(a: Path, b: Path) -> bool:
         renameat2 = libc.renameat2
     except (OSError, AttributeError):  # glibc < 2.28, musl without it
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
     if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
         return True
     err = ctypes.get_errno()

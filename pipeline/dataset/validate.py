@@ -10,8 +10,14 @@ import pyarrow as pa
 from pipeline.dataset.schema import TABLES, TableSchema, arrow_schema, load, pandera_schema
 from pipeline.dataset.tables import DocumentTables
 
-FAILURE_COLUMNS = ["document_id", "table_name", "row_key", "column_name", "check_name",
-                   "failure_case"]
+FAILURE_COLUMNS = [
+    "document_id",
+    "table_name",
+    "row_key",
+    "column_name",
+    "check_name",
+    "failure_case",
+]
 
 
 @dataclass
@@ -45,11 +51,14 @@ def cross_field_checks(table: str, sources: dict[str, str]) -> list:
         return inside.astype("boolean").fillna(False).astype(bool)
 
     def quote_matches(df: pd.DataFrame) -> pd.Series:
-        spans = zip(df["document_id"], df["char_start"], df["char_end"], df["quote"],
-                    strict=True)
-        return pd.Series([d in sources and pd.notna(s) and pd.notna(e)
-                          and sources[d][int(s):int(e)] == q for d, s, e, q in spans],
-                         index=df.index)
+        spans = zip(df["document_id"], df["char_start"], df["char_end"], df["quote"], strict=True)
+        return pd.Series(
+            [
+                d in sources and pd.notna(s) and pd.notna(e) and sources[d][int(s) : int(e)] == q
+                for d, s, e, q in spans
+            ],
+            index=df.index,
+        )
 
     def range_ordered(df: pd.DataFrame) -> pd.Series:
         return df["value_max"].isna() | (df["value_max"] >= df["value"])
@@ -61,10 +70,12 @@ def cross_field_checks(table: str, sources: dict[str, str]) -> list:
     checks = {
         "paragraphs": [pa.Check(offsets, name="offsets_inside_document")],
         "footnotes": [pa.Check(offsets, name="offsets_inside_document")],
-        "metrics": [pa.Check(offsets, name="offsets_inside_document"),
-                    pa.Check(quote_matches, name="quote_is_source_text"),
-                    pa.Check(range_ordered, name="value_max_not_below_value"),
-                    pa.Check(sane_value, name="value_in_sane_range")],
+        "metrics": [
+            pa.Check(offsets, name="offsets_inside_document"),
+            pa.Check(quote_matches, name="quote_is_source_text"),
+            pa.Check(range_ordered, name="value_max_not_below_value"),
+            pa.Check(sane_value, name="value_in_sane_range"),
+        ],
     }
     return checks.get(table, [])
 
@@ -86,8 +97,9 @@ class MixedBatch(Exception):
     """A table of several documents failed as a whole: validate each document alone."""
 
 
-def validate_table(schema: TableSchema, df: pd.DataFrame, sources: dict[str, str],
-                   owners: pd.Series) -> tuple[pd.DataFrame, list[dict]]:
+def validate_table(
+    schema: TableSchema, df: pd.DataFrame, sources: dict[str, str], owners: pd.Series
+) -> tuple[pd.DataFrame, list[dict]]:
     """Validate one table (rows of one or many documents) lazily; return the passing rows and
     one failure record per problem. owners: each row's document_id, on the same index."""
     from pandera.errors import SchemaErrors
@@ -96,7 +108,8 @@ def validate_table(schema: TableSchema, df: pd.DataFrame, sources: dict[str, str
         return df, []
     try:
         valid = pandera_schema(schema, cross_field_checks(schema.name, sources)).validate(
-            df, lazy=True)
+            df, lazy=True
+        )
         return valid, []
     except SchemaErrors as err:
         cases = err.failure_cases
@@ -112,13 +125,19 @@ def validate_table(schema: TableSchema, df: pd.DataFrame, sources: dict[str, str
         wide = case.schema_context == "DataFrameSchema"
         # A table-wide failure concerns every document with rows in it.
         documents = [owners[index]] if index in owners.index else sorted(set(owners))
-        failures += [{
-            "document_id": document_id, "table_name": schema.name,
-            "row_key": _row_key(schema, df, index),
-            "column_name": None if wide or pd.isna(case.column) else str(case.column),
-            "check_name": str(case.check),
-            "failure_case": None if wide or pd.isna(case.failure_case)
-            else str(case.failure_case)} for document_id in documents]
+        failures += [
+            {
+                "document_id": document_id,
+                "table_name": schema.name,
+                "row_key": _row_key(schema, df, index),
+                "column_name": None if wide or pd.isna(case.column) else str(case.column),
+                "check_name": str(case.check),
+                "failure_case": None
+                if wide or pd.isna(case.failure_case)
+                else str(case.failure_case),
+            }
+            for document_id in documents
+        ]
     kept = df.drop(index=[i for i in bad if i in df.index])
     kept = pandera_schema(schema).validate(kept) if not kept.empty else kept
     return kept, failures
@@ -149,8 +168,10 @@ class ValidatedBatch:
 
     def document(self, document_id: str) -> ValidatedTables:
         """One document's share, as DataFrames."""
-        mine = {name: df[(self.owners[name] == document_id).to_numpy()].reset_index(drop=True)
-                for name, df in self.frames.items()}
+        mine = {
+            name: df[(self.owners[name] == document_id).to_numpy()].reset_index(drop=True)
+            for name, df in self.frames.items()
+        }
         fails = self.failures[self.failures["document_id"] == document_id]
         return ValidatedTables(document_id, mine, fails.reset_index(drop=True))
 
@@ -164,8 +185,11 @@ class ValidatedBatch:
         for name in TABLES:
             schema = arrow_schema(load(name))
             df = parts.get(name)
-            table = (schema.empty_table() if df is None or df.empty else
-                     pa.Table.from_pandas(df, schema=schema, preserve_index=False))
+            table = (
+                schema.empty_table()
+                if df is None or df.empty
+                else pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+            )
             rows = owners[name].groupby(owners[name].to_numpy()).indices if len(table) else {}
             for d in self.document_ids:
                 out[d][0][name] = table.take(rows[d]) if d in rows else schema.empty_table()
@@ -179,8 +203,10 @@ def validate_batch(batch: list[DocumentTables]) -> ValidatedBatch:
     a batch costs little more than one document); cascade quarantine along foreign keys."""
     ids = [t.document_id for t in batch]
     if len(set(ids)) < len(ids):
-        raise ValueError("a batch holds each document once: "
-                         f"{sorted({i for i in ids if ids.count(i) > 1})} repeat")
+        raise ValueError(
+            "a batch holds each document once: "
+            f"{sorted({i for i in ids if ids.count(i) > 1})} repeat"
+        )
     try:
         return _validate_together(batch)
     except MixedBatch:
@@ -209,16 +235,26 @@ def _validate_together(batch: list[DocumentTables]) -> ValidatedBatch:
             continue
         schema = load(name)
         df = frame(schema, [row for t in batch for row in t.rows.get(name, [])])
-        owner = pd.Series([t.document_id for t in batch for _ in t.rows.get(name, [])],
-                          index=df.index, dtype=object)
+        owner = pd.Series(
+            [t.document_id for t in batch for _ in t.rows.get(name, [])],
+            index=df.index,
+            dtype=object,
+        )
         valid, fails = validate_table(schema, df, sources, owner)
         failures.extend(fails)
         if not valid.empty:
             orphan = _orphans(schema, valid, frames)
-            failures += [{"document_id": owner[i], "table_name": name,
-                          "row_key": _row_key(schema, valid, i), "column_name": None,
-                          "check_name": "foreign_key_to_quarantined_row",
-                          "failure_case": None} for i in valid.index[orphan]]
+            failures += [
+                {
+                    "document_id": owner[i],
+                    "table_name": name,
+                    "row_key": _row_key(schema, valid, i),
+                    "column_name": None,
+                    "check_name": "foreign_key_to_quarantined_row",
+                    "failure_case": None,
+                }
+                for i in valid.index[orphan]
+            ]
             valid = valid[~orphan]
         frames[name] = valid.reset_index(drop=True)
         owners[name] = owner[valid.index].reset_index(drop=True)
@@ -226,11 +262,11 @@ def _validate_together(batch: list[DocumentTables]) -> ValidatedBatch:
     if docs is not None and not docs.empty:  # the counts say what is published
         for table in ("paragraphs", "footnotes", "metrics"):
             counts = owners[table].value_counts() if table in owners else pd.Series()
-            docs[table] = pd.array(docs["document_id"].map(counts).fillna(0).astype(int),
-                                   dtype="Int64")
+            docs[table] = pd.array(
+                docs["document_id"].map(counts).fillna(0).astype(int), dtype="Int64"
+            )
     # A check across columns reports each column of a failing row: keep one line per row.
-    fail_df = pd.DataFrame(failures, columns=FAILURE_COLUMNS).drop_duplicates(
-        ignore_index=True)
+    fail_df = pd.DataFrame(failures, columns=FAILURE_COLUMNS).drop_duplicates(ignore_index=True)
     return ValidatedBatch([t.document_id for t in batch], frames, owners, fail_df)
 
 

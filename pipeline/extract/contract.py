@@ -21,12 +21,21 @@ def constraints() -> dict[str, dict]:
     """Field name -> the constraints the rule files decide."""
     low, high = year_range()
     facts = load("facts")
-    return {"unit": {"enum": unit_codes()}, "qualifier": {"enum": qualifier_names()},
-            "year": {"minimum": low, "maximum": high},
-            "counted": {"enum": [r["name"] for r in facts["counted"]]},
-            "status": {"enum": list(dict.fromkeys(r["status"] for r in facts["status"]))},
-            "holder": {"enum": ["subject", "unknown", "other_mission",
-                                *(b["name"] for b in facts["holders"]["other_bodies"])]}}
+    return {
+        "unit": {"enum": unit_codes()},
+        "qualifier": {"enum": qualifier_names()},
+        "year": {"minimum": low, "maximum": high},
+        "counted": {"enum": [r["name"] for r in facts["counted"]]},
+        "status": {"enum": list(dict.fromkeys(r["status"] for r in facts["status"]))},
+        "holder": {
+            "enum": [
+                "subject",
+                "unknown",
+                "other_mission",
+                *(b["name"] for b in facts["holders"]["other_bodies"]),
+            ]
+        },
+    }
 
 
 def write(path: Path = FIELDS_JSON) -> bool:

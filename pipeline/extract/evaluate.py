@@ -9,8 +9,28 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-STOP = {"the", "of", "and", "a", "an", "in", "on", "for", "to", "by", "with", "from", "at", "as",
-        "or", "its", "their", "new", "other", "over"}
+STOP = {
+    "the",
+    "of",
+    "and",
+    "a",
+    "an",
+    "in",
+    "on",
+    "for",
+    "to",
+    "by",
+    "with",
+    "from",
+    "at",
+    "as",
+    "or",
+    "its",
+    "their",
+    "new",
+    "other",
+    "over",
+}
 
 
 @dataclass(frozen=True)
@@ -47,11 +67,15 @@ def _number(x) -> float | None:
 def normalise(r: dict) -> dict:
     """A record with the scored fields in canonical form."""
     p, y = _number(r.get("paragraph")), _number(r.get("year"))
-    return {"paragraph": int(p) if p is not None else None, "value": _number(r.get("value")),
-            "value_max": _number(r.get("value_max")), "unit": (r.get("unit") or "").strip(),
-            "entity": (r.get("entity") or "").strip().lower(),
-            "qualifier": (r.get("qualifier") or "").strip(),
-            "year": int(y) if y is not None else None}
+    return {
+        "paragraph": int(p) if p is not None else None,
+        "value": _number(r.get("value")),
+        "value_max": _number(r.get("value_max")),
+        "unit": (r.get("unit") or "").strip(),
+        "entity": (r.get("entity") or "").strip().lower(),
+        "qualifier": (r.get("qualifier") or "").strip(),
+        "year": int(y) if y is not None else None,
+    }
 
 
 def load_records(path: Path) -> list[dict]:
@@ -65,8 +89,11 @@ def load_records(path: Path) -> list[dict]:
         with path.open(newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
     else:
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-                if line.strip()]
+        rows = [
+            json.loads(line)
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
     return [normalise(r) for r in rows]
 
 
@@ -95,8 +122,11 @@ def match(gold: list[dict], pred: list[dict]) -> list[tuple[dict, dict]]:
     for p in pred:
         for i in by_par.get(p["paragraph"], []):
             g = gold[i]
-            if not used[i] and _close(g["value"], p["value"]) and _close(g["value_max"],
-                                                                       p["value_max"]):
+            if (
+                not used[i]
+                and _close(g["value"], p["value"])
+                and _close(g["value_max"], p["value_max"])
+            ):
                 used[i] = True
                 pairs.append((g, p))
                 break
@@ -117,28 +147,45 @@ def score(gold: list[dict], pred: list[dict]) -> Scores:
     def acc(field: str) -> float:
         return sum(g[field] == p[field] for g, p in pairs) / tp if tp else 0.0
 
-    agreement = [len(content_words(g["entity"]) & content_words(p["entity"]))
-                 / len(content_words(g["entity"])) for g, p in pairs if content_words(g["entity"])]
-    strict = sum(g["unit"] == p["unit"] and g["qualifier"] == p["qualifier"]
-                 and bool(content_words(g["entity"]) & content_words(p["entity"]))
-                 for g, p in pairs)
+    agreement = [
+        len(content_words(g["entity"]) & content_words(p["entity"]))
+        / len(content_words(g["entity"]))
+        for g, p in pairs
+        if content_words(g["entity"])
+    ]
+    strict = sum(
+        g["unit"] == p["unit"]
+        and g["qualifier"] == p["qualifier"]
+        and bool(content_words(g["entity"]) & content_words(p["entity"]))
+        for g, p in pairs
+    )
     return Scores(
-        gold=len(gold), predicted=len(pred), matched=tp,
-        precision=tp / len(pred) if pred else 0.0, recall=tp / len(gold) if gold else 0.0,
-        f1=_f1(tp, len(pred), len(gold)), unit_acc=acc("unit"),
-        qualifier_acc=acc("qualifier"), year_acc=acc("year"),
+        gold=len(gold),
+        predicted=len(pred),
+        matched=tp,
+        precision=tp / len(pred) if pred else 0.0,
+        recall=tp / len(gold) if gold else 0.0,
+        f1=_f1(tp, len(pred), len(gold)),
+        unit_acc=acc("unit"),
+        qualifier_acc=acc("qualifier"),
+        year_acc=acc("year"),
         entity_agreement=sum(agreement) / len(agreement) if agreement else 0.0,
-        strict_f1=_f1(strict, len(pred), len(gold)))
+        strict_f1=_f1(strict, len(pred), len(gold)),
+    )
 
 
-def evaluate_document(gold_path: Path, document: Path,
-                      paragraphs: tuple[int, int] | None = None) -> Scores:
-    """Extract a report and score it against its gold file (within a paragraph range)."""
+def evaluate_document(
+    gold_path: Path, document: Path, paragraphs: tuple[int, int] | None = None, options=None
+) -> Scores:
+    """Extract a report and score it against its gold file (within a paragraph range);
+    options: the ReadOptions to read it with (OCR snapshots, limits)."""
     from pipeline.extract.metrics import extract
     from pipeline.extract.structure import parse
     from pipeline.read.ingest import ingest
+    from pipeline.read.options import DEFAULT
 
-    metrics = [normalise(m.as_record()) for m in extract(parse(ingest(document)))]
+    doc = ingest(document, options or DEFAULT)
+    metrics = [normalise(m.as_record()) for m in extract(parse(doc))]
     return score(in_range(load_records(gold_path), paragraphs), in_range(metrics, paragraphs))
 
 
@@ -156,12 +203,12 @@ def in_range(records: list[dict], paragraphs: tuple[int, int] | None) -> list[di
     return [r for r in records if r["paragraph"] is not None and low <= r["paragraph"] <= high]
 
 
-def evaluate_corpus_report(gold_path: Path, pdf_dir: Path) -> Scores:
+def evaluate_corpus_report(gold_path: Path, pdf_dir: Path, options=None) -> Scores:
     """Score a blind-annotated corpus report: its PDF, restricted to the annotated paragraphs.
 
     ``<stem>.meta.json`` beside the gold file gives the range as ``"paragraphs": [A, B]``.
     """
     meta = json.loads(Path(gold_path).with_suffix(".meta.json").read_text(encoding="utf-8"))
     low, high = meta["paragraphs"]
-    return evaluate_document(gold_path, Path(pdf_dir) / f"{Path(gold_path).stem}.pdf",
-                             (low, high))
+    pdf = Path(pdf_dir) / f"{Path(gold_path).stem}.pdf"
+    return evaluate_document(gold_path, pdf, (low, high), options)

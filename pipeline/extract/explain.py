@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from pipeline.extract.facts import Report, defined_acronyms
+from pipeline.extract.facts import NO_REPORT, Report, defined_acronyms
 from pipeline.extract.metrics import Metric, extract_paragraph
 from pipeline.extract.quantities import Drop, find_quantities
 from pipeline.extract.structure import Paragraph
@@ -21,7 +21,7 @@ class Explanation:
     drops: list[Drop]
 
 
-def explain(text: str, report: Report = Report()) -> Explanation:
+def explain(text: str, report: Report = NO_REPORT) -> Explanation:
     """Run the extractor on text as one paragraph and keep every decision; report: the date
     and subject of the report the text is from (for its figures' facts)."""
     if not report.acronyms:
@@ -40,14 +40,17 @@ def lines(ex: Explanation, mapped=None) -> list[str]:
     which indicator rule takes a figure, or why none does."""
     rows: list[tuple[int, list[str]]] = []
     for m, why in zip(ex.metrics, ex.reasons, strict=True):
-        block = [f"KEPT    {m.quote!r}  value={m.value:g}"
-                 + (f"..{m.value_max:g}" if m.value_max is not None else "")
-                 + f"  (rule: {why['read_by']})",
-                 f"        unit      = {m.unit}" + (f" [{m.unit_word}]" if m.unit_word else "")
-                 + f"  <- {why['unit']}",
-                 f"        entity    = {m.entity}  <- rule {why['entity']}",
-                 f"        qualifier = {m.qualifier}  <- {why['qualifier']}",
-                 f"        year      = {m.year}  <- {why['year']}"]
+        block = [
+            f"KEPT    {m.quote!r}  value={m.value:g}"
+            + (f"..{m.value_max:g}" if m.value_max is not None else "")
+            + f"  (rule: {why['read_by']})",
+            f"        unit      = {m.unit}"
+            + (f" [{m.unit_word}]" if m.unit_word else "")
+            + f"  <- {why['unit']}",
+            f"        entity    = {m.entity}  <- rule {why['entity']}",
+            f"        qualifier = {m.qualifier}  <- {why['qualifier']}",
+            f"        year      = {m.year}  <- {why['year']}",
+        ]
         if m.countries:
             block.append("        countries = " + ", ".join(c["iso3"] for c in m.countries))
         for fact in ("counted", "holder", "status", "aggregation", "scope", "as_of"):

@@ -19,7 +19,8 @@ from pipeline.read.dates import MONTH_PATTERN, day_before_or_on, iso_day, month_
 
 _ACRONYM_DEFINED = re.compile(
     r"\b((?:[A-Z][\w’'-]*|of|the|for|in|and|on|de|la|du|des|pour|en)"
-    r"(?:\s+(?:[A-Z][\w’'-]*|of|the|for|in|and|on|de|la|du|des|pour|en)){1,12})\s+\(([A-Z]{2,10})\)")
+    r"(?:\s+(?:[A-Z][\w’'-]*|of|the|for|in|and|on|de|la|du|des|pour|en)){1,12})\s+\(([A-Z]{2,10})\)"
+)
 _MISSION_ACRONYM = re.compile(r"\b(?:UN[A-Z]{2,8}|MINU[A-Z]{2,6}|ONU[A-Z]{2,6}|MONU[A-Z]{1,6})\b")
 
 
@@ -37,15 +38,21 @@ class Report:
     @staticmethod
     def of(metadata, text: str = "") -> Report:
         """The report from a document's metadata and text (acronyms it spells out)."""
+
         def day(value):
             try:
                 return date.fromisoformat(str(value)) if value else None
             except ValueError:
                 return None
 
-        return Report(day(metadata.date_issued), metadata.subject, metadata.subject_name,
-                      day(metadata.period_start), day(metadata.period_end),
-                      defined_acronyms(text))
+        return Report(
+            day(metadata.date_issued),
+            metadata.subject,
+            metadata.subject_name,
+            day(metadata.period_start),
+            day(metadata.period_end),
+            defined_acronyms(text),
+        )
 
 
 def defined_acronyms(text: str) -> tuple[tuple[str, str], ...]:
@@ -63,6 +70,9 @@ def defined_acronyms(text: str) -> tuple[tuple[str, str], ...]:
             if initials:
                 found.setdefault(acronym, " ".join(words))
     return tuple(sorted(found.items()))
+
+
+NO_REPORT = Report()  # a text read alone: no date of issue, no subject
 
 
 @dataclass
@@ -95,6 +105,7 @@ class Figure:
 
 # --- rules ---------------------------------------------------------------------------------
 
+
 @cache
 def _rules() -> dict:
     return load("facts")
@@ -122,18 +133,21 @@ def _components() -> dict[str, re.Pattern]:
 
 @cache
 def _bodies() -> list[tuple[str, re.Pattern]]:
-    return [(b["name"], _rx(b["pattern"], 0 if b.get("case_sensitive") else re.I))
-            for b in _rules()["holders"]["other_bodies"]]
+    return [
+        (b["name"], _rx(b["pattern"], 0 if b.get("case_sensitive") else re.I))
+        for b in _rules()["holders"]["other_bodies"]
+    ]
 
 
 # --- helpers -------------------------------------------------------------------------------
 
+
 def _left(f: Figure) -> str:
-    return f.text[max(f.clause[0], f.start - _rules()["window"]):f.start]
+    return f.text[max(f.clause[0], f.start - _rules()["window"]) : f.start]
 
 
 def _right(f: Figure) -> str:
-    return f.text[f.end:f.clause[1]]
+    return f.text[f.end : f.clause[1]]
 
 
 def _expand(text: str, report: Report) -> str:
@@ -151,8 +165,9 @@ def _component_named(text: str, report: Report) -> str | None:
         if _component(words):
             short = " ".join(words.split()[-2:])
             text = re.sub(rf"\bthe\s+{re.escape(short)}\b", f"the {words}", text, flags=re.I)
-    found = [(m.end(), name) for name, pattern in _components().items()
-             for m in pattern.finditer(text)]
+    found = [
+        (m.end(), name) for name, pattern in _components().items() for m in pattern.finditer(text)
+    ]
     return max(found)[1] if found else None
 
 
@@ -174,22 +189,29 @@ def counted(f: Figure, report: Report) -> tuple[str | None, str]:
     for rule in _compiled("counted"):
         if rule.get("unit") and rule["unit"] != kind:
             continue
-        hit = (rule["entity"] and rule["entity"].search(entity)
-               or rule["left"] and rule["left"].search(left)
-               or rule["right"] and rule["right"].search(right))
+        hit = (
+            rule["entity"]
+            and rule["entity"].search(entity)
+            or rule["left"]
+            and rule["left"].search(left)
+            or rule["right"]
+            and rule["right"].search(right)
+        )
         if not hit:
             continue
         name = rule["name"]
         if name == "personnel":  # "the strength of the police component is 1,500 monitors"
-            for frame in (left + " " + (f.entity or ""), f.text[f.sentence[0]:f.start]):
+            for frame in (left + " " + (f.entity or ""), f.text[f.sentence[0] : f.start]):
                 if (component := _component_named(frame, report)) is not None:
-                    return (_COMPONENT_CONCEPT[component],
-                            f"personnel of the {component} component")
+                    return (
+                        _COMPONENT_CONCEPT[component],
+                        f"personnel of the {component} component",
+                    )
         if name == "appropriation" and re.match(r"\W*net\b", right, re.I):
             return "appropriation_net", "appropriation_net: the amount net of staff assessment"
         return name, name
     generic = f.entity is None or re.search(r"\bstrength\b", f"{left} {f.entity}", re.I)
-    for where in (left, f.text[f.sentence[0]:f.start]):
+    for where in (left, f.text[f.sentence[0] : f.start]):
         if generic and (component := _component_named(where, report)) is not None:
             return _COMPONENT_CONCEPT[component], f"strength of the {component} component"
     return None, "none: no rule of rules/facts.yaml counted says what this counts"
@@ -200,8 +222,9 @@ def _strong_subject(report: Report) -> re.Pattern | None:
     and their short forms ('the Task Force' for 'International Police Task Force (IPTF)')."""
     names = [re.escape(n) for n in (report.subject, report.subject_name) if n]
     for acronym, words in report.acronyms:
-        if _component(words) or (report.subject_name
-                                 and words.lower() in report.subject_name.lower()):
+        if _component(words) or (
+            report.subject_name and words.lower() in report.subject_name.lower()
+        ):
             names.append(re.escape(acronym))
             if _component(words):
                 names.append(r"the\s+" + r"\s+".join(map(re.escape, words.split()[-2:])))
@@ -222,16 +245,21 @@ def _mentions(text: str, report: Report) -> list[tuple[int, str]]:
     is the subject, 'the United Nations country team' is not)."""
     strong = _strong_subject(report)
     named = [(m.start(), m.end()) for m in strong.finditer(text)] if strong else []
-    others = [(m.start(), m.end(), name) for name, pattern in _bodies()
-              for m in pattern.finditer(text)
-              if not any(s < m.end() and m.start() < e for s, e in named)]
+    others = [
+        (m.start(), m.end(), name)
+        for name, pattern in _bodies()
+        for m in pattern.finditer(text)
+        if not any(s < m.end() and m.start() < e for s, e in named)
+    ]
     for m in _MISSION_ACRONYM.finditer(text):
-        if m.group() != report.subject and not any(s < m.end() and m.start() < e
-                                                   for s, e in named):
+        if m.group() != report.subject and not any(s < m.end() and m.start() < e for s, e in named):
             others.append((m.start(), m.end(), "other_mission"))
     found = [(e, "subject") for _, e in named] + [(e, name) for _, e, name in others]
-    found += [(m.end(), "subject") for m in _weak_subject().finditer(text)
-              if not any(s < m.end() and m.start() < e for s, e, _ in others)]
+    found += [
+        (m.end(), "subject")
+        for m in _weak_subject().finditer(text)
+        if not any(s < m.end() and m.start() < e for s, e, _ in others)
+    ]
     return sorted(found)
 
 
@@ -242,7 +270,7 @@ def holder(f: Figure, concept: str | None, report: Report) -> tuple[str, str]:
     if in_entity:
         return in_entity[-1][1], "named in what it counts"
     personnel = concept in rules["personnel_concepts"]
-    for where, left in (("clause", _left(f)), ("sentence", f.text[f.sentence[0]:f.start])):
+    for where, left in (("clause", _left(f)), ("sentence", f.text[f.sentence[0] : f.start])):
         before = _mentions(left, report)
         if before:
             end, body = before[-1]
@@ -255,7 +283,7 @@ def holder(f: Figure, concept: str | None, report: Report) -> tuple[str, str]:
             if personnel and re.search(rules["acts_on"], _right(f)[:end], re.I):
                 return "unknown", f"{body} named after it acts on them, does not own them"
             return body, "body named right after it"
-    sentence = f.text[f.sentence[0]:f.sentence[1]]
+    sentence = f.text[f.sentence[0] : f.sentence[1]]
     if f.money and re.search(rules["money_subject"], sentence, re.I):
         return "subject", "money of the mission's special account or upkeep"
     if concept in rules["personnel_default"] and report.subject:
@@ -266,13 +294,17 @@ def holder(f: Figure, concept: str | None, report: Report) -> tuple[str, str]:
 def status(f: Figure) -> tuple[str, str]:
     """The figure's status (actual, authorized, planned, needed, pledged, received, negated)."""
     left, right = re.split(r"[,;:—–]\s", _left(f))[-1], _right(f)
-    sentence = f.text[f.sentence[0]:f.start]
+    sentence = f.text[f.sentence[0] : f.start]
     kind = "money" if f.money else "count"
     # "I recommend ... with the current authorized strength of 2,370", "it might be necessary
     # to go above the current ceiling of 1,721": the current one is stated, not proposed
-    restated = re.search(r"\b(?:current|existing|present)\s+(?:\w+\s+){0,2}"
-                         r"(?:strengths?|ceilings?|levels?)\s+(?:of|at|is|stands at)\s+"
-                         r"(?:[^.;]{0,40}\band\s+)?(?:some\s+|about\s+)?$", left, re.I)
+    restated = re.search(
+        r"\b(?:current|existing|present)\s+(?:\w+\s+){0,2}"
+        r"(?:strengths?|ceilings?|levels?)\s+(?:of|at|is|stands at)\s+"
+        r"(?:[^.;]{0,40}\band\s+)?(?:some\s+|about\s+)?$",
+        left,
+        re.I,
+    )
     for rule in _compiled("status"):
         if rule.get("unit") and rule["unit"] != kind:
             continue
@@ -308,8 +340,9 @@ def scope(f: Figure, concept: str | None, previous: str | None) -> tuple[str, st
     rules = _rules()["scope"]
     left, right = _left(f), _right(f)
     if m := re.search(rules["part_left"], left, re.I):
-        breakdown = re.match(r"(?i)including|of whom|of which|among|comprising|consisting|out of",
-                             m.group().strip())
+        breakdown = re.match(
+            r"(?i)including|of whom|of which|among|comprising|consisting|out of", m.group().strip()
+        )
         if breakdown and concept in SPECIFIC and concept != previous:
             return "whole", "whole: a breakdown's part that has a concept of its own"
         return "part", f"part: '{m.group().strip()[:40]}' before it"
@@ -323,11 +356,23 @@ def scope(f: Figure, concept: str | None, previous: str | None) -> tuple[str, st
 
 
 # Concepts specific enough to stand on their own inside a breakdown of something larger.
-SPECIFIC = {"police", "troops", "military_observers", "staff_international", "staff_national",
-            "staff_civilian", "killed", "injured", "returnees", "idps", "refugees"}
+SPECIFIC = {
+    "police",
+    "troops",
+    "military_observers",
+    "staff_international",
+    "staff_national",
+    "staff_civilian",
+    "killed",
+    "injured",
+    "returnees",
+    "idps",
+    "refugees",
+}
 
 
 # --- dates ---------------------------------------------------------------------------------
+
 
 def _year(text: str | None, month: int, day: int | None, report: Report) -> int | None:
     if text:
@@ -350,8 +395,9 @@ def _interval(m: re.Match, report: Report) -> str | None:
     end = _day(m, report, "d2", "m2", "y2")  # "between 1 June and 2 August": the report's year
     if end is None:
         return None
-    year1 = m.group("y1") or (end[:4] if month_number(m.group("m1")) <= int(end[5:7])
-                               else str(int(end[:4]) - 1))
+    year1 = m.group("y1") or (
+        end[:4] if month_number(m.group("m1")) <= int(end[5:7]) else str(int(end[:4]) - 1)
+    )
     start = iso_day(m.group("d1"), m.group("m1"), year1)
     return f"{start}/{end}" if start else None
 
@@ -360,8 +406,9 @@ def _interval(m: re.Match, report: Report) -> str | None:
 _OWN_WORDS = re.compile(r"[^\d;,(]{0,40}(?:\([^)]{0,30}\)[^\d;,]{0,30})?")
 
 
-def _date_near(text: str, start: int, end: int, rules: dict, report: Report
-               ) -> tuple[str, str] | None:
+def _date_near(
+    text: str, start: int, end: int, rules: dict, report: Report
+) -> tuple[str, str] | None:
     """The date of the figure at text[start:end]: one right after it (before any other
     figure: 'from 1,641 at the end of July to 1,480 by 7 January'), else the last before it,
     else the first after it. Days first, then months."""
@@ -371,13 +418,17 @@ def _date_near(text: str, start: int, end: int, rules: dict, report: Report
             value = _day(m, report) if name == "day_month_year" else _month(m, report)
             # "extended until 15 April 2017", "since inception to 30 November": the end of
             # something else's period, not the figure's date
-            if value is None or re.search(r"\b(?:until|till|up to|to|through)\s*$",
-                                          text[:m.start("d" if name == "day_month_year"
-                                                        else "m")], re.I):
+            if value is None or re.search(
+                r"\b(?:until|till|up to|to|through)\s*$",
+                text[: m.start("d" if name == "day_month_year" else "m")],
+                re.I,
+            ):
                 continue
-            since = re.search(r"\b(?:since|from)\s*$", text[:m.start("d" if name ==
-                                                                      "day_month_year" else "m")],
-                              re.I)
+            since = re.search(
+                r"\b(?:since|from)\s*$",
+                text[: m.start("d" if name == "day_month_year" else "m")],
+                re.I,
+            )
             if since and report.issued and name == "day_month_year":
                 value, name_used = f"{value}/{report.issued.isoformat()}", f"{name} after 'since'"
             else:
@@ -385,7 +436,7 @@ def _date_near(text: str, start: int, end: int, rules: dict, report: Report
             found.append((m.start(), m.end(), value, name_used))
     if not found:
         return None
-    after = [x for x in found if x[0] >= end and _OWN_WORDS.fullmatch(text[end:x[0]])]
+    after = [x for x in found if x[0] >= end and _OWN_WORDS.fullmatch(text[end : x[0]])]
     if after:
         return after[0][2], after[0][3] + " right after it"
     before = [x for x in found if x[1] <= start]
@@ -430,8 +481,13 @@ def _quarter(text: str, pos: int) -> str | None:
     return f"{date(year, first, 1).isoformat()}/{end.isoformat()}"
 
 
-def as_of(f: Figure, report: Report, concept: str | None = None,
-          state: str | None = None, before: str = "") -> tuple[str | None, str]:
+def as_of(
+    f: Figure,
+    report: Report,
+    concept: str | None = None,
+    state: str | None = None,
+    before: str = "",
+) -> tuple[str | None, str]:
     """The date or period the figure refers to (ISO 8601), and the rule that says so."""
     rules = {r["name"]: r for r in _compiled("as_of")}
     s0, s1 = f.sentence
@@ -450,24 +506,31 @@ def as_of(f: Figure, report: Report, concept: str | None = None,
     if m := rules["year_in_brackets"]["pattern"].match(f.text, f.end):
         return year_interval(int(m.group("y"))), "year_in_brackets"
     current = rules["current"]["pattern"]
-    if report.issued and (current.search(f.text[c0:f.start]) or current.search(
-            f.text[f.end:c1][:40])):
+    if report.issued and (
+        current.search(f.text[c0 : f.start]) or current.search(f.text[f.end : c1][:40])
+    ):
         return report.issued.isoformat(), "current: present tense or 'current': date of issue"
     if (quarter := _quarter(f.text[s0:s1], f.start - s0)) is not None:
         return quarter, "quarter: 'in the first quarter of 2002'"
-    since = re.search(r"\bsince (?:the (?:beginning|start) of )?(\d{4})\b", f.text[s0:f.start],
-                      re.I)
+    since = re.search(
+        r"\bsince (?:the (?:beginning|start) of )?(\d{4})\b", f.text[s0 : f.start], re.I
+    )
     if since and report.issued:
-        return f"{since.group(1)}-01-01/{report.issued.isoformat()}", "since_year: from then to " \
-            "the report's date of issue"
+        return (
+            f"{since.group(1)}-01-01/{report.issued.isoformat()}",
+            "since_year: from then to the report's date of issue",
+        )
     if f.year is not None:
         return year_interval(f.year), "figure_year: the year the extractor gave the figure"
     if state == "authorized" and not f.money and report.issued:
-        return report.issued.isoformat(), "ceiling_in_force: a ceiling no date limits, in force " \
-            "when the report was issued"
+        return (
+            report.issued.isoformat(),
+            "ceiling_in_force: a ceiling no date limits, in force when the report was issued",
+        )
     if concept in _rules()["paragraph_date_for"]:
-        if found := _date_near(f.text[:f.sentence[0]], f.sentence[0], f.sentence[0], rules,
-                               report):
+        if found := _date_near(
+            f.text[: f.sentence[0]], f.sentence[0], f.sentence[0], rules, report
+        ):
             return found[0], "paragraph_date: an incident's date stated before it in its paragraph"
     return None, "none: nothing ties a date to it"
 

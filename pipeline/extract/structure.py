@@ -32,8 +32,38 @@ class Paragraph:
     number: int
     section_id: int | None
     pieces: list[tuple[int, int, int]] = field(default_factory=list)  # (text_pos, start, end)
-    text: str = ""
     last_label: int = 0  # the highest number of a label such as "5., 6., 7."
+    # The text is kept as chunks and joined when read: appending line after line stays linear
+    # even for a paragraph of megabytes (a hostile file), and tail() reads its end cheaply.
+    _chunks: list[str] = field(default_factory=list, repr=False)
+    _length: int = field(default=0, repr=False)
+
+    @property
+    def text(self) -> str:
+        """The paragraph's text: its source pieces joined."""
+        if len(self._chunks) > 1:
+            self._chunks = ["".join(self._chunks)]
+        return self._chunks[0] if self._chunks else ""
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._chunks, self._length = ([value] if value else []), len(value)
+
+    def tail(self, n: int = 80) -> str:
+        """The last n characters of the text (without joining it all)."""
+        out, size = [], 0
+        for chunk in reversed(self._chunks):
+            out.append(chunk)
+            size += len(chunk)
+            if size >= n:
+                break
+        return "".join(reversed(out))[-n:]
+
+    def drop_last_char(self) -> None:
+        """Remove the text's last character (a line-end hyphen)."""
+        last = self._chunks[-1][:-1]
+        self._chunks[-1:] = [last] if last else []
+        self._length -= 1
 
     @property
     def char_start(self) -> int:
@@ -47,10 +77,12 @@ class Paragraph:
 
     def add(self, source: str, start: int, end: int, glue: str = " ") -> None:
         """Append source[start:end] to the paragraph text."""
-        if self.text:
-            self.text += glue
-        self.pieces.append((len(self.text), start, end))
-        self.text += source[start:end]
+        if self._length:
+            self._chunks.append(glue)
+            self._length += len(glue)
+        self.pieces.append((self._length, start, end))
+        self._chunks.append(source[start:end])
+        self._length += end - start
 
     def to_source(self, pos: int) -> int:
         """Map an offset in the paragraph text to an offset in the source."""
@@ -136,20 +168,26 @@ def is_furniture(line: str) -> bool:
     if any(p.match(line) for p in _FURNITURE_LINE):
         return True
     tokens = line.split()
-    return len(tokens) <= 6 and all(_FURNITURE_TOKEN.match(t) for t in tokens) and (
-        any("/" in t or "-" in t or t.startswith("*") for t in tokens))
+    return (
+        len(tokens) <= 6
+        and all(_FURNITURE_TOKEN.match(t) for t in tokens)
+        and (any("/" in t or "-" in t or t.startswith("*") for t in tokens))
+    )
 
 
 def is_closed(text: str) -> bool:
-    """True when a text ends a sentence (so a following short line may be a heading)."""
-    return bool(_CLOSED.search(text.rstrip()))
+    """True when a text ends a sentence (so a following short line may be a heading); only
+    its end is looked at, so the cost does not grow with the text."""
+    return bool(_CLOSED.search(text[-80:].rstrip()))
 
 
 def _plain_marker(number: int) -> re.Pattern[str]:
     """A footnote marker in plain digits: glued to a word or stop ('tool3', 'Asia.3'), or
     standing between a word and the next ('tool 3 on', 'Asia. 3 The')."""
-    return re.compile(rf"(?:[A-Za-z;:)”’\"%]\s?|(?<!\d)[.,]\s?|\.\s){number}(?![\d,.]\d)"
-                      rf"(?=[\s.,;:)]|$)")
+    return re.compile(
+        rf"(?:[A-Za-z;:)”’\"%]\s?|(?<!\d)[.,]\s?|\.\s){number}(?![\d,.]\d)"
+        rf"(?=[\s.,;:)]|$)"
+    )
 
 
 def _marker_digits(marker: str) -> str:
@@ -269,8 +307,15 @@ class _Builder:
         parent = self.stack[-1] if self.stack else None
         label = number or title
         path = f"{parent.path} / {label}" if parent else label
-        section = Section(len(self.sections) + 1, level, number, _squash(title),
-                          parent.section_id if parent else None, path, start)
+        section = Section(
+            len(self.sections) + 1,
+            level,
+            number,
+            _squash(title),
+            parent.section_id if parent else None,
+            path,
+            start,
+        )
         self.sections.append(section)
         self.stack.append(section)
         self.current = section
@@ -278,10 +323,10 @@ class _Builder:
     def paragraph(self, number: int, start: int, end: int, last_label: int = 0) -> None:
         expected = self.last_number + 1
         if number != expected:
-            self.warnings.append(
-                f"paragraph numbering jumps from {self.last_number} to {number}")
-        par = Paragraph(number, self.stack[-1].section_id if self.stack else None,
-                        last_label=last_label)
+            self.warnings.append(f"paragraph numbering jumps from {self.last_number} to {number}")
+        par = Paragraph(
+            number, self.stack[-1].section_id if self.stack else None, last_label=last_label
+        )
         par.add(self.source, start, end)
         self.paragraphs.append(par)
         self.current = par
@@ -304,8 +349,11 @@ class _Builder:
     def continuation(self, line: _Line) -> None:
         cur = self.current
         # A footnote wrapped over a page break continues after the running head.
-        if isinstance(cur, Footnote) and not is_closed(cur.text) and (
-                not line.after_blank or line.after_page_break):
+        if (
+            isinstance(cur, Footnote)
+            and not is_closed(cur.text)
+            and (not line.after_blank or line.after_page_break)
+        ):
             cur.text += " " + line.text
             cur.char_end = line.end
             return
@@ -318,11 +366,15 @@ class _Builder:
         glue = " "
         start = line.start
         # A word hyphenated across a line end: "develop-" + "ment" becomes "development".
-        if (not line.after_blank and re.search(r"[a-z]-$", par.text)
-                and re.match(r"[a-z]", line.text) and not re.match(r"(and|or|to)\b", line.text)):
+        if (
+            not line.after_blank
+            and re.search(r"[a-z]-$", par.tail(2))
+            and re.match(r"[a-z]", line.text)
+            and not re.match(r"(and|or|to)\b", line.text)
+        ):
             last = par.pieces[-1]
             par.pieces[-1] = (last[0], last[1], last[2] - 1)
-            par.text = par.text[:-1]
+            par.drop_last_char()
             glue = ""
         par.add(self.source, start, line.end, glue)
         self.current = par
@@ -333,8 +385,9 @@ def _next_starts_unit(lines: list[_Line], i: int) -> bool:
     if i + 1 >= len(lines):
         return True
     nxt = lines[i + 1].text
-    return bool(_PARA.match(nxt) or _ROMAN.match(nxt) or _LETTER.match(nxt)
-                or lines[i + 1].md_heading)
+    return bool(
+        _PARA.match(nxt) or _ROMAN.match(nxt) or _LETTER.match(nxt) or lines[i + 1].md_heading
+    )
 
 
 def _read_front(b: _Builder, line: _Line) -> bool:
@@ -377,17 +430,18 @@ def _read_numbered(b: _Builder, line: _Line) -> bool:
     if not para:
         return _read_misread_label(b, line)
     number = int(para.group(1))
-    label = [int(n) for n in _LABEL_NUMBERS.findall(text[:para.end()])]
+    label = [int(n) for n in _LABEL_NUMBERS.findall(text[: para.end()])]
     last = b.paragraphs[-1] if b.paragraphs else None
     if last is not None and not last.text.strip() and number == b.last_number + 1:
         last.last_label = max(label)  # "43., 44.  Text" ends a label begun on the line before
         last.pieces, last.text = [], ""
         last.add(source, line.start + para.end(), line.end)
         return True
-    rest = text[para.end():]
+    rest = text[para.end() :]
     sentence_like = is_closed(rest) or len(rest) > 200
-    if number == b.last_number + 1 or (b.last_number < number <= b.last_number + 3
-                                       and sentence_like and not line.md_heading):
+    if number == b.last_number + 1 or (
+        b.last_number < number <= b.last_number + 3 and sentence_like and not line.md_heading
+    ):
         b.paragraph(number, line.start + para.end(), line.end, max(label))
         return True
     if number <= b.last_number and sentence_like and not line.md_heading:
@@ -402,16 +456,17 @@ def _read_numbered(b: _Builder, line: _Line) -> bool:
 # A paragraph number as an old OCR text layer misreads it: "IO." for 10, ".8." for 8, "l2." for
 # 12, "14.:«The", "1.. The". Taken only when it reads as the very next number and a sentence
 # follows.
-_MISREAD_LABEL = re.compile(r"[.,'‘`]?([0-9IlO|]{1,3}) ?[.,](?:[^\w\s]|[a-z](?=[^\w\s])){0,3}"
-                            r"[ \t]*(?=[A-Z“\"(])")
+_MISREAD_LABEL = re.compile(
+    r"[.,'‘`]?([0-9IlO|]{1,3}) ?[.,](?:[^\w\s]|[a-z](?=[^\w\s])){0,3}"
+    r"[ \t]*(?=[A-Z“\"(])"
+)
 _MISREAD_DIGITS = str.maketrans("IlO|", "1101")
 
 
 def _read_misread_label(b: _Builder, line: _Line) -> bool:
     """A misread paragraph number that is the next one in sequence; True if taken."""
     m = _MISREAD_LABEL.match(line.text)
-    if not m or not any(c.isdigit() for c in m.group(1)) and len(
-            m.group(1)) < 2:
+    if not m or not any(c.isdigit() for c in m.group(1)) and len(m.group(1)) < 2:
         return False
     number = int(m.group(1).translate(_MISREAD_DIGITS))
     if number != b.last_number + 1 or m.group() == f"{number}. ":
@@ -431,11 +486,18 @@ def _read_heading(b: _Builder, lines: list[_Line], i: int) -> bool:
     cur = b.current
     # After a heading, a capitalised heading-like line is the next heading; a wrapped
     # heading continues in lower case.
-    closed = cur is None or isinstance(cur, Section) and (
-        line.after_blank or text[:1].isupper()) or (
-        isinstance(cur, (Paragraph, Footnote)) and is_closed(cur.text))
-    if line.md_heading or (closed and _is_heading_text(text) and text[:1].isupper()
-                           and _next_starts_unit(lines, i)):
+    closed = (
+        cur is None
+        or isinstance(cur, Section)
+        and (line.after_blank or text[:1].isupper())
+        or (
+            isinstance(cur, (Paragraph, Footnote))
+            and is_closed(cur.tail() if isinstance(cur, Paragraph) else cur.text)
+        )
+    )
+    if line.md_heading or (
+        closed and _is_heading_text(text) and text[:1].isupper() and _next_starts_unit(lines, i)
+    ):
         level = 2 if any(s.level == 1 for s in b.stack) else 1
         b.heading(level, None, text, line.start)
         return True
@@ -447,9 +509,11 @@ _AMENDMENT = re.compile(r"(?:^|[/_.\s])(?:Add|Corr|Rev)\.\d+\b|\b(?:Addendum|Cor
 
 def is_amendment(doc: Document) -> bool:
     """An addendum or corrigendum: by its file name, its symbol or its first lines."""
-    return bool(_AMENDMENT.search(doc.source_file) or any(
-        _AMENDMENT.search(s) for s in doc.metadata.symbols) or _AMENDMENT.search(
-        doc.text[:1500]))
+    return bool(
+        _AMENDMENT.search(doc.source_file)
+        or any(_AMENDMENT.search(s) for s in doc.metadata.symbols)
+        or _AMENDMENT.search(doc.text[:1500])
+    )
 
 
 def parse(doc: Document) -> Structure:
@@ -469,20 +533,22 @@ def parse(doc: Document) -> Structure:
         if _ANNEX_HEADING.match(line.text) and b.paragraphs:
             b.warnings.append(f"text from '{line.text}' on (an annex) is not read")
             break
-        if not (_read_note(b, line, in_notes) or _read_numbered(b, line)
-                or _read_heading(b, lines, i)):
+        if not (
+            _read_note(b, line, in_notes) or _read_numbered(b, line) or _read_heading(b, lines, i)
+        ):
             b.continuation(line)
     if not b.paragraphs:
         if not is_amendment(doc):
-            raise ReportError(doc.source_file,
-                              "no numbered paragraphs found (expected '1. ...')")
+            raise ReportError(doc.source_file, "no numbered paragraphs found (expected '1. ...')")
         # An addendum or corrigendum amends another report: it is kept, with what it holds
         # (tables, notes, its metadata), and says why it has no paragraphs.
-        b.warnings.append("no numbered paragraphs: an addendum or corrigendum "
-                          "(its text amends another report)")
+        b.warnings.append(
+            "no numbered paragraphs: an addendum or corrigendum (its text amends another report)"
+        )
     tables = _tables(doc.text, table_spans, b.paragraphs)
-    return Structure(doc.document_id, b.sections, b.paragraphs, b.footnotes, tables, b.warnings,
-                     doc.text)
+    return Structure(
+        doc.document_id, b.sections, b.paragraphs, b.footnotes, tables, b.warnings, doc.text
+    )
 
 
 def _tables(source: str, spans: list[tuple[int, int]], paragraphs: list[Paragraph]) -> list[Table]:
@@ -496,19 +562,21 @@ def _tables(source: str, spans: list[tuple[int, int]], paragraphs: list[Paragrap
         rows = []
         for s, e in group:
             line = source[s:e].strip()
-            parts = line.strip("|").split("|") if line.startswith("|") else re.split(
-                r"\s{2,}|\t", line)
+            parts = (
+                line.strip("|").split("|") if line.startswith("|") else re.split(r"\s{2,}|\t", line)
+            )
             cells = [c.strip() for c in parts]
             if not all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
                 rows.append(cells)
         start = group[0][0]
         before = [p.number for p in paragraphs if p.char_start < start]
-        tables.append(Table(len(tables) + 1, before[-1] if before else None, rows, start,
-                            group[-1][1]))
+        tables.append(
+            Table(len(tables) + 1, before[-1] if before else None, rows, start, group[-1][1])
+        )
         group.clear()
 
     for span in spans:
-        if group and source[group[-1][1]:span[0]].strip():
+        if group and source[group[-1][1] : span[0]].strip():
             flush()
         group.append(span)
     flush()
@@ -520,8 +588,9 @@ def section_titles(structure: Structure) -> dict[int, Section]:
     return {s.section_id: s for s in structure.sections}
 
 
-def theme_of(structure: Structure, section_id: int | None,
-             by_id: dict[int, Section] | None = None) -> tuple[str | None, str | None]:
+def theme_of(
+    structure: Structure, section_id: int | None, by_id: dict[int, Section] | None = None
+) -> tuple[str | None, str | None]:
     """The thematic section (level 2, else level 1) and the sub-outcome heading (level 3)."""
     by_id = by_id if by_id is not None else section_titles(structure)
     chain = []

@@ -70,9 +70,17 @@ def registry() -> Registry:
     endings = "|".join(sorted(unk["endings"], key=len, reverse=True))
     plain = "|".join(unk["words"])
     unknown = re.compile(rf"\s*((?:{prefixes})?(?:{endings})|(?:{plain}))\b", re.I)
-    return Registry(forms, symbols, tuple(units), dict(cur["symbols"]), words,
-                    frozenset(codes), frozenset(cur["prefix_codes"]),
-                    frozenset(cur["not_after_number"]), unknown)
+    return Registry(
+        forms,
+        symbols,
+        tuple(units),
+        dict(cur["symbols"]),
+        words,
+        frozenset(codes),
+        frozenset(cur["prefix_codes"]),
+        frozenset(cur["not_after_number"]),
+        unknown,
+    )
 
 
 def unit_codes() -> list[str]:

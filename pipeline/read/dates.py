@@ -5,15 +5,45 @@ from __future__ import annotations
 import re
 from datetime import date
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 # Abbreviations as printed ("Sept." too); May has none.
-ABBREVIATIONS = ("Jan.", "Feb.", "Mar.", "Apr.", "Jun.", "Jul.", "Aug.", "Sept.", "Sep.",
-                 "Oct.", "Nov.", "Dec.")
+ABBREVIATIONS = (
+    "Jan.",
+    "Feb.",
+    "Mar.",
+    "Apr.",
+    "Jun.",
+    "Jul.",
+    "Aug.",
+    "Sept.",
+    "Sep.",
+    "Oct.",
+    "Nov.",
+    "Dec.",
+)
 MONTH_PATTERN = "|".join(MONTHS)  # for regular expressions: "January|February|..."
 _NUMBER = {m.lower(): i for i, m in enumerate(MONTHS, 1)}
-_NUMBER.update({a.rstrip(".").lower(): _NUMBER[m.lower()] for a in ABBREVIATIONS
-                for m in MONTHS if m.lower().startswith(a.rstrip(".").lower()[:3])})
+_NUMBER.update(
+    {
+        a.rstrip(".").lower(): _NUMBER[m.lower()]
+        for a in ABBREVIATIONS
+        for m in MONTHS
+        if m.lower().startswith(a.rstrip(".").lower()[:3])
+    }
+)
 
 
 def month_number(name: str) -> int:

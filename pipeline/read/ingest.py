@@ -10,7 +10,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.read.errors import ReportError
+from pipeline.read.errors import EnvironmentProblem, ReportError
 from pipeline.read.metadata import Metadata, parse_metadata, read_metadata  # noqa: F401  (re-exported)
 from pipeline.read.normalise import normalise
 from pipeline.read.options import DEFAULT, ReadOptions
@@ -52,9 +52,13 @@ def read_text(path: Path, data: bytes) -> str:
 
 
 # Byte-order marks, longest first (UTF-32 LE starts with UTF-16 LE's).
-_BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16")]
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -67,9 +71,12 @@ def _decode(path: Path, data: bytes) -> str:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as err:
-                raise ReportError(path, f"starts with a {encoding.upper()} byte-order mark but "
-                                        f"is not valid {encoding.upper()} text ({err.reason} "
-                                        f"at byte {err.start})") from None
+                raise ReportError(
+                    path,
+                    f"starts with a {encoding.upper()} byte-order mark but "
+                    f"is not valid {encoding.upper()} text ({err.reason} "
+                    f"at byte {err.start})",
+                ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -78,8 +85,11 @@ def _decode(path: Path, data: bytes) -> str:
             return guess
         where = f"invalid byte 0x{data[err.start]:02x} at offset {err.start}"
         if encoding:
-            raise ReportError(path, f"not UTF-8 text ({where}; perhaps an 8-bit code page "
-                                    f"such as {encoding}: convert it to UTF-8)") from None
+            raise ReportError(
+                path,
+                f"not UTF-8 text ({where}; perhaps an 8-bit code page "
+                f"such as {encoding}: convert it to UTF-8)",
+            ) from None
         kind = "binary file, not text" if b"\x00" in data else "not UTF-8 text"
         raise ReportError(path, f"{kind} ({where}, and no text encoding fits)") from None
     if "\x00" in text:
@@ -101,9 +111,12 @@ def decode_text(path: Path, data: bytes) -> str:
     """A text report's bytes as text with '\\n' line ends; NUL characters are refused."""
     text = _decode(path, data)
     if (nul := text.find("\x00")) >= 0:
-        raise ReportError(path, f"contains NUL characters (the first at character {nul}): "
-                                "binary data inside text is never published; remove them or "
-                                "convert the file to plain text")
+        raise ReportError(
+            path,
+            f"contains NUL characters (the first at character {nul}): "
+            "binary data inside text is never published; remove them or "
+            "convert the file to plain text",
+        )
     # Normalise line ends only: offsets stay valid against the decoded text we store.
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -122,17 +135,25 @@ def read_regular_file(path: Path, max_bytes: int | None = None) -> bytes:
             raise ReportError(path, f"is {kind}, not a regular file: not read")
         size = os.fstat(fd).st_size
         if max_bytes is not None and size > max_bytes:
-            raise ReportError(path, f"is {size / 2**20:.1f} MB, over the limit of "
-                                    f"{max_bytes / 2**20:g} MB per file "
-                                    "(INDICATORS_MAX_FILE_MB)")
+            raise EnvironmentProblem(
+                path,
+                f"is {size / 2**20:.1f} MB, over the limit of "
+                f"{max_bytes / 2**20:g} MB per file "
+                "(INDICATORS_MAX_FILE_MB)",
+            )
         return handle.read()
 
 
 def _kind(mode: int) -> str:
     """What a stat mode describes, in words."""
-    for test, name in ((stat.S_ISREG, "file"), (stat.S_ISDIR, "a folder"),
-                       (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
-                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+    for test, name in (
+        (stat.S_ISREG, "file"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return name
     return "a special file"
@@ -142,11 +163,15 @@ def ingest(path: Path, options: ReadOptions = DEFAULT) -> Document:
     """Read one report file into a Document, within the options' limits."""
     path = Path(path)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise ReportError(path, f"unsupported file type {path.suffix or '(none)'!r} "
-                                "(use .txt, .md or .pdf)")
+        raise ReportError(
+            path, f"unsupported file type {path.suffix or '(none)'!r} (use .txt, .md or .pdf)"
+        )
     if not VALID_ID.match(path.stem):
-        raise ReportError(path, "the file name becomes the document id and may hold only "
-                                "letters, digits, '.', '_' and '-': rename the file")
+        raise ReportError(
+            path,
+            "the file name becomes the document id and may hold only "
+            "letters, digits, '.', '_' and '-': rename the file",
+        )
     data = read_regular_file(path, options.max_bytes)
     pages, ocr = None, ()
     if path.suffix.lower() == ".pdf" and data.strip():
@@ -179,12 +204,16 @@ def _refusal(entry: Path, root: Path) -> str | None:
     except (RuntimeError, OSError) as err:  # ELOOP: Python 3.11 raises RuntimeError
         return f"cannot be followed ({getattr(err, 'strerror', None) or err}; a link loop?)"
     if not target.is_relative_to(root):
-        return (f"points outside raw/ (to {target}): only files inside raw/ are read; "
-                "copy the report into raw/ instead")
+        return (
+            f"points outside raw/ (to {target}): only files inside raw/ are read; "
+            "copy the report into raw/ instead"
+        )
     kind = _kind(target.stat().st_mode)
     if kind == "a folder":
-        return ("is a folder: reports go directly in raw/ (files inside folders are not "
-                "read); move them up")
+        return (
+            "is a folder: reports go directly in raw/ (files inside folders are not "
+            "read); move them up"
+        )
     if kind != "file":
         return f"is {kind}, not a regular file: not read"
     return None

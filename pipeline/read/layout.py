@@ -19,8 +19,19 @@ BOTTOM_BAND = 0.80
 FOOTNOTE_RATIO = 0.9
 
 _WORD = re.compile(r"[A-Za-z]{3,}")
-_FURNITURE_WORDS = {"english", "french", "spanish", "page", "distr", "general", "original",
-                    "united", "nations", "limited", "restricted"}
+_FURNITURE_WORDS = {
+    "english",
+    "french",
+    "spanish",
+    "page",
+    "distr",
+    "general",
+    "original",
+    "united",
+    "nations",
+    "limited",
+    "restricted",
+}
 # Tokens seen in running heads and feet: symbols (S/1997/224), job numbers (97-07043,
 # go-06697 as OCR reads it), language codes ((E)), date stamps (170397), page numbers (2/22),
 # continuation marks (/..., / . . .), barcodes (*0330058*).
@@ -30,7 +41,8 @@ _FURNITURE_TOKEN = re.compile(
     r"|[\w.]{1,4}-\.?\d{4,6}"  # a job number as OCR misreads it: go-06697, 92-0155&
     r"|[Il1|!]{3,}|[A-Za-z]"  # a barcode as OCR reads it (I 1111111111), a stray letter
     r"|\(\w{1,2}\)|\d{1,8}[a-z]?|\d{1,3}/\d{1,3}|\*[\dA-Z]{5,}\*|[/.·•\s]+|[-–—]+|Page|English",
-    re.I)
+    re.I,
+)
 
 
 @dataclass
@@ -78,8 +90,9 @@ def looks_like_furniture(text: str) -> bool:
     words = [t for t in tokens if _WORD.fullmatch(t.strip(".,:"))]
     if words and not all(w.strip(".,:").lower() in _FURNITURE_WORDS for w in words):
         return False
-    return all(_FURNITURE_TOKEN.fullmatch(t) or t.strip(".,:").lower() in _FURNITURE_WORDS
-               for t in tokens)
+    return all(
+        _FURNITURE_TOKEN.fullmatch(t) or t.strip(".,:").lower() in _FURNITURE_WORDS for t in tokens
+    )
 
 
 _JOB_STAMP = re.compile(r"\(\w\)\s+\d{6}\b")
@@ -124,8 +137,11 @@ def _mark_furniture(page: Page, repeats: Counter[str], first: bool) -> None:
             line.kind = "furniture"
     # A job number with its date stamp opens the first page's footer: it and everything below
     # it (a barcode, which OCR reads as letters) is furniture.
-    stamps = [li.top for li in page.lines if li.top > BOTTOM_BAND and
-              len(li.text.split()) <= 16 and _JOB_STAMP.search(li.text)]
+    stamps = [
+        li.top
+        for li in page.lines
+        if li.top > BOTTOM_BAND and len(li.text.split()) <= 16 and _JOB_STAMP.search(li.text)
+    ]
     for line in page.lines:
         if stamps and line.top >= min(stamps):
             line.kind = "furniture"
@@ -136,8 +152,10 @@ def _mark_furniture(page: Page, repeats: Counter[str], first: bool) -> None:
             break
         line.kind = "furniture"
     # A page number alone at the very top or foot of a page, wherever the margins are.
-    for line in (min(page.lines, key=lambda li: li.top, default=None),
-                 max(page.lines, key=lambda li: li.top, default=None)):
+    for line in (
+        min(page.lines, key=lambda li: li.top, default=None),
+        max(page.lines, key=lambda li: li.top, default=None),
+    ):
         if line is not None and _PAGE_NUMBER.fullmatch(line.text.strip()) and not first:
             line.kind = "furniture"
 
@@ -156,9 +174,11 @@ def _mark_footnotes(page: Page, size: float) -> None:
 
 
 # What opens a new line of its own: a numbered paragraph or heading, a list item, a bullet.
-_OPENS_UNIT = re.compile(r"(?:\d{1,3} ?\.|\d{1,3},(?=\s+[A-Z])"
-                         r"|[IVXL]{1,6}\.|[A-Z]\.|\((?:[a-z]{1,3}|\d{1,2})\)|[•·*\-–]|"
-                         r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+)\s+\S")
+_OPENS_UNIT = re.compile(
+    r"(?:\d{1,3} ?\.|\d{1,3},(?=\s+[A-Z])"
+    r"|[IVXL]{1,6}\.|[A-Z]\.|\((?:[a-z]{1,3}|\d{1,2})\)|[•·*\-–]|"
+    r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+)\s+\S"
+)
 # A line that ends this far short of the page's right margin ends its paragraph.
 SHORT_LINE = 0.12
 
@@ -167,8 +187,7 @@ SHORT_LINE = 0.12
 _CONTINUED = re.compile(r"\s*/\s?\.\s?\.\s?\.\s*$")
 
 
-def reflow(lines: list[Line], vocabulary: set[str], typical: int = 0
-           ) -> tuple[list[str], bool]:
+def reflow(lines: list[Line], vocabulary: set[str], typical: int = 0) -> tuple[list[str], bool]:
     """Printed lines joined into one line per paragraph, so that a quantity broken over a
     line end ('1.4' / 'per cent') reads, and points into the text, as one piece; and whether
     the last line runs on (to the next page)."""
@@ -191,11 +210,11 @@ def reflow(lines: list[Line], vocabulary: set[str], typical: int = 0
             return False
         edge = round(line.right / 0.005)
         return line.right >= margin - SHORT_LINE * width or bool(
-            {edge - 1, edge, edge + 1} & column_ends)
+            {edge - 1, edge, edge + 1} & column_ends
+        )
 
     # A gap wider than the usual line spacing separates paragraphs.
-    steps = sorted(b.top - a.top for a, b in zip(lines, lines[1:], strict=False)
-                   if b.top > a.top)
+    steps = sorted(b.top - a.top for a, b in zip(lines, lines[1:], strict=False) if b.top > a.top)
     spacing = steps[len(steps) // 2] if steps else 1.0
 
     out: list[str] = []
@@ -244,8 +263,9 @@ def join_lines(first: str, second: str, vocabulary: set[str]) -> str:
     broken = re.search(r"([A-Za-z]+)-$", first[-60:]) if first.endswith("-") else None
     word = re.match(r"[a-z][\w-]*", second) if broken else None
     if broken and word:
-        return (first if keep_hyphen(broken.group(1), word.group(), vocabulary)
-                else first[:-1]) + second
+        return (
+            first if keep_hyphen(broken.group(1), word.group(), vocabulary) else first[:-1]
+        ) + second
     return first + " " + second
 
 
@@ -259,8 +279,9 @@ def assemble(pages: list[Page]) -> str:
     out: list[str] = []
     runs_on = False
     for page in pages:
-        body, last_runs_on = reflow([li for li in page.lines if li.kind == "body"],
-                                    vocabulary, typical)
+        body, last_runs_on = reflow(
+            [li for li in page.lines if li.kind == "body"], vocabulary, typical
+        )
         notes, _ = reflow([li for li in page.lines if li.kind == "footnote"], vocabulary)
         if runs_on and body and out and not opens_unit(body[0]):
             # A paragraph runs over the page break: its two halves become one line, and the

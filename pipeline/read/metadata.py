@@ -51,18 +51,30 @@ _DATE = re.compile(rf"\b(\d{{1,2}}) ({MONTHS}) (\d{{4}})\b", re.I)
 # OCR'd text layer may print the 'S' in lower case. Suffixes such as /Add.1 are kept.
 _SYMBOL_TOKEN = re.compile(
     r"(?<![\w/.])([AESs]/(?:[A-Z]{1,6}(?:\.\d+)?/)*\d[\d/]*(?:/(?:Add|Corr|Rev)\.\d+)*)"
-    r"(?=[*.,;]?(?:\s|$|[-–]))")
-_SYMBOL_LINE = re.compile(r"^[*\s]*(?:United Nations\s+|UNITED\s+NATIONS\s+)?"
-                          r"((?:[AESs]/\S+\s*[-–]?\s*)+?)\*?\.?$")
+    r"(?=[*.,;]?(?:\s|$|[-–]))"
+)
+_SYMBOL_LINE = re.compile(
+    r"^[*\s]*(?:United Nations\s+|UNITED\s+NATIONS\s+)?"
+    r"((?:[AESs]/\S+\s*[-–]?\s*)+?)\*?\.?$"
+)
 _SESSION = re.compile(r"^[A-Z][a-z]+(?:-[a-z]+)? (?:special |regular |resumed )?session$", re.I)
 _YEAR_OF_COUNCIL = re.compile(r"^[A-Z][a-z]+(?:-[a-z]+)? year$", re.I)
-_AGENDA = re.compile(r"^(?:Items? ([\d, and]+?) of the (?:provisional )?agenda|"
-                     r"(?:Provisional )?agenda items? ([\d, and]*\d))", re.I)
-_BODY = re.compile(r"^(?:General Assembly|Security Council|Economic and Social Council|"
-                   r"(?:Commission|Conference|Committee|Council|Board|Assembly)\b.{3,80})$", re.I)
-_REPORT_BY = re.compile(r"^(?:(?:Interim|Special|Progress|Further|Final|Second|Third|Fourth|"
-                        r"Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Annual|Comprehensive)\s+)*"
-                        r"(?:Report|Note) (?:of|by) the ", re.I)
+_AGENDA = re.compile(
+    r"^(?:Items? ([\d, and]+?) of the (?:provisional )?agenda|"
+    r"(?:Provisional )?agenda items? ([\d, and]*\d))",
+    re.I,
+)
+_BODY = re.compile(
+    r"^(?:General Assembly|Security Council|Economic and Social Council|"
+    r"(?:Commission|Conference|Committee|Council|Board|Assembly)\b.{3,80})$",
+    re.I,
+)
+_REPORT_BY = re.compile(
+    r"^(?:(?:Interim|Special|Progress|Further|Final|Second|Third|Fourth|"
+    r"Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Annual|Comprehensive)\s+)*"
+    r"(?:Report|Note) (?:of|by) the ",
+    re.I,
+)
 _WORDS = re.compile(r"[A-Za-z]{3,}\W+[A-Za-z]{2,}")  # a title has words, not a barcode
 _LETTER = re.compile(r"^(?:Identical )?letters? dated ", re.I)
 _REPORT_YEAR = re.compile(r"\b(?:during|in|for|of) ((?:19|20)\d\d)\b(?![–-]\d)")
@@ -72,7 +84,9 @@ _FURNITURE = re.compile(
     r"ORIGINAL\b|ENGLISH\b|"
     r"Summary$|SUMMARY$|Page \d|Agenda item|Items? \d|Provisional agenda|"
     r"[A-Z][a-z]+, \d{1,2}(?:[–-]\d{1,2})? [A-Z][a-z]+ \d{4}$|"  # Vienna, 14–18 March 2022
-    r"\d{2}-\d{5}|\*\d+\*|\(?[EFS]\)?\s*\d{6})", re.I)
+    r"\d{2}-\d{5}|\*\d+\*|\(?[EFS]\)?\s*\d{6})",
+    re.I,
+)
 # 'for the period from 9 August 2006 to 26 January 2007'; 'covers major developments since
 # my report of 1 September 2009 (S/2009/439) until 15 April 2010'.
 _PERIOD = re.compile(
@@ -80,13 +94,18 @@ _PERIOD = re.compile(
     rf"(?:from|since|between)\s+(?:the issuance of\s+)?(?:my\s+(?:previous\s+|last\s+)?"
     rf"report,?\s+(?:of|on|dated)\s+)?"
     rf"(\d{{1,2}} (?:{MONTHS})(?: \d{{4}})?)(?:\s*\([^)]{{0,40}}\))?,?\s+"
-    rf"(?:to|until|through|and)\s+(\d{{1,2}} (?:{MONTHS}) \d{{4}})", re.I)
-_ACRONYM = re.compile(r"\b((?:the )?(?:United Nations|UNITED NATIONS)\s[^()]{4,140}?)\s*"
-                      r"\(([A-Z][A-Z-]{2,11})\)")
-_OF_THE = re.compile(r"\b(?:on|of|in) the (United Nations\s.+?)\s*(?:\(|$|\bpursuant\b|,)",
-                     re.I)
-_IN_PLACE = re.compile(r"\b(?i:in|of) (?i:the )?([A-Z][\w'’-]+(?: (?:and )?[A-Z][\w'’-]+){0,3})"
-                       r"\s*$")
+    rf"(?:to|until|through|and)\s+(\d{{1,2}} (?:{MONTHS}) \d{{4}})",
+    re.I,
+)
+_ACRONYM = re.compile(
+    r"\b((?:the )?(?:United Nations|UNITED NATIONS)\s[^()]{4,140}?)\s*"
+    r"\(([A-Z][A-Z-]{2,11})\)"
+)
+_OF_THE = re.compile(r"\b(?:on|of|in) the (United Nations\s.+?)\s*(?:\(|$|\bpursuant\b|,)", re.I)
+_IN_PLACE = re.compile(
+    r"\b(?i:in|of) (?i:the )?([A-Z][\w'’-]+(?: (?:and )?[A-Z][\w'’-]+){0,3})"
+    r"\s*$"
+)
 
 
 def _lines(header: str, keep_blank: bool = False) -> list[str]:
@@ -148,15 +167,27 @@ def _date_issued(cells: list[str]) -> str | None:
 
 def _is_furniture(line: str) -> bool:
     """A masthead line (symbol, body, session, agenda, date, place): never a title."""
-    return bool(_FURNITURE.match(line) or _SYMBOL_LINE.match(line) or _SESSION.match(line)
-                or _YEAR_OF_COUNCIL.match(line) or _AGENDA.match(line)
-                or _BODY.match(line) or _DATE.fullmatch(line))
+    return bool(
+        _FURNITURE.match(line)
+        or _SYMBOL_LINE.match(line)
+        or _SESSION.match(line)
+        or _YEAR_OF_COUNCIL.match(line)
+        or _AGENDA.match(line)
+        or _BODY.match(line)
+        or _DATE.fullmatch(line)
+    )
 
 
 def _title_line(line: str) -> bool:
     """Whether a line above 'Report of ...' can be part of the report's own title."""
-    return bool(line and not _is_furniture(line) and _WORDS.search(line) and len(line) <= 200
-                and not line.endswith((".", ":")) and not _REPORT_BY.match(line))
+    return bool(
+        line
+        and not _is_furniture(line)
+        and _WORDS.search(line)
+        and len(line) <= 200
+        and not line.endswith((".", ":"))
+        and not _REPORT_BY.match(line)
+    )
 
 
 def _title(lines: list[str]) -> str | None:
@@ -166,19 +197,27 @@ def _title(lines: list[str]) -> str | None:
         if not (_REPORT_BY.match(line) or _LETTER.match(line)):
             continue
         block: list[str] = []  # the lines above, up to a blank or masthead line, same case
-        above = lines[:i - 1] if i and not lines[i - 1] else lines[:i]
+        above = lines[: i - 1] if i and not lines[i - 1] else lines[:i]
         for prev in reversed(above):
-            if (not _title_line(prev) or block and prev.isupper() != block[0].isupper()
-                    or len(block) == 4):
+            if (
+                not _title_line(prev)
+                or block
+                and prev.isupper() != block[0].isupper()
+                or len(block) == 4
+            ):
                 break
             block.insert(0, prev)
         if block:
             return _one_line("\n".join(block))
         parts = [line]
-        for nxt in lines[i + 1:]:
-            if (not nxt or nxt.startswith("(") or _is_furniture(nxt) or re.match(
-                    r"^(?:Summary|Addendum|Corrigendum|Annex|Introduction)\b", nxt, re.I)
-                    or len(" ".join(parts)) > 250):
+        for nxt in lines[i + 1 :]:
+            if (
+                not nxt
+                or nxt.startswith("(")
+                or _is_furniture(nxt)
+                or re.match(r"^(?:Summary|Addendum|Corrigendum|Annex|Introduction)\b", nxt, re.I)
+                or len(" ".join(parts)) > 250
+            ):
                 break
             parts.append(nxt)
         # '... in Timor-Leste (for the period from ...)' on one line: the period is not title
@@ -195,8 +234,10 @@ def _period(text: str) -> tuple[str | None, str | None]:
     start = m.group(1).split()
     if len(start) == 2:  # 'from 16 September to 21 March 2003': the year of the end, or before
         year = int(end_year)
-        if datetime.strptime(start[1].title(), "%B").month > \
-                datetime.strptime(end_month.title(), "%B").month:
+        if (
+            datetime.strptime(start[1].title(), "%B").month
+            > datetime.strptime(end_month.title(), "%B").month
+        ):
             year -= 1
         start.append(str(year))
     first, last = _iso(*start), _iso(end_day, end_month, end_year)
@@ -227,8 +268,12 @@ def _subject(title: str | None, text: str) -> tuple[str | None, str | None]:
     for acronym, printed in named.values():
         # Without a name in the title, the first mission, office or operation named with
         # its acronym in the opening is what the report is about.
-        if re.search(r"\b(?:Mission|Office|Operation|Force|Observer|Group|Verification|"
-                     r"Administration|Programme|Support)\b", printed, re.I):
+        if re.search(
+            r"\b(?:Mission|Office|Operation|Force|Observer|Group|Verification|"
+            r"Administration|Programme|Support)\b",
+            printed,
+            re.I,
+        ):
             return acronym, printed
     return None, None
 
@@ -283,10 +328,17 @@ def parse_metadata(header: str, opening: str = "") -> Metadata:
     country = country_iso3(subject_name) or country_iso3(title)
     symbols = symbols_in(header)
     date_issued = _date_issued(cells)
-    missing = [what for what, value in (
-        ("title", title), ("document symbol", symbols), ("date of issue", date_issued),
-        ("reporting period", start or (years and years[0])),
-        ("subject (mission or organisation)", subject or subject_name)) if not value]
+    missing = [
+        what
+        for what, value in (
+            ("title", title),
+            ("document symbol", symbols),
+            ("date of issue", date_issued),
+            ("reporting period", start or (years and years[0])),
+            ("subject (mission or organisation)", subject or subject_name),
+        )
+        if not value
+    ]
     return Metadata(
         title=title,
         symbols=symbols,
@@ -308,4 +360,4 @@ def parse_metadata(header: str, opening: str = "") -> Metadata:
 def read_metadata(text: str) -> Metadata:
     """A report's metadata from its whole text: the front matter and the opening paragraphs."""
     header = front_matter(text)
-    return parse_metadata(header, text[len(header):len(header) + OPENING_CHARS])
+    return parse_metadata(header, text[len(header) : len(header) + OPENING_CHARS])

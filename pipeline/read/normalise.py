@@ -9,13 +9,30 @@ from __future__ import annotations
 
 import re
 
-_CHARS = str.maketrans({
-    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
-    "\ufb05": "st", "\ufb06": "st",
-    "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u2002": " ", "\u2003": " ",
-    "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None,
-    "\u2010": "-", "\u2011": "-",
-})
+_CHARS = str.maketrans(
+    {
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb05": "st",
+        "\ufb06": "st",
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u2002": " ",
+        "\u2003": " ",
+        "\u00ad": None,
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\ufeff": None,
+        "\u2010": "-",
+        "\u2011": "-",
+    }
+)
 _ODD = re.compile("[" + "".join(chr(c) for c in _CHARS) + "]")
 # "\$", "\%", "\_" in Markdown made by converters; a backslash before a letter is kept.
 _MD_ESCAPE = re.compile(r"\\([$%_*#\[\]()<>.!+\-])")
@@ -26,23 +43,76 @@ _LEFT_WORD = re.compile(r"[A-Za-z]+$")
 _RIGHT_WORD = re.compile(r"[a-z][\w-]*")
 # Second halves that make a compound of their own ("community-based", "long-term").
 KEEP_HYPHEN = {
-    "based", "related", "led", "level", "term", "making", "building", "wide", "free", "owned",
-    "speaking", "up", "in", "out", "of", "the", "on", "off", "day", "year", "time", "scale",
-    "oriented", "sensitive", "specific", "friendly", "sharing", "run", "general",
-    "elect", "governmental", "affected", "party", "border", "standing", "ranking", "and", "or",
-    "to", "by", "for", "with", "a", "an", "like", "fold", "strong", "member", "members",
+    "based",
+    "related",
+    "led",
+    "level",
+    "term",
+    "making",
+    "building",
+    "wide",
+    "free",
+    "owned",
+    "speaking",
+    "up",
+    "in",
+    "out",
+    "of",
+    "the",
+    "on",
+    "off",
+    "day",
+    "year",
+    "time",
+    "scale",
+    "oriented",
+    "sensitive",
+    "specific",
+    "friendly",
+    "sharing",
+    "run",
+    "general",
+    "elect",
+    "governmental",
+    "affected",
+    "party",
+    "border",
+    "standing",
+    "ranking",
+    "and",
+    "or",
+    "to",
+    "by",
+    "for",
+    "with",
+    "a",
+    "an",
+    "like",
+    "fold",
+    "strong",
+    "member",
+    "members",
 }
+
+
+# Control characters (ESC, BEL, ...) from a text layer never reach the dataset or a terminal:
+# removed (tabs, line and page ends stay).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
 def normalise(text: str) -> str:
     """The text as published: characters, spaces and line-end hyphenation normalised."""
+    if CONTROL.search(text):
+        text = CONTROL.sub("", text)
     if _ODD.search(text):  # translate() walks every character; most texts need nothing
         text = text.translate(_CHARS)
     if "\\" in text:
         text = _MD_ESCAPE.sub(r"\1", text)
     if "  " in text or " \t" in text:
-        text = "\n".join(_collapse_spaces(line) if "  " in line or "\t" in line else line
-                          for line in text.split("\n"))
+        text = "\n".join(
+            _collapse_spaces(line) if "  " in line or "\t" in line else line
+            for line in text.split("\n")
+        )
     return dehyphenate(text)
 
 
@@ -73,10 +143,15 @@ def dehyphenate(text: str) -> str:
         first, second = left.group(), right.group()
         word = f"{first}-{second}" if keep_hyphen(first, second, vocabulary) else first + second
         # The rest of the second line moves up to the word; no blank line appears.
-        rest, newline, remainder = body[len(second):].partition("\n")
+        rest, newline, remainder = body[len(second) :].partition("\n")
         rest = rest.lstrip()
-        result = result[:len(result) - len(first)] + word + ("\n" + rest if rest else "") \
-            + newline + remainder
+        result = (
+            result[: len(result) - len(first)]
+            + word
+            + ("\n" + rest if rest else "")
+            + newline
+            + remainder
+        )
     return result
 
 

@@ -16,7 +16,7 @@ import shutil
 import time
 from pathlib import Path
 
-from pipeline.read.errors import ReportError
+from pipeline.read.errors import EnvironmentProblem, ReportError
 from pipeline.read.layout import Line
 from pipeline.read.options import DEFAULT, ReadOptions
 
@@ -32,8 +32,9 @@ def snapshot_path(cache: Path, data: bytes) -> Path:
 
 
 def _content_sha256(pages: dict) -> str:
-    return hashlib.sha256(json.dumps(pages, ensure_ascii=False, sort_keys=True)
-                          .encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(pages, ensure_ascii=False, sort_keys=True).encode()
+    ).hexdigest()
 
 
 def read_snapshot(path: Path, cached: Path) -> dict[int, list[Line]] | None:
@@ -45,25 +46,33 @@ def read_snapshot(path: Path, cached: Path) -> dict[int, list[Line]] | None:
         stored = json.loads(cached.read_text(encoding="utf-8"))
         pages = stored["pages"]
         if stored.get("content_sha256") != _content_sha256(pages):
-            log.warning("%s: OCR snapshot %s does not match its recorded sha256 (edited or "
-                        "damaged); reading the scan again", path.name, cached)
+            log.warning(
+                "%s: OCR snapshot %s does not match its recorded sha256 (edited or "
+                "damaged); reading the scan again",
+                path.name,
+                cached,
+            )
             return None
         return {int(k): [Line(**li) for li in v] for k, v in pages.items()}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        log.warning("%s: OCR snapshot %s is unreadable; reading the scan again", path.name,
-                    cached)
+        log.warning("%s: OCR snapshot %s is unreadable; reading the scan again", path.name, cached)
         return None
 
 
 def write_snapshot(cached: Path, out: dict[int, list[Line]]) -> None:
     """Write an OCR snapshot with the sha256 of its content (atomically)."""
     pages = {str(k): [li.__dict__ for li in v] for k, v in sorted(out.items())}
-    record = {"engine": CACHE_VERSION, "tesseract": tesseract_version(),
-              "content_sha256": _content_sha256(pages), "pages": pages}
+    record = {
+        "engine": CACHE_VERSION,
+        "tesseract": tesseract_version(),
+        "content_sha256": _content_sha256(pages),
+        "pages": pages,
+    }
     cached.parent.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(record, ensure_ascii=False, sort_keys=True, indent=0) + "\n",
-                   encoding="utf-8")
+    tmp.write_text(
+        json.dumps(record, ensure_ascii=False, sort_keys=True, indent=0) + "\n", encoding="utf-8"
+    )
     os.replace(tmp, cached)
 
 
@@ -82,27 +91,40 @@ def tesseract_available() -> bool:
     return shutil.which("tesseract") is not None
 
 
-def ocr_pages(path: Path, pdf, pages: list[int], data: bytes,
-              options: ReadOptions = DEFAULT) -> dict[int, list[Line]]:
+def ocr_pages(
+    path: Path, pdf, pages: list[int], data: bytes, options: ReadOptions = DEFAULT
+) -> dict[int, list[Line]]:
     """Lines of the given pages (0-based) by OCR, from the snapshot when this file was read
     before (verified by its sha256)."""
     cached = snapshot_path(options.ocr_cache, data) if options.ocr_cache else None
     if cached and (lines := read_snapshot(path, cached)) is not None:
         return lines
     if len(pages) > options.max_ocr_pages:
-        raise ReportError(path, f"{len(pages)} pages have no text layer, over the limit of "
-                                f"{options.max_ocr_pages} pages to OCR per file "
-                                "(INDICATORS_MAX_OCR_PAGES)")
+        raise EnvironmentProblem(
+            path,
+            f"{len(pages)} pages have no text layer, over the limit of "
+            f"{options.max_ocr_pages} pages to OCR per file "
+            "(INDICATORS_MAX_OCR_PAGES)",
+        )
     if not tesseract_available():
-        raise ReportError(path, f"{len(pages)} page(s) have no text layer (a scan) and the "
-                                f"tesseract program is missing: {INSTALL_HINT}")
+        raise EnvironmentProblem(
+            path,
+            f"{len(pages)} page(s) have no text layer (a scan) and the "
+            f"tesseract program is missing: {INSTALL_HINT}",
+        )
     out: dict[int, list[Line]] = {}
     started = time.perf_counter()
     for n, i in enumerate(pages, 1):
         out[i] = _ocr_page(path, pdf, i)
         elapsed = time.perf_counter() - started
-        log.info("OCR %s: page %d/%d, %.0f s, about %.0f s left", path.name, n, len(pages),
-                 elapsed, elapsed / n * (len(pages) - n))
+        log.info(
+            "OCR %s: page %d/%d, %.0f s, about %.0f s left",
+            path.name,
+            n,
+            len(pages),
+            elapsed,
+            elapsed / n * (len(pages) - n),
+        )
     if cached:
         write_snapshot(cached, out)
     return out
@@ -118,8 +140,9 @@ def _ocr_page(path: Path, pdf, index: int) -> list[Line]:
     finally:
         page.close()
     try:
-        data = pytesseract.image_to_data(image, lang="eng", config="--psm 3",
-                                         output_type=pytesseract.Output.DICT)
+        data = pytesseract.image_to_data(
+            image, lang="eng", config="--psm 3", output_type=pytesseract.Output.DICT
+        )
     except pytesseract.TesseractError as err:
         raise ReportError(path, f"OCR of page {index + 1} failed ({err})") from None
     return lines_from_tsv(data, index, image.width, image.height)
@@ -140,7 +163,8 @@ def lines_from_tsv(data: dict, page: int, width: int, height: int) -> list[Line]
         left = min(data["left"][i] for i in idx)
         right = max(data["left"][i] + data["width"][i] for i in idx)
         size = heights[len(heights) // 2] * 72 / DPI / 0.7  # cap height is ~0.7 of the size
-        lines.append(Line(" ".join(words), page, top / height, round(size, 1), left / width,
-                          right / width))
+        lines.append(
+            Line(" ".join(words), page, top / height, round(size, 1), left / width, right / width)
+        )
     # Blocks come in layout order already; within a page, read top to bottom.
     return lines

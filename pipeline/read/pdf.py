@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pypdfium2.raw as pdfium_c
 
-from pipeline.read.errors import ReportError
+from pipeline.read.errors import EnvironmentProblem, ReportError
 from pipeline.read.layout import Line, Page, assemble, body_size, classify
 from pipeline.read.options import DEFAULT, ReadOptions
 
@@ -52,8 +52,13 @@ def _page_lines(page, number: int) -> list[Line] | None:
             pdfium_c.FPDFText_GetCharBox(raw, first, left, right, bottom, top)
             size = _size(raw, first)
             chunk = chunk.replace("\ufffe", "-")
-            line = Line(_superscripts(raw, chunk, start, size), number,
-                        1 - top.value / height, size, left.value / width)
+            line = Line(
+                _superscripts(raw, chunk, start, size),
+                number,
+                1 - top.value / height,
+                size,
+                left.value / width,
+            )
             last = start + len(chunk.rstrip()) - 1
             pdfium_c.FPDFText_GetCharBox(raw, last, left, right, bottom, top)
             line.right = right.value / width
@@ -122,7 +127,7 @@ def _superscripts(raw, chunk: str, start: int, size: float) -> str:
     for m in _MARKER.finditer(chunk):
         marker = _size(raw, start + m.start())
         if 0 < marker < size * 0.8:
-            out = out[:m.start()] + m.group(1).translate(SUPERSCRIPT) + out[m.end():]
+            out = out[: m.start()] + m.group(1).translate(SUPERSCRIPT) + out[m.end() :]
     return out
 
 
@@ -136,8 +141,10 @@ def read_pdf(path: Path, data: bytes, options: ReadOptions = DEFAULT) -> PdfText
         raise ReportError(path, f"not a readable PDF ({err})") from None
     if (count := len(pdf)) > options.max_pages:
         pdf.close()
-        raise ReportError(path, f"has {count} pages, over the limit of {options.max_pages} "
-                                "(INDICATORS_MAX_PDF_PAGES)")
+        raise EnvironmentProblem(
+            path,
+            f"has {count} pages, over the limit of {options.max_pages} (INDICATORS_MAX_PDF_PAGES)",
+        )
     try:
         pages, missing = [], []
         for i in range(len(pdf)):

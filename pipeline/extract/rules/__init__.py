@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 RULES_DIR = Path(__file__).resolve().parent
-FILES = ("numbers", "qualifiers", "units", "exclusions", "verbs", "countries", "years")
+FILES = ("numbers", "qualifiers", "units", "exclusions", "verbs", "countries", "years", "facts")
 
 
 @cache
@@ -19,6 +19,8 @@ def load(name: str) -> dict:
     """One rule file, parsed (rules/<name>.yaml)."""
     import yaml
 
+    # libyaml's loader when installed (faster); the files load the same with the pure-Python
+    # one (a test checks), so an install without libyaml reads them too.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with (RULES_DIR / f"{name}.yaml").open(encoding="utf-8") as f:
         return yaml.load(f, Loader=loader)
@@ -35,8 +37,9 @@ def named_rules(name: str) -> list[dict]:
 
 def all_examples() -> list[tuple[str, str, dict]]:
     """(file, rule name, example) for every example of every rule."""
-    return [(f, r["name"], ex) for f in FILES for r in named_rules(f)
-            for ex in r.get("examples", [])]
+    return [
+        (f, r["name"], ex) for f in FILES for r in named_rules(f) for ex in r.get("examples", [])
+    ]
 
 
 def year_range() -> tuple[int, int]:
@@ -47,8 +50,10 @@ def year_range() -> tuple[int, int]:
 
 def qualifier_words() -> dict[str, list[str]]:
     """Qualifier name -> the words that mark it, longest first."""
-    return {r["name"]: sorted(r["words"], key=len, reverse=True)
-            for r in load("qualifiers")["qualifiers"]}
+    return {
+        r["name"]: sorted(r["words"], key=len, reverse=True)
+        for r in load("qualifiers")["qualifiers"]
+    }
 
 
 def qualifier_names() -> list[str]:
