@@ -18,7 +18,9 @@ from pipeline.dataset.tables import DocumentTables
 from pipeline.extract.facts import Report
 from pipeline.extract.metrics import extract
 from pipeline.extract.structure import parse
+from pipeline.read.errors import EnvironmentProblem
 from pipeline.read.ingest import ReportError, document_id_for, ingest
+from pipeline.read.isolated import IsolatedReader
 from pipeline.rows import to_rows
 from pipeline.settings import Settings
 from pipeline.versions import ARTIFACT_VERSION
@@ -36,11 +38,28 @@ class DocumentOutcome:
     failures: int = 0
 
 
-def process_document(path: Path, settings: Settings) -> DocumentTables:
-    """Ingest, structure and extract one report; raises ReportError on bad input."""
-    doc = ingest(path, settings.read_options())
+def process_document(
+    path: Path, settings: Settings, reader: IsolatedReader | None = None
+) -> DocumentTables:
+    """Ingest, structure and extract one report within the settings' limits; raises
+    ReportError on bad input (EnvironmentProblem when a limit refuses it). reader: the child
+    process that reads PDFs (untrusted input: a crash there fails this report only)."""
+    if reader is not None and path.suffix.lower() == ".pdf":
+        doc = reader.read(path, settings.read_options())
+    else:
+        doc = ingest(path, settings.read_options())
     structure = parse(doc)
+    longest = max(structure.paragraphs, key=lambda p: len(p.text), default=None)
+    if longest is not None and len(longest.text) > settings.max_paragraph_chars:
+        raise EnvironmentProblem(
+            path,
+            f"paragraph {longest.number} has {len(longest.text):,} characters, over the limit "
+            f"of {settings.max_paragraph_chars:,} (INDICATORS_MAX_PARAGRAPH_CHARS)",
+        )
     metrics = extract(structure, Report.of(doc.metadata, doc.text))
+    for m in metrics:  # a metric's sentence is context, not a copy of a huge paragraph
+        if len(m.sentence) > settings.max_sentence_chars:
+            m.sentence = m.sentence[: settings.max_sentence_chars - 1] + "…"
     return DocumentTables(doc.document_id, doc.sha256, to_rows(doc, structure, metrics), doc.text)
 
 
@@ -94,6 +113,18 @@ def build_artifacts(
 ) -> Iterator[DocumentOutcome]:
     """build_artifact for many reports, validated in batches; yields each report's outcome
     when it is known (an existing artifact at once, a new one when its batch is written)."""
+    with IsolatedReader(settings.report_memory_mb, settings.report_seconds) as reader:
+        yield from _build(reports, store, settings, batch, reader)
+
+
+def _build(
+    reports: list[tuple[Path, str | None]],
+    store: ArtifactStore,
+    settings: Settings,
+    batch: int,
+    reader: IsolatedReader,
+) -> Iterator[DocumentOutcome]:
+    """build_artifacts' loop, PDFs read by the given child process."""
     pending: list[tuple[Path, str, ArtifactKey, DocumentTables]] = []
     for path, digest in reports:
         did = document_id_for(path)
@@ -112,7 +143,7 @@ def build_artifacts(
             yield DocumentOutcome(did, path.name, "failed", error)
             continue
         try:
-            tables = process_document(path, settings)
+            tables = process_document(path, settings, reader)
             checkpoint("extract")
         except OSError as err:  # the file vanished or cannot be read now: try again next run
             yield DocumentOutcome(did, path.name, "failed", f"{path.name}: {err}")

@@ -279,8 +279,19 @@ def sql(
     except Exception as err:  # noqa: BLE001  (DuckDB's errors, said plainly)
         _fail(_refusal(err))
     finally:
-        con.close()
+        _close_quietly(con)
     _emit(_format_rows(header, rows, format))
+
+
+def _close_quietly(con) -> None:
+    """Close a query's connection; after Ctrl-C DuckDB may still call it busy, and the
+    process ends anyway (read-only: nothing to lose)."""
+    import duckdb
+
+    try:
+        con.close()
+    except duckdb.Error:
+        pass
 
 
 @app.command()

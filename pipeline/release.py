@@ -82,6 +82,7 @@ def load_release(
     db = Path(settings.db_path)
     old_ids = set(published_digests(settings))
     nxt = next_database(settings)
+    repaired: list[str] = []
     if _built_from(db) == built_from and not nxt.exists():
         rebuilt = False
         con = open_read_only(db)

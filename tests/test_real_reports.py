@@ -14,8 +14,8 @@ from pipeline.extract.metrics import extract
 from pipeline.extract.structure import parse
 from pipeline.read.ingest import ingest
 from pipeline.read.ocr import tesseract_available
-from pipeline.settings import Settings
 from pipeline.rows import document_row
+from pipeline.settings import Settings
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
 

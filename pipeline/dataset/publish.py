@@ -496,7 +496,12 @@ def check_folder(published: Path) -> None:
         return
     if not published.is_dir():
         raise ForeignFolder(f"{published}: the published folder is a file, not a folder")
-    entries = [e.name for e in published.iterdir() if not e.name.startswith(".")]
+    # the run's own files: lock, staging, the database (and the one built aside)
+    entries = [
+        e.name
+        for e in published.iterdir()
+        if not e.name.startswith(".") and ".duckdb" not in e.name
+    ]
     if not entries:
         return
     try:

@@ -75,6 +75,7 @@ def run_query(
     """Run a query in a worker thread so that a time limit or Ctrl-C interrupts it (DuckDB's
     interrupt), cleanly: the connection is left usable, nothing half-printed."""
     import threading
+    import time
 
     result: dict = {}
 
@@ -88,17 +89,26 @@ def run_query(
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
-    why = None
+    deadline, why = time.monotonic() + timeout, None
     try:
-        thread.join(timeout)
-        if thread.is_alive():
-            why = f"stopped after {timeout:g} s (the time limit; give --timeout SECONDS)"
+        while thread.is_alive():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                why = f"stopped after {timeout:g} s (the time limit; give --timeout SECONDS)"
+                break
+            thread.join(min(left, 0.2))
     except KeyboardInterrupt:
         why = "stopped (Ctrl-C)"
     if why:
-        con.interrupt()
-        thread.join()
+        while thread.is_alive():  # the connection is closed only once the query has let go
+            try:
+                con.interrupt()
+                thread.join(0.2)
+            except (KeyboardInterrupt, duckdb.Error):
+                continue
         raise QueryStopped(why)
+    if isinstance(result.get("error"), duckdb.InterruptException):
+        raise QueryStopped("stopped (interrupted)")
     if "error" in result:
         raise result["error"]
     return result["value"]
