@@ -156,7 +156,7 @@ def run_in_process(
 
     workers = workers or default_workers()
     try:
-        check_folder(settings.published_dir)  # before anything is written there
+        check_folder(settings.published_dir, _history(settings))  # before anything is written
         store = artifact_store(settings)
         plan = plan_run(settings, store)
     except (RawFolderError, ForeignFolder) as err:
@@ -180,6 +180,13 @@ def run_in_process(
     summary.read, summary.workers = len(todo), workers
     summary.errors = errors + summary.errors
     return summary
+
+
+def _history(settings: Settings) -> Path:
+    """The release history the state folder keeps for the published folder."""
+    from pipeline.dataset.releases import history_dir
+
+    return history_dir(settings.state_dir, settings.published_dir)
 
 
 def local_instance(settings: Settings):

@@ -287,9 +287,10 @@ def publish_release(settings: Settings):
     from pipeline.dataset import release_date
     from pipeline.dataset.checks import frictionless_errors
     from pipeline.dataset.publish import check_folder, publish
+    from pipeline.dataset.releases import history_dir
     from pipeline.dataset.store import open_read_only
 
-    check_folder(settings.published_dir)
+    check_folder(settings.published_dir, history_dir(settings.state_dir, settings.published_dir))
     con = open_read_only(release_database(settings))
     try:
         inputs = release_inputs(con, settings)

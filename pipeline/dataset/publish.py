@@ -488,9 +488,10 @@ class ForeignFolder(RuntimeError):
     """The published folder holds files that are not a release of this pipeline."""
 
 
-def check_folder(published: Path) -> None:
+def check_folder(published: Path, history: Path | None = None) -> None:
     """Refuse a published folder that is neither absent, empty nor a release of this pipeline
-    (its datapackage.json names this package): publishing would overwrite someone's files."""
+    (its datapackage.json names this package, or the release history kept in the state folder
+    knows it): publishing would overwrite someone's files."""
     published = Path(published)
     if not published.exists():
         return
@@ -508,9 +509,7 @@ def check_folder(published: Path) -> None:
         name = json.loads((published / "datapackage.json").read_text(encoding="utf-8"))["name"]
     except (OSError, ValueError, KeyError, TypeError):
         name = None
-    ours = name == PACKAGE["name"] or (
-        "datapackage.json" in entries and (published / "CHANGELOG.md").exists()
-    )
+    ours = name == PACKAGE["name"] or (history is not None and last_release(history) is not None)
     if not ours:
         shown = ", ".join(sorted(entries)[:5]) + (", ..." if len(entries) > 5 else "")
         raise ForeignFolder(
