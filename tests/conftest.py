@@ -9,6 +9,23 @@ ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dagster_home_outside_the_repository(tmp_path_factory):
+    """Dagster writes telemetry ids and logs into its home: never the repository's (the
+    Makefile points DAGSTER_HOME at the project for `make run` and `make dev`)."""
+    import os
+
+    home = tmp_path_factory.mktemp("dagster-home")
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    before = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    yield home
+    if before is None:
+        os.environ.pop("DAGSTER_HOME", None)
+    else:
+        os.environ["DAGSTER_HOME"] = before
+
+
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A raw/ folder holding the first report; the pipeline's paths point into tmp_path."""

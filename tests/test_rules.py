@@ -179,3 +179,22 @@ def test_every_key_of_every_rule_file_is_read_by_the_code() -> None:
         if not re.search(rf"[\"']{re.escape(key)}[\"']", code) and not _is_example_list(value)
     ]
     assert unread == []
+
+
+def test_no_rule_file_repeats_a_key():
+    """A repeated key loads silently as its last copy (its examples or words lost)."""
+    import yaml
+
+    from pipeline.extract.rules import FILES, RULES_DIR
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+        assert len(keys) == len(set(keys)), f"repeated key in {node.start_mark}"
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    for name in FILES:
+        yaml.load((RULES_DIR / f"{name}.yaml").read_text(encoding="utf-8"), Loader=Strict)

@@ -160,6 +160,8 @@ def _expand(text: str, report: Report) -> str:
 def _component_named(text: str, report: Report) -> str | None:
     """The last component of the mission a text names, by words or by a name the report
     defines ('the Task Force' for 'International Police Task Force (IPTF)')."""
+    if report.subject:  # "the UNMIT police": the mission's police component
+        text = re.sub(rf"\b{re.escape(report.subject)}\s+police\b", "united nations police", text)
     text = _expand(text, report)
     for _, words in report.acronyms:
         if _component(words):
@@ -189,19 +191,18 @@ def counted(f: Figure, report: Report) -> tuple[str | None, str]:
     for rule in _compiled("counted"):
         if rule.get("unit") and rule["unit"] != kind:
             continue
-        hit = (
-            rule["entity"]
-            and rule["entity"].search(entity)
-            or rule["left"]
-            and rule["left"].search(left)
-            or rule["right"]
-            and rule["right"].search(right)
+        context = (rule["left"] and rule["left"].search(left)) or (
+            rule["right"] and rule["right"].search(right)
         )
+        named = rule["entity"] and rule["entity"].search(entity)
+        # `with_context`: what it counts must be named AND its context must say so
+        hit = (named and context) if rule.get("with_context") else (named or context)
         if not hit:
             continue
         name = rule["name"]
         if name == "personnel":  # "the strength of the police component is 1,500 monitors"
-            for frame in (left + " " + (f.entity or ""), f.text[f.sentence[0] : f.start]):
+            frames = (left + " " + (f.entity or ""), f.text[f.sentence[0] : f.start], right[:80])
+            for frame in frames:
                 if (component := _component_named(frame, report)) is not None:
                     return (
                         _COMPONENT_CONCEPT[component],
@@ -440,7 +441,13 @@ def _date_near(
     if after:
         return after[0][2], after[0][3] + " right after it"
     before = [x for x in found if x[1] <= start]
-    return (before[-1][2], before[-1][3]) if before else None
+    if before:
+        return before[-1][2], before[-1][3]
+    # "1,195 officers, including 79 women, deployed as at 20 September": an explicit anchor
+    anchored = [
+        x for x in found if x[0] >= end and re.match(r"(?i)as (?:at|of)\b", text[x[0] : x[0] + 6])
+    ]
+    return (anchored[0][2], anchored[0][3] + " (as at, after it)") if anchored else None
 
 
 def _month(m: re.Match, report: Report) -> str | None:
@@ -492,6 +499,13 @@ def as_of(
     rules = {r["name"]: r for r in _compiled("as_of")}
     s0, s1 = f.sentence
     c0, c1 = f.clause
+    # "from the current 1,023 officers": its own word dates it, whatever dates follow
+    if report.issued and re.search(
+        r"\b(?:current|currently|present|presently)\s+(?:\w+\s+)?$",
+        f.text[max(c0, f.start - 40) : f.start],
+        re.I,
+    ):
+        return report.issued.isoformat(), "current: 'current' right before it: date of issue"
     for lo, hi, where in ((c0, c1, "clause"), (s0, s1, "sentence")):
         text, pos = f.text[lo:hi], f.start - lo
         if m := rules["period_from_to"]["pattern"].search(text):
