@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -528,13 +529,8 @@ def release(
     from pipeline.dataset import release_date as rel
 
     settings = _settings()
-    descriptor = settings.published_dir / "datapackage.json"
-    current = (
-        json.loads(descriptor.read_text(encoding="utf-8"))["version"]
-        if descriptor.exists()
-        else "0.0.0"
-    )
     try:
+        current = _released_version(settings)
         planned = rel.plan(current, part, date, note)
     except ValueError as err:
         _fail(str(err))
@@ -545,6 +541,29 @@ def release(
     if tag:
         rel.tag(planned.version, settings.release_file.parent)
         typer.echo(f"tagged v{planned.version}")
+
+
+def _released_version(settings) -> str:
+    """The version last released: from the release history the state folder keeps (a
+    damaged or edited descriptor cannot change it), else the descriptor, else 0.0.0."""
+    from pipeline.dataset.releases import history_dir, last_release
+
+    last = last_release(history_dir(settings.state_dir, settings.published_dir))
+    if last is not None:
+        return last.version
+    descriptor = settings.published_dir / "datapackage.json"
+    if not descriptor.exists():
+        return "0.0.0"
+    try:
+        version = json.loads(descriptor.read_text(encoding="utf-8"))["version"]
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(
+            f"{descriptor} is damaged and no release history is kept in "
+            f"{settings.state_dir}: run `indicators run` first, which repairs it"
+        ) from None
+    if not re.fullmatch(r"\d+\.\d+\.\d+", str(version)):
+        raise ValueError(f"{descriptor} names version {version!r}, not X.Y.Z")
+    return version
 
 
 @app.command()

@@ -251,3 +251,24 @@ def test_ctrl_c_stops_a_query_cleanly(workspace):
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and "stopped (Ctrl-C)" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["truncate", "version"])
+def test_release_reads_the_version_from_the_history_not_a_damaged_descriptor(workspace, damage):
+    env = cli_env(workspace, INDICATORS_RELEASE_FILE=str(workspace / "release.json"))
+    assert subprocess.run([CLI, "run"], capture_output=True, env=env, timeout=600).returncode == 0
+    descriptor = workspace / "published" / "datapackage.json"
+    if damage == "truncate":
+        descriptor.write_bytes(descriptor.read_bytes()[:100])
+    else:
+        descriptor.write_text(descriptor.read_text().replace('"1.0.0"', '"9.9.9"', 1))
+    result = subprocess.run(
+        [CLI, "release", "patch", "--no-tag", "--date", "2026-12-04"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "release 1.0.1 dated 2026-12-04" in result.stdout
