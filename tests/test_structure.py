@@ -398,3 +398,18 @@ def test_an_annex_does_not_run_on_into_the_last_paragraph():
         "It also trained 12 prosecutors.",
     ]
     assert s.warnings == ["text from 'Annex I' on (an annex) is not read"]
+
+
+def test_a_roman_heading_after_paragraph_10_is_not_paragraph_11(tmp_path):
+    """'II. MILITARY ASPECTS' after paragraph 10 (ONUSAL S/1994/561) is a heading, though an
+    old OCR's 'II.' could stand for 11: the real paragraph 11 follows it."""
+    path = tmp_path / "r.txt"
+    first = "".join(f"{n}. The Forum met again in month {n}.\n\n" for n in range(1, 11))
+    path.write_text(
+        "I. INTRODUCTION\n\n" + first + "II. MILITARY ASPECTS\n\nA. Organic structure\n\n"
+        "11. On 1 May 1994, ONUSAL had a strength of 22 military observers.\n"
+    )
+    structure = parse(ingest(path))
+    by_number = {p.number: p.text for p in structure.paragraphs}
+    assert by_number[11].startswith("On 1 May 1994, ONUSAL had a strength of 22")
+    assert any(s.title == "MILITARY ASPECTS" for s in structure.sections)

@@ -34,6 +34,7 @@ class Report:
     period_start: date | None = None
     period_end: date | None = None
     acronyms: tuple[tuple[str, str], ...] = ()  # (acronym, what it stands for), as defined
+    annex_date: date | None = None  # the date an annex's table is "as at" ("(see annex)")
 
     @staticmethod
     def of(metadata, text: str = "") -> Report:
@@ -52,7 +53,25 @@ class Report:
             day(metadata.period_start),
             day(metadata.period_end),
             defined_acronyms(text),
+            annex_date(text),
         )
+
+
+_ANNEX = re.compile(r"^\s*Annex(?:es)?\b.*$", re.M | re.I)
+_ANNEX_AS_AT = re.compile(
+    rf"\b(?:as (?:at|of)|at)\s+(\d{{1,2}})\s+({MONTH_PATTERN})\s+(\d{{4}})\b", re.I
+)
+
+
+def annex_date(text: str) -> date | None:
+    """The date the report's first annex is 'as at' ('Composition and strength ... as at 2
+    October 1998'): the date of a figure whose sentence says '(see annex)'."""
+    if (annex := _ANNEX.search(text)) is None:
+        return None
+    if (m := _ANNEX_AS_AT.search(text, annex.start(), annex.start() + 3000)) is None:
+        return None
+    found = iso_day(m.group(1), m.group(2), m.group(3))
+    return date.fromisoformat(found) if found else None
 
 
 def defined_acronyms(text: str) -> tuple[tuple[str, str], ...]:
@@ -499,6 +518,9 @@ def as_of(
     rules = {r["name"]: r for r in _compiled("as_of")}
     s0, s1 = f.sentence
     c0, c1 = f.clause
+    # "UNMOP consists of 28 observers (see annex)": the annex's table is as at its own date
+    if report.annex_date and re.search(r"\bsee annex\b", f.text[s0:s1], re.I):
+        return report.annex_date.isoformat(), "annex_date: the date of the annex it points to"
     # "from the current 1,023 officers": its own word dates it, whatever dates follow
     if report.issued and re.search(
         r"\b(?:current|currently|present|presently)\s+(?:\w+\s+)?$",
@@ -569,4 +591,7 @@ def decide(f: Figure, report: Report, previous: str | None = None, before: str =
     facts.aggregation, facts.why["aggregation"] = aggregation(f, concept)
     facts.scope, facts.why["scope"] = scope(f, concept, previous)
     facts.as_of, facts.why["as_of"] = as_of(f, report, concept, facts.status, before)
+    if facts.why["status"].startswith("change_from") and report.issued:
+        facts.as_of = report.issued.isoformat()
+        facts.why["as_of"] = "change_from: the value a planned change starts from, now"
     return facts

@@ -468,6 +468,9 @@ def _read_misread_label(b: _Builder, line: _Line) -> bool:
     m = _MISREAD_LABEL.match(line.text)
     if not m or not any(c.isdigit() for c in m.group(1)) and len(m.group(1)) < 2:
         return False
+    rest = line.text[m.end() :]
+    if not any(c.isdigit() for c in m.group(1)) and rest.upper() == rest:
+        return False  # "II. MILITARY ASPECTS": a Roman-numbered heading, not paragraph 11
     number = int(m.group(1).translate(_MISREAD_DIGITS))
     if number != b.last_number + 1 or m.group() == f"{number}. ":
         return False
