@@ -5,6 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # runs the whole pipeline: make test, not make check
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
 CLI = str(Path(sys.executable).parent / "indicators")

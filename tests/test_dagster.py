@@ -20,6 +20,8 @@ from pipeline.resources import SettingsResource
 from pipeline.settings import Settings
 from pipeline.versions import ARTIFACT_VERSION
 
+pytestmark = pytest.mark.slow  # runs the whole pipeline: make test, not make check
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "unodc-activities-report-2021"
 
@@ -239,13 +241,11 @@ def _dagster(ws: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.slow
 def test_dagster_command_loads_the_definitions(tmp_path):
     result = _dagster(tmp_path, "definitions", "validate")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
 
 
-@pytest.mark.slow
 def test_dagster_commands_materialise_partitions_and_run_the_jobs(workspace, monkeypatch):
     """As a user would: one partition, then load and publish (both checks in parallel,
     read-only), then the publish job (a no-op)."""

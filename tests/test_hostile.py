@@ -18,6 +18,8 @@ from pipeline.read.errors import EnvironmentProblem
 from pipeline.read.ingest import ingest
 from pipeline.settings import Settings
 
+pytestmark = pytest.mark.slow  # runs the whole pipeline: make test, not make check
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
 
@@ -152,7 +154,6 @@ def test_control_characters_never_reach_the_text(tmp_path):
     assert "\x1b" not in ingest(path).text and "\x07" not in ingest(path).text
 
 
-@pytest.mark.slow
 def test_a_decompression_bomb_pdf_fails_alone_under_a_memory_limit(tmp_path):
     """A 4 MB PDF whose one content stream inflates to 4 GB: its reader dies alone."""
     ws = tmp_path / "ws"
@@ -192,7 +193,6 @@ def _bomb(path: Path, size: int) -> None:
     path.write_bytes(bytes(out))
 
 
-@pytest.mark.slow
 def test_a_query_stops_at_its_time_limit(workspace):
     env = cli_env(workspace)
     assert subprocess.run([CLI, "run"], capture_output=True, env=env, timeout=600).returncode == 0
@@ -214,7 +214,6 @@ def test_a_query_stops_at_its_time_limit(workspace):
     assert "stopped after 1 s" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.slow
 def test_a_text_file_named_as_the_database_gets_a_message(workspace):
     bogus = workspace / "not.duckdb"
     bogus.write_text("hello\n")
@@ -229,7 +228,6 @@ def test_a_text_file_named_as_the_database_gets_a_message(workspace):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.slow
 def test_ctrl_c_stops_a_query_cleanly(workspace):
     import signal
     import time
@@ -253,7 +251,6 @@ def test_ctrl_c_stops_a_query_cleanly(workspace):
     assert proc.returncode == 1 and "stopped (Ctrl-C)" in err and "Traceback" not in err
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncate", "version"])
 def test_release_reads_the_version_from_the_history_not_a_damaged_descriptor(workspace, damage):
     env = cli_env(workspace, INDICATORS_RELEASE_FILE=str(workspace / "release.json"))

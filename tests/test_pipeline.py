@@ -15,6 +15,8 @@ from pipeline.dataset.publish import recover
 from pipeline.orchestrate import run_in_process
 from pipeline.settings import Settings
 
+pytestmark = pytest.mark.slow  # runs the whole pipeline: make test, not make check
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -69,7 +71,6 @@ def test_second_run_changes_nothing(workspace, instance):
     assert before == after
 
 
-@pytest.mark.slow
 def test_committed_published_folder_is_reproduced_exactly(workspace, instance, monkeypatch):
     """The committed published/ is what the pipeline makes from the committed raw/."""
     monkeypatch.setenv("INDICATORS_RAW", str(ROOT / "raw"))

@@ -7,8 +7,12 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from pipeline.orchestrate import local_instance, run_in_process
 from pipeline.settings import VARIABLES, Settings, readme_table
+
+pytestmark = pytest.mark.slow  # runs the whole pipeline: make test, not make check
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "pipeline"

@@ -120,6 +120,7 @@ class Figure:
     money: bool
     year: int | None
     count: bool = True  # a plain count (not money, not a measure in some unit)
+    whole_sentence: bool = True  # sentence[0] is where the sentence starts (not a window's)
 
 
 # --- rules ---------------------------------------------------------------------------------
@@ -330,7 +331,11 @@ def status(f: Figure) -> tuple[str, str]:
             continue
         if restated and rule["status"] == "planned":
             continue
-        if rule.get("sentence") and re.search(rule["sentence"], sentence, re.I):
+        if (
+            rule.get("sentence")
+            and f.whole_sentence
+            and re.search(rule["sentence"], sentence, re.I)
+        ):
             return rule["status"], f"{rule['name']}: the sentence proposes or supposes"
         if rule["left"] is not None and rule["left"].search(left):
             return rule["status"], f"{rule['name']}: marker before it"
@@ -534,7 +539,8 @@ def as_of(
             if (value := _interval(m, report)) is not None:
                 return value, f"period_from_to (in its {where})"
         if rules["same_date"]["pattern"].search(text):
-            if (value := _last_date(before + "\n" + f.text[:s0], report)) is not None:
+            earlier = before + "\n" + f.text[max(0, s0 - 3000) : s0]
+            if (value := _last_date(earlier[-3000:], report)) is not None:
                 return value, "same_date: the last date stated before it"
         if found := _date_near(text, pos, pos + f.end - f.start, rules, report):
             value, rule = found
@@ -565,7 +571,11 @@ def as_of(
         )
     if concept in _rules()["paragraph_date_for"]:
         if found := _date_near(
-            f.text[: f.sentence[0]], f.sentence[0], f.sentence[0], rules, report
+            f.text[max(0, f.sentence[0] - 3000) : f.sentence[0]],
+            min(f.sentence[0], 3000),
+            min(f.sentence[0], 3000),
+            rules,
+            report,
         ):
             return found[0], "paragraph_date: an incident's date stated before it in its paragraph"
     return None, "none: nothing ties a date to it"

@@ -1052,16 +1052,20 @@ def extract_paragraph(
                 stated := [y for p, y in part.years_for(q) if p < q.start]
             ):
                 year, year_why = stated[-1] - 1, "'the previous year' of the year stated before"
+            # Facts look around a figure within a bounded window, so that a sentence with
+            # thousands of figures stays linear.
+            w0, w1 = max(s_start, q.start - WINDOW), min(s_end, q.end + WINDOW)
             figure = Figure(
                 text,
                 q.start,
                 q.end,
-                (s_start, s_end),
-                (part.start, part.end),
+                (w0, w1),
+                (max(part.start, w0), min(part.end, w1)),
                 entity,
                 _is_money(q),
                 year,
                 q.unit == "count",
+                w0 == s_start,
             )
             facts = decide(figure, report, previous_counted, before)
             previous_counted = facts.counted or previous_counted
