@@ -238,6 +238,7 @@ def counted(f: Figure, report: Report) -> tuple[str | None, str]:
     return None, "none: no rule of rules/facts.yaml counted says what this counts"
 
 
+@cache  # once per report, not once per figure (Report is frozen, so hashable)
 def _strong_subject(report: Report) -> re.Pattern | None:
     """The report's subject by name: its acronym, its name, the acronyms of its components
     and their short forms ('the Task Force' for 'International Police Task Force (IPTF)')."""
