@@ -262,19 +262,21 @@ daily_publish = dg.ScheduleDefinition(
 
 
 def _fingerprints(settings: Settings) -> dict[str, str]:
-    """Checksum of each report in raw/ by document id; files that vanish meanwhile are skipped."""
-    import hashlib
-
+    """Checksum of each report in raw/ by document id (re-hashed only when its size, mtime or
+    inode changed); files that vanish meanwhile are skipped."""
+    from pipeline.plan import raw_stat_cache
     from pipeline.read.ingest import list_reports
 
     out = {}
     if not settings.raw_dir.is_dir():
         return out
+    cache = raw_stat_cache(settings)
     for p in list_reports(settings.raw_dir):
         try:
-            out[p.stem] = hashlib.sha256(p.read_bytes()).hexdigest()
+            out[p.stem] = cache.sha256(p)
         except OSError:
             continue
+    cache.save()
     return out
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.build import DocumentOutcome, artifact_key, file_digest
+from pipeline.build import DocumentOutcome, artifact_key
 from pipeline.dataset.artifacts import ArtifactStore
 from pipeline.read.ingest import SUPPORTED_SUFFIXES, document_id_for, scan_raw
 from pipeline.settings import Settings
+from pipeline.statcache import StatCache
 
 
 class RawFolderError(RuntimeError):
@@ -38,8 +39,13 @@ def published_digests(settings: Settings) -> dict[str, str]:
         con.close()
 
 
+def raw_stat_cache(settings: Settings) -> StatCache:
+    """The stat cache of raw/'s files, kept in the pipeline's state folder."""
+    return StatCache(Path(settings.state_dir) / "raw-sha256.json")
+
+
 def _set_aside(
-    paths: list[Path], published: dict[str, str]
+    paths: list[Path], published: dict[str, str], cache: StatCache
 ) -> tuple[dict[Path, str | None], list[DocumentOutcome]]:
     """The files to publish with their sha256, and outcomes for duplicates and id clashes."""
     by_stem: dict[str, list[Path]] = {}
@@ -63,7 +69,7 @@ def _set_aside(
     digests: dict[Path, str | None] = {}
     for p in kept:
         try:
-            digests[p] = file_digest(p)
+            digests[p] = cache.sha256(p)
         except OSError:
             digests[p] = None  # build_artifact reports it
     # Among files with the same content, keep the one already published, else the first name.
@@ -104,7 +110,9 @@ def plan_run(settings: Settings, store: ArtifactStore) -> Plan:
             "INDICATORS_ALLOW_EMPTY=1) publishes an empty dataset"
             + (" and unpublishes every document" if published else "")
         )
-    files, aside = _set_aside(paths, published)
+    cache = raw_stat_cache(settings)
+    files, aside = _set_aside(paths, published, cache)
+    cache.save()
     aside += [
         DocumentOutcome(document_id_for(Path(e.path)), Path(e.path).name, "failed", str(e))
         for e in refused

@@ -235,29 +235,33 @@ def state_key(con, settings: Settings) -> str:
 
 @dataclass
 class ReleaseInputs:
-    """What publishing takes from the release's database: every table, the sources, the
-    evaluation, the state the release is made from and the release history folder."""
+    """What publishing takes from the release's database: the tables (read one report at a
+    time), the sources, the evaluations, the state the release is made from and the release
+    history folder."""
 
-    tables: dict[str, pa.Table]
+    tables: object  # publish.ReleaseTables
     sources: list[dict]
     extra_resources: dict[str, pa.Table]
     state: str
     history: Path
 
-    def take_tables(self) -> dict[str, pa.Table]:
-        """The tables, handed over: publish frees each once written, before validating."""
-        tables, self.tables = self.tables, {}
-        return tables
+
+def _artifacts(con) -> dict[str, str]:
+    """document_id -> the artifact its rows were made from, for every report with rows
+    (a report whose rows all failed validation has none: "")."""
+    from pipeline.dataset.store import stored_documents, stored_ids
+
+    known = {did: f"{version}/{sha}" for did, (sha, version) in stored_documents(con).items()}
+    return {did: known.get(did, "") for did in sorted(stored_ids(con))}
 
 
 def release_inputs(con, settings: Settings):
     """What publishing needs from the database, or the current release (a PublishResult)
     when it was made from the same state and its files are intact."""
-    from pipeline.dataset.publish import unchanged
+    from pipeline.dataset.publish import ReleaseTables, unchanged
     from pipeline.dataset.releases import history_dir
-    from pipeline.dataset.schema import TABLES
     from pipeline.dataset.series import DERIVED
-    from pipeline.dataset.store import quarantine_share, read_table
+    from pipeline.dataset.store import counts, document_keys, quarantine_share, read_table
 
     share = quarantine_share(con)
     if share > settings.max_failure_share:
@@ -273,8 +277,15 @@ def release_inputs(con, settings: Settings):
         "evaluation": evaluation_table(con, settings.gold),
         "indicator_accuracy": indicator_accuracy(con, settings.gold),
     }
+    tables = ReleaseTables(
+        con,
+        _artifacts(con),
+        {name: read_table(con, name) for name in DERIVED},
+        counts(con),
+        sorted({v for _, _, v in document_keys(con) if v}),
+    )
     return ReleaseInputs(
-        {name: read_table(con, name) for name in [*TABLES, *DERIVED]},
+        tables,
         sources(con),
         {k: v for k, v in extra.items() if v is not None},
         state,
@@ -285,7 +296,7 @@ def release_inputs(con, settings: Settings):
 def publish_release(settings: Settings):
     """Publish from the release's database, then swap that database in."""
     from pipeline.dataset import release_date
-    from pipeline.dataset.checks import frictionless_errors
+    from pipeline.dataset.checks import release_errors
     from pipeline.dataset.publish import check_folder, publish
     from pipeline.dataset.releases import history_dir
     from pipeline.dataset.store import open_read_only
@@ -294,18 +305,18 @@ def publish_release(settings: Settings):
     con = open_read_only(release_database(settings))
     try:
         inputs = release_inputs(con, settings)
+        if isinstance(inputs, ReleaseInputs):
+            inputs = publish(
+                inputs.tables,
+                inputs.sources,
+                settings.published_dir,
+                inputs.extra_resources,
+                inputs.state,
+                inputs.history,
+                check=release_errors,
+                planned=release_date.read(settings.release_file),
+            )
     finally:
-        con.close()  # DuckDB's memory goes before the release is written and validated
-    if isinstance(inputs, ReleaseInputs):
-        inputs = publish(
-            inputs.take_tables(),
-            inputs.sources,
-            settings.published_dir,
-            inputs.extra_resources,
-            inputs.state,
-            inputs.history,
-            check=frictionless_errors,
-            planned=release_date.read(settings.release_file),
-        )
+        con.close()
     swap_database(settings)
     return inputs

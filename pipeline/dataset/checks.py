@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pipeline.dataset.schema import all_schemas
+from pipeline.dataset.shards import resource_paths, shard_entries
 from pipeline.dataset.shares import balance, file_size
+
+Locate = Callable[[str], Path]  # a path of the descriptor -> the file to read
 
 
 def duplicate_keys(con) -> dict[str, int]:
@@ -57,49 +61,43 @@ def _declared_types(resource: dict) -> list[tuple[str, object]] | None:
 
 
 def _comparable(schema: dict) -> dict:
-    """A Table Schema without what differs between a CSV resource and its Parquet twin."""
-    out = {k: v for k, v in schema.items() if k not in ("missingValues", "foreignKeys")}
-    out["foreignKeys"] = [
-        dict(
-            fk,
-            reference=dict(
-                fk.get("reference", {}),
-                resource=str(fk.get("reference", {}).get("resource", "")).removesuffix("-parquet"),
-            ),
-        )
-        for fk in schema.get("foreignKeys", [])
-    ]
-    return out
+    """A Table Schema without what differs between a CSV resource and its Parquet twin (the
+    missing values, and the foreign keys only the CSV resource declares)."""
+    return {k: v for k, v in schema.items() if k not in ("missingValues", "foreignKeys")}
 
 
-def parquet_twins(published: Path, package: dict) -> tuple[list[str], dict]:
-    """Each Parquet resource declares its CSV twin's schema and holds exactly its rows, with
-    the declared column types; returns the problems and the tables that passed (by the CSV
-    resource's name, with only the columns foreign keys use).
+def _twin_pairs(package: dict) -> Iterator[tuple[str, dict, dict | None, str, str | None]]:
+    """(label, Parquet resource, its CSV twin, Parquet file, the twin's file) for every file
+    of every Parquet resource; shards are paired by their report."""
+    resources = [r for r in package.get("resources", []) if isinstance(r, dict)]
+    csvs = {r.get("name"): r for r in resources if r.get("format") == "csv"}
+    for res in resources:
+        if res.get("format") != "parquet":
+            continue
+        twin = csvs.get(str(res.get("name", "")).removesuffix("-parquet"))
+        twin_files = {e.get("document_id"): e["path"] for e in shard_entries(twin or {})}
+        for entry in shard_entries(res):
+            label = f"{res.get('name') or 'a Parquet resource'} ({entry['path']})"
+            yield label, res, twin, entry["path"], twin_files.get(entry.get("document_id"))
+
+
+def parquet_twins(package: dict, locate: Locate, only: set[str] | None = None) -> list[str]:
+    """Each Parquet file declares its CSV twin's schema and holds exactly its rows, with the
+    declared column types. only: check just these files (a release's new ones).
 
     frictionless reads Parquet row by row through pandas, about 20 times slower than CSV; a
     Parquet file that writes back to the very bytes of a valid CSV twin is valid too."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pipeline.dataset.publish import csv_bytes
+    from pipeline.dataset.formats import csv_bytes
 
-    errors, tables = [], {}
-    resources = [r for r in package.get("resources", []) if isinstance(r, dict)]
-    key_columns = {
-        c
-        for r in resources
-        for fk in (r.get("schema") or {}).get("foreignKeys", [])
-        for c in [*fk.get("fields", []), *fk.get("reference", {}).get("fields", [])]
-    }
-    csvs = {r.get("name"): r for r in resources if r.get("format") == "csv"}
-    for res in resources:
-        if res.get("format") != "parquet":
+    errors = []
+    for label, res, twin, path, twin_path in _twin_pairs(package):
+        if only is not None and path not in only and twin_path not in only:
             continue
-        label = res.get("name") or res.get("path") or "a Parquet resource"
-        twin = csvs.get(str(res.get("name", "")).removesuffix("-parquet"))
         expected = _declared_types(res)
-        if twin is None:
+        if twin is None or twin_path is None:
             errors.append(f"{label}: no CSV twin to compare with")
             continue
         if expected is None or _comparable(res.get("schema", {})) != _comparable(
@@ -108,65 +106,86 @@ def parquet_twins(published: Path, package: dict) -> tuple[list[str], dict]:
             errors.append(f"{label}: its schema is not the one {twin['name']} declares")
             continue
         try:
-            table = pq.read_table(Path(published) / res["path"])
-            csv_data = (Path(published) / twin["path"]).read_bytes()
+            table = pq.read_table(locate(path))
+            csv_data = locate(twin_path).read_bytes()
         except (OSError, KeyError, TypeError, pa.ArrowException) as err:
             errors.append(f"{label}: cannot be compared with its CSV twin ({err})")
             continue
         if [(f.name, f.type) for f in table.schema] != expected:
             errors.append(f"{label}: columns or types differ from its Table Schema")
         elif csv_bytes(table) != csv_data:
-            errors.append(f"{label}: rows differ from {twin['path']}")
-        else:  # only the key columns are kept, for the foreign keys
-            keys = [c for c in table.column_names if c in key_columns]
-            tables[twin["name"]] = table.select(keys)
-        del table
-    return errors, tables
+            errors.append(f"{label}: rows differ from {twin_path}")
+    return errors
 
 
-def foreign_key_errors(package: dict, tables: dict) -> list[str]:
-    """Rows whose foreign key (as the CSV resources declare them) points to no row, found by
-    an anti-join of the Arrow tables (frictionless would read the referenced file once more
-    for every resource pointing to it). Rows whose key fields are all empty point nowhere.
-    tables: the twins that passed; a resource whose twin did not is left to that error."""
-    from functools import reduce
+def _quoted(columns: list[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
 
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
-    names = {r.get("name") for r in package.get("resources", []) if isinstance(r, dict)}
+def key_errors(package: dict, locate: Locate) -> list[str]:
+    """Primary keys repeated across a table's files and foreign keys pointing to no row,
+    found by DuckDB over the key columns of the Parquet files (never a whole table in
+    memory). Rows whose foreign key fields are all empty point nowhere."""
+    import duckdb
+
+    tables = {
+        str(r.get("name", "")).removesuffix("-parquet"): r
+        for r in package.get("resources", [])
+        if isinstance(r, dict) and r.get("format") == "parquet"
+    }
+    csvs = [
+        r for r in package.get("resources", []) if isinstance(r, dict) and r.get("format") == "csv"
+    ]
+    con = duckdb.connect(config={"memory_limit": "512MB"})
     errors = []
-    for res in package.get("resources", []):
-        if not isinstance(res, dict) or res.get("format") != "csv":
+    try:
+        for name, res in tables.items():
+            files = ", ".join(
+                "'" + str(locate(p)).replace("'", "''") + "'" for p in resource_paths(res)
+            )
+            con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{files}])')
+        for res in csvs:
+            errors += _keys_of(con, res, tables)
+    except duckdb.Error as err:
+        errors.append(f"keys cannot be checked: {err}")
+    finally:
+        con.close()
+    return errors
+
+
+def _keys_of(con, res: dict, tables: dict) -> list[str]:
+    """One table's primary key repeats and broken foreign keys."""
+    name = res.get("name")
+    schema = res.get("schema") or {}
+    errors = []
+    if name not in tables:
+        return errors
+    pk = schema.get("primaryKey") or []
+    pk = [pk] if isinstance(pk, str) else pk
+    if pk:
+        n = con.execute(
+            f'SELECT count(*) FROM (SELECT {_quoted(pk)} FROM "{name}" '
+            f"GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchone()[0]
+        if n:
+            errors.append(f"{name}: {n} primary key value(s) ({', '.join(pk)}) repeated")
+    for fk in schema.get("foreignKeys", []):
+        ref = fk.get("reference", {})
+        target = ref.get("resource") or name
+        fields, ref_fields = fk.get("fields", []), ref.get("fields", [])
+        fields = [fields] if isinstance(fields, str) else fields
+        ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields
+        if target not in tables:
+            errors.append(f"{name}: foreign key to {target!r}, which is not in the package")
             continue
-        for fk in (res.get("schema") or {}).get("foreignKeys", []):
-            ref = fk.get("reference", {})
-            target = ref.get("resource") or res.get("name")  # "" refers to itself
-            if target not in names:
-                errors.append(
-                    f"{res.get('name')}: foreign key to {target!r}, which is not in the package"
-                )
-                continue
-            child, parent = tables.get(res.get("name")), tables.get(target)
-            if child is None or parent is None:
-                continue  # a twin that did not pass is already reported
-            fields, ref_fields = fk.get("fields", []), ref.get("fields", [])
-            try:
-                keys = child.select(fields)
-                empty = reduce(pc.and_kleene, [pc.is_null(keys[f]) for f in fields])
-                keys = keys.filter(pc.invert(empty))
-                targets = parent.select(ref_fields).rename_columns(fields).cast(keys.schema)
-                broken = keys.join(
-                    targets.group_by(fields).aggregate([]), fields, join_type="left anti"
-                ).num_rows
-            except (KeyError, TypeError, ValueError, pa.ArrowException) as err:
-                errors.append(f"{res.get('name')}: foreign key {fields} cannot be checked ({err})")
-                continue
-            if broken:
-                errors.append(
-                    f"{res.get('name')}: {broken} row(s) whose {', '.join(fields)} "
-                    f"match no row of {target}"
-                )
+        cond = " AND ".join(f'c."{a}" = p."{b}"' for a, b in zip(fields, ref_fields, strict=True))
+        some = " OR ".join(f'c."{a}" IS NOT NULL' for a in fields)
+        n = con.execute(
+            f'SELECT count(*) FROM "{name}" c WHERE ({some}) AND NOT EXISTS '
+            f'(SELECT 1 FROM "{target}" p WHERE {cond})'
+        ).fetchone()[0]
+        if n:
+            errors.append(f"{name}: {n} row(s) whose {', '.join(fields)} match no row of {target}")
     return errors
 
 
@@ -263,8 +282,7 @@ def frictionless_errors(
     def ours() -> list[str]:
         if parquet:
             return []
-        errors, tables = parquet_twins(published, full)
-        return errors + foreign_key_errors(full, tables)
+        return parquet_twins(full, basepath.joinpath) + key_errors(full, basepath.joinpath)
 
     if len(shares) <= 1:
         errors = _frictionless(package, str(basepath), [n for g in shares for n in g]) + ours()
@@ -279,3 +297,71 @@ def frictionless_errors(
             errors = [e for part in parts for e in part] + mine
     # frictionless repeats a descriptor's own problem for every resource it validates
     return list(dict.fromkeys(errors + verify_hashes(published)))
+
+
+def _new_files(staging: Path) -> set[str]:
+    """The data files a staged release adds, relative to the published folder."""
+    data = staging / "data"
+    return {p.relative_to(staging).as_posix() for p in data.rglob("*") if p.is_file()}
+
+
+def _staged_hashes(package: dict, locate: Locate, new: set[str]) -> list[str]:
+    """New files whose sha256 is not the descriptor's; files the descriptor names that exist
+    nowhere."""
+    import hashlib
+
+    errors = []
+    for res in package.get("resources", []):
+        for entry in shard_entries(res) if isinstance(res, dict) else []:
+            path = locate(entry["path"])
+            if not path.is_file():
+                errors.append(f"{entry['path']}: missing")
+            elif entry["path"] in new and (
+                "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest() != entry.get("hash")
+            ):
+                errors.append(f"{entry['path']}: sha256 differs from datapackage.json")
+    return errors
+
+
+def _new_csv_resources(package: dict, new: set[str]) -> dict:
+    """A package of each CSV table's new files (one multipart resource per table), without
+    foreign keys: those are checked over every file by key_errors, and the sha256 of each
+    file by _staged_hashes."""
+    resources = []
+    for res in package.get("resources", []):
+        if not isinstance(res, dict) or res.get("format") != "csv" or res.get("type") != "table":
+            continue
+        paths = [e["path"] for e in shard_entries(res) if e["path"] in new]
+        if not paths:
+            continue
+        one = {k: v for k, v in res.items() if k not in ("x-shards", "path", "hash", "bytes")}
+        resources.append(
+            _without_foreign_keys(dict(one, path=paths[0] if len(paths) == 1 else paths))
+        )
+    return {k: v for k, v in package.items() if k != "resources"} | {"resources": resources}
+
+
+def release_errors(staging: Path, published: Path) -> list[str]:
+    """A staged release's problems, checked in proportion to the change: frictionless on the
+    new CSV files, each new Parquet file against its CSV twin, the sha256 of each new file;
+    then primary and foreign keys over the key columns of every file (DuckDB)."""
+    from pipeline.dataset.releases import read_descriptor
+
+    package, problem = read_descriptor(staging)
+    if package is None:
+        return [problem]
+    new = _new_files(staging)
+
+    def locate(path: str) -> Path:
+        return staging / path if path in new else Path(published) / path
+
+    errors = [problem] if problem else []
+    errors += _staged_hashes(package, locate, new)
+    if errors:
+        return errors
+    csvs = _new_csv_resources(package, new)
+    if csvs["resources"]:
+        errors += _frictionless(csvs, str(staging), [r["name"] for r in csvs["resources"]])
+    errors += parquet_twins(package, locate, only=new)
+    errors += key_errors(package, locate)
+    return list(dict.fromkeys(errors))

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.dataset.shards import resource_paths, shard_entries
+
 MAX_CHARTS = 8
 MIN_POINTS = 3  # a series is charted when it has at least this many dates
 SYMBOL_URL = "https://undocs.org/{symbol}"
@@ -41,19 +43,38 @@ def _read_csv(path: Path) -> list[dict]:
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
-def downloads(published: Path, package: dict) -> list[Download]:
-    """Every resource of the package with its size and sha256 (as the descriptor records it)."""
+def _located(folders: list[Path], path: str) -> Path:
+    """A published file: in the first folder holding it (a release's new files are staged)."""
+    return next((f / path for f in folders if (f / path).exists()), folders[-1] / path)
+
+
+def resource_rows(folders: list[Path], package: dict, name: str) -> list[dict]:
+    """Every row of a CSV resource, from all its files (shards) in order."""
+    for res in package.get("resources", []):
+        if res.get("name") == name and res.get("format") == "csv":
+            return [r for p in resource_paths(res) for r in _read_csv(_located(folders, p))]
+    return []
+
+
+def downloads(folders: list[Path], package: dict) -> list[Download]:
+    """Every resource of the package with its size and sha256 (as the descriptor records it);
+    a sharded one by its first file, with the number of files (the descriptor lists them all)."""
     out = []
     for res in package.get("resources", []):
-        path = Path(published) / res["path"]
-        size = path.stat().st_size if path.exists() else res.get("bytes", 0)
+        entries = shard_entries(res)
+        if not entries:
+            continue
+        size = sum(e.get("bytes") or _located(folders, e["path"]).stat().st_size for e in entries)
+        title = res.get("title", res["name"])
+        if len(entries) > 1:
+            title += f", {len(entries)} files listed in datapackage.json"
         out.append(
             Download(
-                res["path"],
-                res.get("title", res["name"]),
+                entries[0]["path"],
+                title,
                 res.get("description", ""),
                 size,
-                res.get("hash", "").removeprefix("sha256:"),
+                str(entries[0].get("hash") or "").removeprefix("sha256:"),
             )
         )
     return out
@@ -415,21 +436,23 @@ def render_readme(
     return "\n".join(lines)
 
 
-def build_site(published: Path) -> dict[str, bytes]:
-    """index.html and README.md for a published folder, as bytes (not written)."""
+def build_site(published: Path, also: Path | None = None) -> dict[str, bytes]:
+    """index.html and README.md for a published folder, as bytes (not written). also: the
+    published folder a staged release's unchanged files are in."""
     published = Path(published)
+    folders = [published, *([Path(also)] if also is not None else [])]
     package = json.loads((published / "datapackage.json").read_text(encoding="utf-8"))
     log = published / "CHANGELOG.md"
     changelog = log.read_text(encoding="utf-8") if log.exists() else ""
     date = release_date(changelog, str(package.get("version")))
-    files = downloads(published, package)
-    sources = source_links(package, _read_csv(published / "data" / "documents.csv"))
-    accuracy = _accuracy(_read_csv(published / "data" / "evaluation.csv"))
-    indicators = {r["indicator"]: r for r in _read_csv(published / "data" / "indicators.csv")}
-    charts = chart_specs(_read_csv(published / "data" / "series.csv"), indicators)
+    files = downloads(folders, package)
+    sources = source_links(package, resource_rows(folders, package, "documents"))
+    accuracy = _accuracy(resource_rows(folders, package, "evaluation"))
+    indicators = {r["indicator"]: r for r in resource_rows(folders, package, "indicators")}
+    charts = chart_specs(resource_rows(folders, package, "series"), indicators)
     bundle = _vega_bundle() if charts else ""
     cards = indicator_cards(
-        list(indicators.values()), _read_csv(published / "data" / "indicator_accuracy.csv")
+        list(indicators.values()), resource_rows(folders, package, "indicator_accuracy")
     )
     page = render_html(package, changelog, files, sources, accuracy, charts, date, bundle, cards)
     readme = render_readme(package, files, sources, accuracy, date)

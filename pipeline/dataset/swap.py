@@ -1,89 +1,52 @@
-"""Swap a staged release into published/ so that published/data is never missing."""
+"""Swap a staged release into published/: new files moved in, the descriptor last."""
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
-import sys
 from pathlib import Path
 
 from pipeline.dataset.faults import checkpoint
 
 STAGING = ".staging"
-COMPLETE = "COMPLETE"  # written last into the staging folder; holds the new data folder's inode
+COMPLETE = "COMPLETE"  # written last into the staging folder, once it is validated
 FILES = (
     "CHANGELOG.md",
     "README.md",
     "index.html",  # swapped after data/,
     "datapackage.json",
 )  # the descriptor last
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
-
-
-def exchange(a: Path, b: Path) -> bool:
-    """Swap two existing paths in one atomic step (Linux renameat2 RENAME_EXCHANGE).
-    False where the system or file system cannot (the caller then falls back)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):  # glibc < 2.28, musl without it
-        return False
-    renameat2.argtypes = [
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_uint,
-    ]
-    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this file system cannot exchange
-        return False
-    raise OSError(err, f"cannot swap {a} and {b}: {os.strerror(err)}")
 
 
 def mark_complete(staging: Path) -> None:
-    """Seal a fully written staging folder: from now on recover() rolls it forward."""
-    inode = os.stat(staging / "data").st_ino
+    """Seal a fully written and validated staging folder: from now on recover() rolls it
+    forward."""
     tmp = staging / (COMPLETE + ".tmp")
-    tmp.write_text(str(inode), encoding="utf-8")
+    tmp.write_text("sealed\n", encoding="utf-8")
     os.replace(tmp, staging / COMPLETE)
 
 
-def _staged_data_waiting(staging: Path) -> bool:
-    """True while staging/data still holds the new release (not yet swapped in)."""
-    data = staging / "data"
-    if not data.is_dir():
-        return False
-    marker = (staging / COMPLETE).read_text(encoding="utf-8").strip()
-    return not marker or str(os.stat(data).st_ino) == marker
-
-
-def _swap_data(published: Path, staging: Path) -> None:
-    """Put staging/data in place of published/data: one atomic exchange where possible."""
-    target = published / "data"
-    if not _staged_data_waiting(staging):
-        return  # already exchanged before an interruption
-    if not target.exists():
-        os.replace(staging / "data", target)
-    elif not exchange(staging / "data", target):
-        # No exchange on this file system: two renames, with a short window without data/.
-        old = published / ".old"
-        old.mkdir(exist_ok=True)
-        shutil.rmtree(old / "data", ignore_errors=True)
-        os.replace(target, old / "data")
-        os.replace(staging / "data", target)
+def _move_tree(staging: Path, published: Path, folder: str) -> None:
+    """Move every staged file under a folder into place. Data files are named by their
+    content, so none replaces a file an older descriptor names with other bytes; moving one
+    that is already in place (a redone swap) changes nothing."""
+    root = staging / folder
+    if not root.is_dir():
+        return
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        target = published / path.relative_to(staging)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        checkpoint("swap-file")
 
 
 def swap(published: Path, staging: Path) -> None:
-    """Move a sealed staging folder into place; every step can be redone by recover()."""
-    _swap_data(published, staging)
+    """Move a sealed staging folder into place; every step can be redone by recover(). The
+    new data files first, then the old releases' descriptors and the pages, the descriptor
+    last: until it is replaced, readers see the previous release whole."""
+    _move_tree(staging, published, "data")
     checkpoint("swap-data")
+    _move_tree(staging, published, "releases")
     for name in FILES:  # each one rename; the descriptor last, because it commits
         if (staging / name).exists():
             os.replace(staging / name, published / name)
@@ -92,14 +55,15 @@ def swap(published: Path, staging: Path) -> None:
 
 
 def recover(published: Path) -> None:
-    """Finish or undo an interrupted publish: roll forward if the staging copy is sealed."""
+    """Finish or undo an interrupted publish: roll forward if the staging copy is sealed,
+    else remove it (files it had not moved in yet are named by no descriptor)."""
     staging = Path(published) / STAGING
     if (staging / COMPLETE).exists():
         swap(Path(published), staging)
     elif staging.exists():
         shutil.rmtree(staging)
     old = Path(published) / ".old"
-    if old.exists():
+    if old.exists():  # left by releases before files were sharded
         if not (Path(published) / "data").exists() and (old / "data").is_dir():
-            os.replace(old / "data", Path(published) / "data")  # killed mid-fallback
+            os.replace(old / "data", Path(published) / "data")
         shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,66 @@
+"""A stat cache: a file's sha256 is computed again only when its size, mtime or inode changed.
+
+Planning hashes every raw file and a release checks every published file; at 10,000 reports
+reading them all on each run costs more than the run's own work. git, rsync and make trust
+(size, mtime, inode) the same way; an edit that keeps all three (rare, and deliberate) is
+caught by `indicators validate`, which always reads every byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _signature(stat: os.stat_result) -> list[int]:
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+
+class StatCache:
+    """sha256 of files by path, trusted while their (size, mtime, inode) stay the same."""
+
+    def __init__(self, path: Path | None):
+        self.path = Path(path) if path is not None else None
+        self.entries: dict[str, list] = {}
+        self.changed = False
+        if self.path is not None and self.path.is_file():
+            try:
+                loaded = json.loads(self.path.read_text(encoding="utf-8"))
+                self.entries = loaded if isinstance(loaded, dict) else {}
+            except (OSError, ValueError):
+                self.entries = {}  # a damaged cache only costs one full hashing
+
+    def sha256(self, path: Path) -> str:
+        """The file's sha256, from the cache when its stat is the one recorded."""
+        key = str(Path(path).resolve())
+        signature = _signature(os.stat(path))
+        cached = self.entries.get(key)
+        if isinstance(cached, list) and len(cached) == 2 and cached[0] == signature:
+            return cached[1]
+        digest = file_sha256(path)
+        self.entries[key] = [signature, digest]
+        self.changed = True
+        return digest
+
+    def save(self) -> None:
+        """Write the cache (atomically) when it learnt something; entries of files that are
+        gone are dropped."""
+        if self.path is None or not self.changed:
+            return
+        kept = {k: v for k, v in self.entries.items() if os.path.exists(k)}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(kept, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.path)
+        self.changed = False
