@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)
 export INDICATORS_DAGSTER_STATE := $(CURDIR)/.dagster
 
-.PHONY: run test check lint dev benchmark clean tesseract chromium redis audit-sample
+.PHONY: run test check lint dev benchmark clean tesseract chromium redis postgresql audit-sample
 
 # A first set-up that fails removes its half-made .venv, so the next run starts clean.
 $(BIN)/indicators: pyproject.toml constraints.txt
@@ -46,11 +46,16 @@ chromium:
 redis:
 	$(call system_package,redis-server,redis-server,the Celery test will be skipped)
 
+# ... and its own PostgreSQL server (Dagster's storage); Debian puts `initdb` off PATH, but the
+# package's `pg_ctlcluster` is on it.
+postgresql:
+	$(call system_package,pg_ctlcluster,postgresql,the Celery test will be skipped)
+
 run: $(BIN)/indicators tesseract
 	$(BIN)/indicators run
 
 # Everything, what CI runs: lint, format, every test on every core.
-test: $(BIN)/indicators tesseract chromium redis
+test: $(BIN)/indicators tesseract chromium redis postgresql
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q -n auto
