@@ -98,6 +98,7 @@ def write_manifest(path: Path, entries: Iterable[Entry]) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(manifest_text(entries))
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)  # not mkstemp's 600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -186,8 +187,8 @@ class CollectionCheck:
         if self.extra:
             out.append(
                 f"{len(self.extra)} file(s) in raw/ are not in the manifest "
-                f"({self.manifest.name}): {_names(self.extra)}; `indicators fetch --add "
-                "NAME` lists them with their sha256"
+                f"({self.manifest.name}): {_names(self.extra)}; `indicators fetch --add` adds "
+                "them to it"
             )
         return out
 
