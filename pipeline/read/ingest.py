@@ -225,10 +225,10 @@ def scan_raw(raw_dir: Path, skip: tuple[Path, ...] = ()) -> tuple[list[Path], li
     Hidden names (.gitkeep, editor files, downloads in progress) and the files in `skip` (the
     collection's manifest) are ignored."""
     root = Path(raw_dir).resolve()
-    skipped = {Path(p).resolve() for p in skip}
+    skipped = {os.path.abspath(p) for p in skip}  # by name: resolving a link loop would raise
     paths, problems = [], []
     for entry in sorted(Path(raw_dir).iterdir()):
-        if entry.name.startswith(".") or entry.resolve() in skipped:
+        if entry.name.startswith(".") or os.path.abspath(entry) in skipped:
             continue
         if (problem := _refusal(entry, root)) is None:
             paths.append(entry)
