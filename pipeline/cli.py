@@ -676,17 +676,20 @@ class _FetchBar:
             console=self.console,
             transient=True,
         )
-        self.bar.start()
-        self.task = self.bar.add_task("fetching", total=None)
+        self.task = None  # the bar starts with the first bytes (no empty line when none come)
         return self
 
     def __exit__(self, *exc) -> None:
-        self.bar.stop()
+        if self.task is not None:
+            self.bar.stop()
 
     def say(self, message: str) -> None:
         self.console.print(_printable(message), soft_wrap=True, highlight=False)
 
     def progress(self, name: str, done: int, total: int | None) -> None:
+        if self.task is None:
+            self.bar.start()
+            self.task = self.bar.add_task("fetching", total=None)
         self.bar.update(self.task, description=name, completed=done, total=total)
 
     def done(self, outcome) -> None:
