@@ -99,7 +99,8 @@ def sources(entry: Entry, base: str) -> list[str]:
         return [base.format(file=entry.file)]
     if "://" not in base:  # a mirror folder
         return [(Path(base).expanduser().resolve() / entry.file).as_uri()]
-    return [base.rstrip("/") + "/" + entry.file]
+    where, _, query = base.partition("?")  # s3://bucket/reports?endpoint_override=...
+    return [where.rstrip("/") + "/" + entry.file + (f"?{query}" if query else "")]
 
 
 # --- one download -----------------------------------------------------------------------------
@@ -169,9 +170,10 @@ def _open_object(url: str) -> Response:
 
     from pipeline.dataset.artifacts import open_filesystem
 
-    folder, _, name = url.rpartition("/")
+    where, _, query = url.partition("?")
+    folder, _, name = where.rpartition("/")
     try:
-        fs, root = open_filesystem(folder)
+        fs, root = open_filesystem(folder + (f"?{query}" if query else ""))
         info = fs.get_file_info(f"{root}/{name}")
         if info.type == pafs.FileType.NotFound:
             raise Refused(f"not found at {url}")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -424,3 +426,43 @@ def test_the_committed_manifest_matches_raw_and_the_corpus():
         e = entries[Path(row["file"]).name]
         assert (e.sha256, e.bytes, e.mission) == (row["sha256"], int(row["bytes"]), row["mission"])
         assert (CORPUS / row["file"]).stat().st_size == e.bytes
+
+
+@pytest.mark.slow  # starts moto's S3 server in its own process
+@needs_corpus
+def test_an_s3_bucket_is_a_source(tmp_path, monkeypatch):
+    """Reports on a real S3-compatible server (moto's, on localhost), read through pyarrow."""
+    pytest.importorskip("moto")
+    import pyarrow.fs as pafs
+
+    from tests.test_scale import _free_port, _s3_env, _wait_for_port
+
+    _s3_env(monkeypatch)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_port(port)
+        endpoint = f"127.0.0.1:{port}"
+        fs = pafs.S3FileSystem(
+            endpoint_override=endpoint,
+            scheme="http",
+            region="us-east-1",
+            allow_bucket_creation=True,
+        )
+        fs.create_dir("reports")
+        for name in SMALL[:2]:
+            with fs.open_output_stream(f"reports/un/{name}") as out:
+                out.write((CORPUS / "pdf" / name).read_bytes())
+        base = f"s3://reports/un?endpoint_override={endpoint}&scheme=http&region=us-east-1"
+        settings = workspace(tmp_path, base, names=SMALL)
+        outcomes = fetch_missing(settings, say=lambda m: None)
+        assert [o.status for o in outcomes] == ["fetched", "failed", "fetched"], outcomes
+        assert f"{SMALL[2]}: not found at s3://reports/un/{SMALL[2]}" in outcomes[1].message
+        assert sorted(listed(settings)) == sorted(SMALL[:2])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
