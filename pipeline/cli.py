@@ -567,6 +567,141 @@ def _released_version(settings) -> str:
 
 
 @app.command()
+def fetch(
+    symbols: list[str] = typer.Argument(
+        None,
+        help="document symbols to fetch and add to the manifest (S/2005/453); with --add, "
+        "files in raw/ to add",
+    ),
+    mission: str = typer.Option(
+        "", help="the mission of reports fetched by symbol (their file: MISSION_S_2005_453.pdf)"
+    ),
+    file: list[str] = typer.Option(None, "--file", help="fetch only these files of the manifest"),
+    add: bool = typer.Option(
+        False, "--add", help="add files of raw/ the manifest does not list (all, or those named)"
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="list what would be fetched, fetch nothing"
+    ),
+    source: str = typer.Option(
+        None,
+        "--from",
+        help="where from: a URL with {symbol}, or a folder, file://, http(s):// or s3:// base "
+        "(INDICATORS_FETCH_FROM; default: the UN's document system)",
+    ),
+) -> None:
+    """Get the reports of the collection's manifest that raw/ lacks (or new ones by symbol),
+    verified (no HTML page, no truncated file, the manifest's sha256) before they enter raw/.
+
+    Exit status: 0 all fetched or present; 1 some could not be fetched (each named, why)."""
+    from pipeline.fetch import FetchError, add_files, extra_files, fetch_missing, fetch_symbol
+    from pipeline.fetch import missing_entries as missing
+    from pipeline.manifest import ManifestError
+
+    settings = _settings(fetch_from=source)
+    try:
+        if add:
+            _add_to_manifest(settings, symbols or extra_files(settings), add_files)
+            return
+        if dry_run:
+            todo = missing(settings, file)
+            for e in todo:
+                typer.echo(f"{e.file}\t{e.symbols}\t{e.url}")
+            typer.echo(f"{len(todo)} report(s) of {settings.manifest} to fetch")
+            return
+        with _FetchBar() as bar:
+            if symbols:
+                outcomes = []
+                for symbol in symbols:
+                    outcome, entry = fetch_symbol(settings, symbol, mission, bar.say, bar.progress)
+                    outcomes.append(outcome)
+                    bar.done(outcome)
+                    if entry is not None and outcome.status == "fetched":
+                        bar.say(f"added to {settings.manifest.name}: {_described(entry)}")
+            else:
+                outcomes = fetch_missing(settings, file, bar.say, bar.progress, bar.done)
+    except (FetchError, ManifestError, FileNotFoundError) as err:
+        _fail(str(err))
+    failed = [o for o in outcomes if o.status == "failed"]
+    fetched = sum(o.status == "fetched" for o in outcomes)
+    present = sum(o.status == "present" for o in outcomes)
+    if not outcomes:
+        asked = ", ".join(file) if file else f"every report of {settings.manifest.name}"
+        typer.echo(f"nothing to fetch: raw/ holds {asked}")
+        return
+    typer.echo(
+        f"{fetched} fetched, {len(failed)} failed"
+        + (f", {present} already in raw/" if present else "")
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
+def _described(entry) -> str:
+    """A manifest entry in one line."""
+    when = f"{entry.date_issued} ({entry.date_source})" if entry.date_issued else "no date"
+    return (
+        f"{entry.file} {entry.symbols} {entry.mission or '(no mission)'} {when} "
+        f"{entry.bytes:,} bytes sha256 {entry.sha256[:12]}..."
+    )
+
+
+def _add_to_manifest(settings, names: list[str], add_files) -> None:
+    if not names:
+        typer.echo(f"every file in {settings.raw_dir} is in {settings.manifest.name}")
+        return
+    for entry in add_files(settings, names):
+        typer.echo(f"added to {settings.manifest.name}: {_described(entry)}")
+
+
+class _FetchBar:
+    """A progress bar of the files fetched and the bytes of the current one; messages above."""
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TransferSpeedColumn,
+        )
+
+        self.console = Console()
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self.task = None  # the bar starts with the first bytes (no empty line when none come)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.task is not None:
+            self.bar.stop()
+
+    def say(self, message: str) -> None:
+        self.console.print(_printable(message), soft_wrap=True, highlight=False)
+
+    def progress(self, name: str, done: int, total: int | None) -> None:
+        if self.task is None:
+            self.bar.start()
+            self.task = self.bar.add_task("fetching", total=None)
+        self.bar.update(self.task, description=name, completed=done, total=total)
+
+    def done(self, outcome) -> None:
+        if outcome.status == "fetched":
+            self.say(f"fetched {outcome.file} ({outcome.bytes:,} bytes) from {outcome.source}")
+        elif outcome.status == "failed":
+            self.console.print(f"[red]failed:[/red] {_printable(outcome.message)}", soft_wrap=True)
+        else:
+            self.say(outcome.message)
+
+
+@app.command()
 def run(
     wait: float = typer.Option(
         None,

@@ -65,7 +65,9 @@ def document(context: dg.AssetExecutionContext, settings: SettingsResource) -> d
     from pipeline.read.ingest import list_reports
 
     key = context.partition_key
-    path = next((p for p in list_reports(settings.raw_dir) if p.stem == key), None)
+    path = next(
+        (p for p in list_reports(settings.raw_dir, (settings.manifest,)) if p.stem == key), None
+    )
     if path is None:
         raise dg.Failure(f"{key}: no such report in {settings.raw_dir}")
     outcome = build_artifact(path, artifact_store(settings), settings)
@@ -271,7 +273,7 @@ def _fingerprints(settings: Settings) -> dict[str, str]:
     if not settings.raw_dir.is_dir():
         return out
     cache = raw_stat_cache(settings)
-    for p in list_reports(settings.raw_dir):
+    for p in list_reports(settings.raw_dir, (settings.manifest,)):
         try:
             out[p.stem] = cache.sha256(p)
         except OSError:

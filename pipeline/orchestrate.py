@@ -44,6 +44,10 @@ class RunSummary:
     published: bool = False
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # problems found and mended (run goes on)
+    # raw/ against the collection's manifest: reports missing or unlisted (warnings), files
+    # whose bytes changed (errors: the run publishes what it read, and exits 2)
+    collection_warnings: list[str] = field(default_factory=list)
+    collection_errors: list[str] = field(default_factory=list)
     settings: Settings | None = None
     read: int = 0  # reports read in this run (the rest had their artifact)
     workers: int = 1
@@ -56,10 +60,11 @@ class RunSummary:
     @property
     def exit_code(self) -> int:
         """0: all published; 1: publishing failed or was blocked; 2: published, but some
-        reports could not be read or were set aside as duplicates."""
+        reports could not be read or were set aside as duplicates, or differ from the
+        collection's manifest."""
         if not self.success or not self.published:
             return 1
-        return 2 if self.failed_documents else 0
+        return 2 if self.failed_documents or self.collection_errors else 0
 
     def print(self, console: Console, seconds: float) -> None:
         """A closing summary for people (every report when few, else only the problems)."""
@@ -119,12 +124,16 @@ class RunSummary:
         console.print(f"database:  {self.settings.db_path}", soft_wrap=True)
         for n in self.notes:
             console.print(f"[yellow]repaired:[/yellow] {n}", soft_wrap=True)
+        for w in self.collection_warnings:
+            console.print(f"[yellow]collection:[/yellow] {w}", soft_wrap=True)
+        for e in self.collection_errors:
+            console.print(f"[red]collection:[/red] {e}", soft_wrap=True)
         for e in self.errors:
             console.print(f"[red]error:[/red] {e}", soft_wrap=True)
         verdict = {
             0: "done",
             1: "FAILED",
-            2: "done, with reports that could not be read or were set aside",
+            2: "done, with reports that could not be read, were set aside or changed",
         }
         console.print(f"{verdict[self.exit_code]} in {seconds:.1f} s")
 
@@ -179,6 +188,9 @@ def run_in_process(
             o.status = "loaded"
     summary.read, summary.workers = len(todo), workers
     summary.errors = errors + summary.errors
+    if plan.collection is not None:
+        summary.collection_warnings = plan.collection.warnings()
+        summary.collection_errors = plan.collection.errors()
     return summary
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pipeline.build import DocumentOutcome, artifact_key
 from pipeline.dataset.artifacts import ArtifactStore
+from pipeline.manifest import CollectionCheck, check_raw
 from pipeline.read.ingest import SUPPORTED_SUFFIXES, document_id_for, scan_raw
 from pipeline.settings import Settings
 from pipeline.statcache import StatCache
@@ -24,6 +25,7 @@ class Plan:
     files: dict[Path, str | None]
     aside: list[DocumentOutcome]
     todo: list[Path]
+    collection: CollectionCheck | None = None  # raw/ against the collection's manifest
 
 
 def published_digests(settings: Settings) -> dict[str, str]:
@@ -97,7 +99,8 @@ def plan_run(settings: Settings, store: ArtifactStore) -> Plan:
     raw_dir = Path(settings.raw_dir)
     if not raw_dir.is_dir():
         raise RawFolderError(f"{raw_dir}: the raw folder does not exist")
-    paths, refused = scan_raw(raw_dir)  # links outside raw/, folders, FIFOs: named, not read
+    # links outside raw/, folders, FIFOs: named, not read; the manifest is no report
+    paths, refused = scan_raw(raw_dir, (settings.manifest,))
     published = published_digests(settings)
     readable = [p for p in paths if p.suffix.lower() in SUPPORTED_SUFFIXES]
     if not readable and not settings.allow_empty:
@@ -112,6 +115,7 @@ def plan_run(settings: Settings, store: ArtifactStore) -> Plan:
         )
     cache = raw_stat_cache(settings)
     files, aside = _set_aside(paths, published, cache)
+    present = _present(paths, files, cache)
     cache.save()
     aside += [
         DocumentOutcome(document_id_for(Path(e.path)), Path(e.path).name, "failed", str(e))
@@ -125,4 +129,15 @@ def plan_run(settings: Settings, store: ArtifactStore) -> Plan:
             store.manifest(artifact_key(p, d)) is None and store.failure(artifact_key(p, d)) is None
         )
     ]
-    return Plan(files, aside, todo)
+    return Plan(files, aside, todo, check_raw(settings.manifest, present))
+
+
+def _present(paths: list[Path], files: dict[Path, str | None], cache: StatCache) -> dict[str, str]:
+    """name -> sha256 of every readable file in raw/ (duplicates set aside included)."""
+    out = {}
+    for p in paths:
+        try:
+            out[p.name] = files.get(p) or cache.sha256(p)
+        except OSError:
+            continue  # unreadable: its report says so
+    return out

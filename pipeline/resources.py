@@ -15,6 +15,7 @@ class SettingsResource(dg.ConfigurableResource):
     """Where the pipeline reads and writes, and its limits (see pipeline/settings.py)."""
 
     raw: str
+    manifest: str
     published: str
     database: str
     state: str
@@ -35,6 +36,11 @@ class SettingsResource(dg.ConfigurableResource):
     report_memory_mb: int
     sql_timeout: float
     sql_memory: str
+    fetch_from: str
+    fetch_interval: float
+    fetch_timeout: float
+    fetch_retries: int
+    fetch_backoff: float
 
     @classmethod
     def of(cls, settings: Settings) -> SettingsResource:

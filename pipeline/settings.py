@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+from pipeline.dataset.ods import ODS_URL
+
 ROOT = Path(__file__).resolve().parent.parent
 # Defaults are relative to the checkout; an installed wheel takes them from where it runs.
 HOME = ROOT if (ROOT / "pyproject.toml").is_file() else Path.cwd()
@@ -31,6 +33,13 @@ class Variable:
 # Defaults that depend on other settings are written as {field} and filled in order.
 VARIABLES = (
     Variable("INDICATORS_RAW", "raw", "raw/", "folder of input reports"),
+    Variable(
+        "INDICATORS_MANIFEST",
+        "manifest",
+        "{raw}/manifest.csv",
+        "the collection's manifest: each report's symbols, URL, size and sha256 (runs check "
+        "raw/ against it)",
+    ),
     Variable(
         "INDICATORS_PUBLISHED",
         "published",
@@ -128,6 +137,32 @@ VARIABLES = (
         "INDICATORS_SQL_TIMEOUT", "sql_timeout", "60", "seconds an `indicators sql` query may run"
     ),
     Variable("INDICATORS_SQL_MEMORY", "sql_memory", "2GB", "DuckDB memory limit for queries"),
+    Variable(
+        "INDICATORS_FETCH_FROM",
+        "fetch_from",
+        ODS_URL,
+        "where `indicators fetch` gets reports: a URL with `{symbol}`, or a folder, `file://`, "
+        "`http(s)://` or `s3://` base the file name is appended to",
+    ),
+    Variable(
+        "INDICATORS_FETCH_INTERVAL",
+        "fetch_interval",
+        "1",
+        "seconds at least between two requests of `indicators fetch` (a polite rate)",
+    ),
+    Variable("INDICATORS_FETCH_TIMEOUT", "fetch_timeout", "60", "seconds one request may wait"),
+    Variable(
+        "INDICATORS_FETCH_RETRIES",
+        "fetch_retries",
+        "4",
+        "retries of a download that timed out, broke off or got a server error (5xx, 429)",
+    ),
+    Variable(
+        "INDICATORS_FETCH_BACKOFF",
+        "fetch_backoff",
+        "2",
+        "seconds before the first retry, doubled for each next one",
+    ),
 )
 # Read where it is used, not passed down: a test hook, not a setting of the pipeline.
 KILL_AT = Variable(
@@ -140,6 +175,7 @@ class Settings:
     """Where the pipeline reads and writes, and its limits. Frozen: built once, passed down."""
 
     raw: Path
+    manifest: Path
     published: Path
     database: Path
     state: Path
@@ -160,6 +196,11 @@ class Settings:
     report_memory_mb: int = 3072
     sql_timeout: float = 60.0
     sql_memory: str = "2GB"
+    fetch_from: str = ODS_URL
+    fetch_interval: float = 1.0
+    fetch_timeout: float = 60.0
+    fetch_retries: int = 4
+    fetch_backoff: float = 2.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -171,19 +212,22 @@ class Settings:
             if given := env.get(var.name):
                 values[var.field] = _typed(types[var.field], given, Path.cwd())
             else:
-                default = var.default.format(**{k: str(v) for k, v in values.items()})
+                default = var.default.format_map(_Filled({k: str(v) for k, v in values.items()}))
                 values[var.field] = _typed(types[var.field], default, HOME)
         for name, value in overrides.items():
             if value is not None:
                 values[name] = _typed(types[name], str(value), Path.cwd())
-        # a published folder given alone carries its database with it
-        if (
-            "published" in overrides
-            and "database" not in overrides
-            and not env.get("INDICATORS_DB")
-            and overrides["published"] is not None
+        # a published folder given alone carries its database with it, a raw folder its manifest
+        for folder, field, variable, name in (
+            ("published", "database", "INDICATORS_DB", "indicators.duckdb"),
+            ("raw", "manifest", "INDICATORS_MANIFEST", "manifest.csv"),
         ):
-            values["database"] = Path(values["published"]) / "indicators.duckdb"
+            if (
+                overrides.get(folder) is not None
+                and overrides.get(field) is None
+                and not env.get(variable)
+            ):
+                values[field] = Path(values[folder]) / name
         return cls(**values)
 
     def with_(self, **changes) -> Settings:
@@ -238,6 +282,13 @@ class Settings:
     def artifacts_url(self) -> str:
         """Where per-report artifacts live."""
         return self.artifacts
+
+
+class _Filled(dict):
+    """Settings filled into a default; other {names} (the fetch URL's {symbol}) stay as they are."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def _typed(kind: str, text: str, base: Path):

@@ -219,14 +219,16 @@ def _refusal(entry: Path, root: Path) -> str | None:
     return None
 
 
-def scan_raw(raw_dir: Path) -> tuple[list[Path], list[ReportError]]:
+def scan_raw(raw_dir: Path, skip: tuple[Path, ...] = ()) -> tuple[list[Path], list[ReportError]]:
     """Report files in raw/ sorted by name, and every other entry refused with the reason
     (links leading outside raw/, dangling or looping links, folders, FIFOs, devices).
-    Hidden names (.gitkeep, editor files) are ignored."""
+    Hidden names (.gitkeep, editor files, downloads in progress) and the files in `skip` (the
+    collection's manifest) are ignored."""
     root = Path(raw_dir).resolve()
+    skipped = {os.path.abspath(p) for p in skip}  # by name: resolving a link loop would raise
     paths, problems = [], []
     for entry in sorted(Path(raw_dir).iterdir()):
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or os.path.abspath(entry) in skipped:
             continue
         if (problem := _refusal(entry, root)) is None:
             paths.append(entry)
@@ -235,6 +237,6 @@ def scan_raw(raw_dir: Path) -> tuple[list[Path], list[ReportError]]:
     return paths, problems
 
 
-def list_reports(raw_dir: Path) -> list[Path]:
+def list_reports(raw_dir: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
     """Report files in raw/, sorted by name; scan_raw also says which entries were refused."""
-    return scan_raw(raw_dir)[0]
+    return scan_raw(raw_dir, skip)[0]
