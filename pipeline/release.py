@@ -306,6 +306,7 @@ def publish_release(settings: Settings):
             inputs.history,
             check=frictionless_errors,
             planned=release_date.read(settings.release_file),
+            url=settings.published_url,
         )
     swap_database(settings)
     return inputs

@@ -414,8 +414,11 @@ class ReleaseInvalid(RuntimeError):
 Check = Callable[[Path], list[str]]
 
 
-def _stage(published: Path, files: dict[str, bytes], release: Release, check: Check | None) -> Path:
-    """Write the whole release aside and validate it there; an invalid one is removed."""
+def _stage(
+    published: Path, files: dict[str, bytes], release: Release, check: Check | None, url: str = ""
+) -> Path:
+    """Write the whole release aside and validate it there; an invalid one is removed.
+    url: the address the release is published at, cited on its landing page."""
     staging = published / STAGING
     if staging.exists():
         shutil.rmtree(staging)
@@ -425,9 +428,9 @@ def _stage(published: Path, files: dict[str, bytes], release: Release, check: Ch
         checkpoint("write")
     (staging / "CHANGELOG.md").write_text(release.changelog, encoding="utf-8")
     (staging / "datapackage.json").write_text(release.descriptor, encoding="utf-8")
-    from pipeline.dataset.site import build_site  # altair: imported only when publishing
+    from pipeline.dataset.site import build_site
 
-    for name, data in build_site(staging).items():  # index.html and README.md
+    for name, data in build_site(staging, url).items():  # index.html and README.md
         (staging / name).write_bytes(data)
     files.clear()  # written: their bytes need not stay in memory while the check reads them
     if check is not None and (errors := check(staging)):
@@ -528,13 +531,15 @@ def publish(
     history: Path | None = None,
     check: Check | None = None,
     planned: release_date.PlannedRelease | None = None,
+    url: str = "",
 ) -> PublishResult:
     """Write the package aside and swap it in. With the same data as the last release,
     only repair what differs from it (version and changelog kept); with new data, release.
     history: the folder keeping the release history (releases.history_dir); without it, the
     history is read from published/ alone. check: validates the staged release folder (a list
     of problems); with any, ReleaseInvalid is raised and nothing is swapped in. planned: the
-    release `indicators release` recorded (release.json), if any."""
+    release `indicators release` recorded (release.json), if any. url: the address the release
+    is published at, cited on its landing page."""
     published = Path(published)
     published.mkdir(parents=True, exist_ok=True)
     recover(published)
@@ -589,7 +594,7 @@ def publish(
         if history is not None and release != last:
             record(history, release, "state", published)
         return PublishResult(version, False, None, published)
-    staging = _stage(published, files, release, check)
+    staging = _stage(published, files, release, check, url)
     # Recorded before the swap: if the swap is interrupted, the next run finds the files
     # differing from the recorded release and rewrites them.
     if history is not None:
