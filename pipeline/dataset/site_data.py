@@ -21,8 +21,26 @@ STRENGTH = (
     "CIVILIAN_STAFF_INTERNATIONAL",
     "CIVILIAN_STAFF_NATIONAL",
 )
-# One series row as embedded in the page (and as the columns of its CSV download).
+# One series row as embedded in the page. To keep the page small, `sources` and `date_issued`
+# are '' when they are the row's report and its date, and `shown_because` is a number: its
+# place in the list of distinct reasons.
 ROW_FIELDS = (
+    "period",
+    "value",
+    "value_max",
+    "qualifier",
+    "document_id",
+    "sources",
+    "date_issued",
+    "n_reports",
+    "shown_because",
+    "unit",
+    "ref_area",
+)
+# The columns of a series' CSV download, as in data/series.csv.
+CSV_FIELDS = (
+    "indicator",
+    "subject",
     "ref_area",
     "period",
     "value",
@@ -139,6 +157,11 @@ def missions(documents: list[dict], series: list[dict]) -> list[Mission]:
     return out
 
 
+def _count(n: float, noun: str) -> str:
+    """'1 figure', '6 figures'."""
+    return f"{n:g} {noun}{'' if n == 1 else 's'}"
+
+
 def _share(part: float, whole: float) -> str:
     """'5 of 6 (83 %)'."""
     return f"{part:g} of {whole:g} ({round(100 * part / whole)} %)"
@@ -150,7 +173,7 @@ def accuracy_text(measures: dict[str, str]) -> str:
     if not m.get("key_figures"):
         return "Not measured yet: no report with this indicator has been read by hand."
     parts = [
-        f"Checked against {m['key_figures']:g} figures read by hand from the reports: "
+        f"Checked against {_count(m['key_figures'], 'figure')} read by hand from the reports: "
         f"{_share(m.get('found', 0), m['key_figures'])} are in the series"
     ]
     if m.get("predicted"):
@@ -181,17 +204,30 @@ def indicator_info(indicators: list[dict], accuracy: list[dict]) -> dict[str, di
     }
 
 
-def _series(series: list[dict]) -> dict[str, dict[str, list[list[str]]]]:
-    """mission -> indicator -> rows (ROW_FIELDS, strings as published), sorted by period."""
-    out: dict[str, dict[str, list[list[str]]]] = {}
-    for r in series:
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _row(r: dict, dates: dict[str, str], reasons: dict[str, int]) -> list:
+    """A series row as embedded (ROW_FIELDS): what its report says is left out."""
+    doc = r["document_id"]
+    out = {f: _text(r.get(f)) for f in ROW_FIELDS}
+    out["sources"] = "" if out["sources"] == doc else out["sources"]
+    out["date_issued"] = "" if out["date_issued"] == dates.get(doc) else out["date_issued"]
+    out["shown_because"] = reasons[out["shown_because"]]
+    return [out[f] for f in ROW_FIELDS]
+
+
+def _series(series: list[dict], documents: list[dict]) -> tuple[list[str], dict]:
+    """The distinct reasons, and mission -> indicator -> rows (ROW_FIELDS) sorted by period."""
+    reasons = sorted({_text(r.get("shown_because")) for r in series})
+    index = {reason: i for i, reason in enumerate(reasons)}
+    dates = {d["document_id"]: d.get("date_issued") or "" for d in documents}
+    out: dict[str, dict[str, list[list]]] = {}
+    for r in sorted(series, key=lambda r: (r["subject"], r["indicator"], r["period"])):
         rows = out.setdefault(r["subject"], {}).setdefault(r["indicator"], [])
-        rows.append([str(r.get(f) if r.get(f) is not None else "") for f in ROW_FIELDS])
-    period = ROW_FIELDS.index("period")
-    for by_code in out.values():
-        for rows in by_code.values():
-            rows.sort(key=lambda row: (row[period], row))
-    return out
+        rows.append(_row(r, dates, index))
+    return reasons, out
 
 
 def explorer_data(
@@ -199,12 +235,15 @@ def explorer_data(
 ) -> dict:
     """Everything the explorer draws from, as one JSON-ready object."""
     info = indicator_info(indicators, accuracy)
+    reasons, by_mission = _series(series, documents)
     shown = [m for m in missions(documents, series) if m.indicators]
     sizes = Counter((r["subject"], r["indicator"]) for r in series)
     for code in sorted({r["indicator"] for r in series} - set(info)):  # not in the codelist
         info[code] = indicator_info([{"indicator": code}], [])[code]
     return {
         "fields": list(ROW_FIELDS),
+        "csv": list(CSV_FIELDS),
+        "reasons": reasons,
         "missions": [
             {
                 "code": m.code,
@@ -223,7 +262,7 @@ def explorer_data(
             r.document_id: {"symbol": r.symbol, "date": r.date, "title": r.title, "url": r.url}
             for r in reports(documents)
         },
-        "series": _series(series),
+        "series": by_mission,
     }
 
 

@@ -111,7 +111,7 @@ def missions(page: Page) -> str:
             (
                 f"{code}<br>{e(m.name)}",
                 f"{reports}{', ' + e(years) if years else ''}",
-                f"{len(m.indicators)}{': ' + e(names) if names else ''}",
+                f"{len(m.indicators)}{': <small>' + e(names) + '</small>' if names else ''}",
             )
         )
     body = table(("Mission", "Reports and years", "Indicators with values"), rows)

@@ -148,7 +148,7 @@
       tr.append(el("td", {}, readable(r[col.period], true)), el("td", {class: "num"}, stated(r)));
       const cell = el("td");
       cell.append(reportLink(r[col.document_id]));
-      tr.append(cell, el("td", {}, r[col.shown_because]));
+      tr.append(cell, el("td", {}, data.reasons[r[col.shown_because]]));
       return tr;
     }));
   }
@@ -163,7 +163,7 @@
 
   function fillSources(rows) {
     const ids = new Set();
-    for (const r of rows) for (const id of r[col.sources].split(";")) ids.add(id.trim());
+    for (const r of rows) for (const id of sources(r).split(";")) ids.add(id.trim());
     const list = byId("series-sources");
     const date = (id) => (data.reports[id] || {}).date || "";
     const order = (a, b) => (date(a) + a < date(b) + b ? -1 : 1);
@@ -176,10 +176,28 @@
     }));
   }
 
+  function sources(row) {
+    return row[col.sources] || row[col.document_id];
+  }
+
+  // A row as in data/series.csv: what the embedded row leaves out is its report's.
+  function csvValue(mission, code, row, name) {
+    if (name === "indicator") return code;
+    if (name === "subject") return mission;
+    if (name === "sources") return sources(row);
+    if (name === "shown_because") return data.reasons[row[col.shown_because]];
+    if (name === "date_issued") {
+      return row[col.date_issued] || (data.reports[row[col.document_id]] || {}).date || "";
+    }
+    return String(row[col[name]]);
+  }
+
   function csvText(mission, code, rows) {
     const quote = (v) => (/[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v);
-    const lines = [["indicator", "subject", ...data.fields].join(",")];
-    for (const r of rows) lines.push([code, mission, ...r].map(quote).join(","));
+    const lines = [data.csv.join(",")];
+    for (const r of rows) {
+      lines.push(data.csv.map((name) => quote(csvValue(mission, code, r, name))).join(","));
+    }
     return lines.join("\n") + "\n";
   }
 
@@ -189,7 +207,8 @@
     const link = byId("series-csv");
     link.href = csvUrl;
     link.download = `${mission}-${code}.csv`.replace(/[^A-Za-z0-9_.-]/g, "_");
-    link.textContent = `Download this series as CSV (${rows.length} values)`;
+    const values = rows.length === 1 ? "1 value" : `${rows.length} values`;
+    link.textContent = `Download this series as CSV (${values})`;
   }
 
   function render() {
