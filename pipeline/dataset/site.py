@@ -100,6 +100,20 @@ def _head(title: str) -> list[str]:
     ]
 
 
+def summary(page: Page) -> str:
+    """One sentence for people new to the dataset: how many reports, on what, over which years."""
+    years = sorted(r.date[:4] for r in page.reports if r.date)
+    if not years:
+        return ""
+    span = f"{years[0]} to {years[-1]}" if years[0] != years[-1] else years[0]
+    plural = "s" if len(page.reports) != 1 else ""
+    return (
+        f"Figures read automatically from {len(page.reports)} United Nations report{plural} "
+        f"on {len(page.missions)} missions and offices, issued from {span}. Each figure links "
+        "back to the report it comes from."
+    )
+
+
 def render_html(page: Page) -> str:
     """The landing page."""
     release = page.release
@@ -115,6 +129,7 @@ def render_html(page: Page) -> str:
         "<header>",
         f"<h1>{e(release.title)}</h1>",
         f"<p>Version <strong>{e(release.version)}</strong>{date}.</p>",
+        f"<p>{e(summary(page))}</p>" if summary(page) else "",
         f"<p>{e(release.package.get('description', ''))}</p>",
         "<nav>" + "".join(f'<a href="#{i}">{e(label)}</a>' for i, label in menu) + "</nav>",
         "</header>",

@@ -205,6 +205,7 @@ def indicator_info(indicators: list[dict], accuracy: list[dict]) -> dict[str, di
 
 
 def _text(value: object) -> str:
+    """A published value as its text ('' for none)."""
     return "" if value is None else str(value)
 
 
