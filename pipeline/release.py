@@ -315,6 +315,7 @@ def publish_release(settings: Settings):
                 inputs.history,
                 check=release_errors,
                 planned=release_date.read(settings.release_file),
+                url=settings.published_url,
             )
     finally:
         con.close()

@@ -27,6 +27,7 @@ class SettingsResource(dg.ConfigurableResource):
     allow_empty: bool
     lock_wait: float
     webhook_url: str
+    published_url: str
     max_file_mb: float
     max_pdf_pages: int
     max_ocr_pages: int

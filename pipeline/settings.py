@@ -106,6 +106,13 @@ VARIABLES = (
         "",
         "failed runs are POSTed here as JSON (empty: only logged)",
     ),
+    Variable(
+        "INDICATORS_PUBLISHED_URL",
+        "published_url",
+        "",
+        "address the published folder is served at, cited on its landing page (empty: the page "
+        "cites the address it is opened at)",
+    ),
     Variable("INDICATORS_MAX_FILE_MB", "max_file_mb", "200", "largest report file read"),
     Variable("INDICATORS_MAX_PDF_PAGES", "max_pdf_pages", "2000", "most pages a PDF may have"),
     Variable("INDICATORS_MAX_OCR_PAGES", "max_ocr_pages", "400", "most pages OCR'd in one file"),
@@ -187,6 +194,7 @@ class Settings:
     allow_empty: bool = False
     lock_wait: float = -1.0
     webhook_url: str = ""
+    published_url: str = ""
     max_file_mb: float = 200.0
     max_pdf_pages: int = 2000
     max_ocr_pages: int = 400

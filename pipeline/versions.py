@@ -28,6 +28,9 @@ DERIVED_INPUTS = (
     "dataset/series.py",
     "dataset/sdmx.py",
     "dataset/site.py",
+    "dataset/site_data.py",
+    "dataset/site_sections.py",
+    "dataset/site_assets/*",
     "schemas/indicators.yaml",
 )
 

@@ -270,9 +270,10 @@ class ReleaseInvalid(RuntimeError):
 Check = Callable[[Path, Path], list[str]]  # (staging folder, published folder) -> problems
 
 
-def _finish(staging: Staging, release: Release, check: Check | None) -> None:
+def _finish(staging: Staging, release: Release, check: Check | None, url: str = "") -> None:
     """Stage the descriptor, its copy kept for snapshots, the changelog and the pages, then
-    validate the staged release; an invalid one is removed."""
+    validate the staged release; an invalid one is removed. url: the address the release is
+    published at, cited on its landing page."""
     root = staging.root
     (root / "CHANGELOG.md").write_text(release.changelog, encoding="utf-8")
     (root / "datapackage.json").write_text(release.descriptor, encoding="utf-8")
@@ -281,7 +282,7 @@ def _finish(staging: Staging, release: Release, check: Check | None) -> None:
     (kept / "datapackage.json").write_text(release.descriptor, encoding="utf-8")
     from pipeline.dataset.site import build_site  # altair: imported only when publishing
 
-    for name, data in build_site(root, also=staging.published).items():  # index.html, README
+    for name, data in build_site(root, url, also=staging.published).items():  # index.html, README
         (root / name).write_bytes(data)
     if check is not None and (errors := check(root, staging.published)):
         staging.discard()
@@ -409,13 +410,15 @@ def publish(
     history: Path | None = None,
     check: Check | None = None,
     planned: release_date.PlannedRelease | None = None,
+    url: str = "",
 ) -> PublishResult:
     """Stage the release's new files and descriptor, validate them and move them in. With the
     same data as the last release, only repair what differs from it (version and changelog
     kept). history: the folder keeping the release history (releases.history_dir); without
     it, the history is read from published/ alone. check: validates the staged release (a
     list of problems); with any, ReleaseInvalid is raised and nothing is moved in. planned:
-    the release `indicators release` recorded (release.json), if any."""
+    the release `indicators release` recorded (release.json), if any. url: the address the
+    release is published at, cited on its landing page."""
     published = Path(published)
     published.mkdir(parents=True, exist_ok=True)
     recover(published)
@@ -440,7 +443,7 @@ def publish(
             record(history, new, "state", published)
         cache.save()
         return PublishResult(version, False, None, published)
-    _finish(staging, new, check)
+    _finish(staging, new, check, url)
     # Recorded before the swap: if the swap is interrupted, the next run finds the files
     # differing from the recorded release and rewrites them.
     if history is not None:
