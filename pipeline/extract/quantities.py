@@ -13,19 +13,19 @@ import re
 from dataclasses import dataclass, replace
 from functools import cache
 
-from pipeline.extract.rules import load, qualifier_words, year_range
+from pipeline.extract.numbers import (
+    FRACTIONS,
+    LARGE_WORDS,
+    SCALES,
+    TENS_WORDS,
+    UNIT_WORDS,
+    WORD_VALUES,
+    number_value,
+)
+from pipeline.extract.rules import alternation, load, qualifier_words, words, year_range
 from pipeline.extract.units import COUNT, UNKNOWN, currency_code, registry
 from pipeline.read.dates import ABBREVIATIONS, MONTH_PATTERN
 
-_NUMBERS = load("numbers")
-_UNIT_WORDS = sorted(_NUMBERS["number_words"]["units"], key=len, reverse=True)
-_TENS_WORDS = _NUMBERS["number_words"]["tens"]
-_LARGE_WORDS = _NUMBERS["number_words"]["large"]
-WORD_VALUES = {w: i + 1 for i, w in enumerate(_NUMBERS["number_words"]["units"])}
-WORD_VALUES["zero"] = 0
-WORD_VALUES.update({w: 20 + 10 * i for i, w in enumerate(_TENS_WORDS)})
-SCALES = {k: float(v) for k, v in _NUMBERS["scales"].items()}
-FRACTIONS = {k: int(v) for k, v in _NUMBERS["fraction_words"].items()}
 QUALIFIERS = qualifier_words()
 _EXCLUSIONS = {r["name"]: r for r in load("exclusions")["exclusions"]}
 IDENTIFIER_WORDS = "|".join(_EXCLUSIONS["identifier_after_word"]["words"])
@@ -62,12 +62,6 @@ class Drop:
     end: int
     text: str
     rule: str
-
-
-def _alternation(words) -> str:
-    return "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
-    )
 
 
 def _mask_pattern(months: str) -> str:
@@ -113,9 +107,9 @@ def _mask_pattern(months: str) -> str:
 def _patterns() -> dict[str, re.Pattern[str]]:
     """Compiled patterns, built once on first use so importing stays cheap."""
     reg = registry()
-    units = "|".join(_UNIT_WORDS)
-    tens = "|".join(_TENS_WORDS)
-    large = "|".join(_LARGE_WORDS)
+    units = "|".join(UNIT_WORDS)
+    tens = "|".join(TENS_WORDS)
+    large = "|".join(LARGE_WORDS)
     small = rf"(?:(?:{tens})(?:[- ](?:{units}))?|{units})"
     triple = rf"(?:{small}(?:\s+hundred(?:\s+(?:and\s+)?{small})?)?)"
     # "four thousand seven hundred and forty": triples joined by large scale words, in full
@@ -133,9 +127,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         rf"|(?i:\b(?P<half>half)(?=\s+(?:of|the|a|all|its|their)\b))"
     )
     quals = sorted((q for qs in QUALIFIERS.values() for q in qs), key=len, reverse=True)
-    forms = _alternation(reg.forms)
+    forms = alternation(reg.forms)
     symbols = "|".join(re.escape(s) for s in sorted(reg.symbols, key=len, reverse=True))
-    curwords = _alternation(reg.currency_words)
+    curwords = alternation(reg.currency_words)
     months = MONTHS
     mask = _mask_pattern(months)
     return {
@@ -148,7 +142,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "scale": re.compile(
             r"\s*(?:thousand|million|billion|trillion)\b|\s?(?:k|m|mn|mln|bn|b)\b", re.I
         ),
-        "qualifier": re.compile(rf"(?:^|(?<=[\s(]))(?i:{_alternation(quals)})\s+$"),
+        "qualifier": re.compile(rf"(?:^|(?<=[\s(]))(?i:{alternation(quals)})\s+$"),
         "measure": re.compile(rf"\s*(?:{forms})(?![A-Za-z])", re.I),
         "symbol": re.compile(rf"\s?(?:{symbols})\b"),
         "measure_adj": re.compile(rf"-(?:{forms})(?![A-Za-z-])", re.I),
@@ -201,20 +195,6 @@ def mask_identifiers(text: str, drops: list[Drop] | None = None) -> str:
     return pats["mask" if drops is not None else "mask_fast"].sub(blank, text)
 
 
-def _number_value(raw: str) -> float | None:
-    """The value of a number in digits or words (words composed in full by text2num)."""
-    raw = raw.strip()
-    if raw[0].isdigit():
-        return float(raw.replace(",", ""))
-    from text_to_num import text2num
-
-    words = re.sub(r"\s+", " ", raw.lower()).replace(",", "")
-    try:
-        return float(text2num(words, "en"))
-    except ValueError:
-        return None
-
-
 def _after_identifier(text: str, start: int) -> bool:
     """'ISO 9001', 'SDG 16', 'COP 26', 'aged 15': an acronym or age word before a number."""
     m = _patterns()["acronym"].search(text, max(0, start - 12), start)
@@ -244,34 +224,7 @@ _TABLE_RUN = re.compile(
     r"\*?\s+(?:(?:[A-Z][^\s\d]*|of|and|the)\s+){1,10}\d[\d,]*"
     r"(?:\s+[A-Z]|\s*$|\s+\d{3}\b)|\s+\d{3}\b\s*(?:-|$)"
 )
-_NOT_LABELS = {
-    "The",
-    "These",
-    "Those",
-    "This",
-    "That",
-    "Some",
-    "All",
-    "Only",
-    "Another",
-    "Its",
-    "Their",
-    "Our",
-    "His",
-    "Her",
-    "About",
-    "Over",
-    "Under",
-    "Nearly",
-    "Almost",
-    "Around",
-    "Approximately",
-    "Of",
-    "Each",
-    "Every",
-    "Annex",
-    "Table",
-} | {w.capitalize() for w in WORD_VALUES}
+_NOT_LABELS = set(words("not_label_words")) | {w.capitalize() for w in WORD_VALUES}
 
 
 def _is_label(text: str, start: int, end: int) -> bool:
@@ -373,7 +326,7 @@ def _read_fraction(text: str, m: re.Match[str]) -> Quantity | None:
         num, den = 1.0, 2
     else:
         word = m.group("fnum").lower()
-        num = 1.0 if word == "a" else _number_value(word)
+        num = 1.0 if word == "a" else number_value(word)
         den = FRACTIONS[m.group("fden").lower()]
         if num is None or (word == "a" and not re.match(r"\s+of\b", text[m.end() :])):
             return None
@@ -480,7 +433,7 @@ def _read_range(
         joiner[:1] in "-–—" and not raw[0].isdigit()
     ):
         return value, None, end
-    second = _number_value(second_raw)
+    second = number_value(second_raw)
     if second is None or _is_year(second_raw, currency, second) and value < YEAR_MIN:
         return value, None, end
     factor, new_end = 1.0, rng.end()
@@ -565,7 +518,7 @@ def _read_ratio(text: str, end: int, value: float) -> tuple[float, int] | None:
     """'one in five': the share in per cent and the new end."""
     if not (r := _patterns()["ratio"].match(text, end)):
         return None
-    den = _number_value(r.group("den"))
+    den = number_value(r.group("den"))
     if not den or den <= value or den > 1000 or value > 100:
         return None
     return float(f"{100 * value / den:.12g}"), r.end()
@@ -581,7 +534,7 @@ def _read_quantity(text: str, masked: str, m: re.Match[str]) -> tuple[Quantity |
     in_words = not raw[0].isdigit()
     if rule := _not_a_quantity(text, m, start, currency):
         return None, rule
-    if (value := _number_value(raw)) is None:
+    if (value := number_value(raw)) is None:
         return None, "not_a_number"
     end = m.end()
     scale = pats["scale"].match(text, end)
