@@ -258,8 +258,9 @@ TAKES: dict[str, Callable[[Site, Found, Rule], str | None]] = {
         found.after.group(), *found.after.groups()
     ),
     "clean_np": lambda site, found, rule: phrases.clean_np(found.before.group("np")),
-    "noun_or_subject": lambda site, found, rule: phrases.noun_before(site.left)
-    or phrases.subject(site.left),
+    "noun_or_subject": lambda site, found, rule: (
+        phrases.noun_before(site.left) or phrases.subject(site.left)
+    ),
     "noun_before_verb": _noun_before_verb,
     "at_distance": _at_distance,
     "past_auxiliaries": _past_auxiliaries,

@@ -111,8 +111,10 @@ def _money_is(text: str, q: Quantity, at: Around, found: EntityDecision) -> Enti
     if (actor or from_left and not money_head) and (noun := money_verb(text, at.near, q)):
         return EntityDecision(noun, "money_is", found.rule)
     if actor or from_left and not (entity and MONEY_NOUNS.search(entity)):
-        if money := money_noun(text, at.near, q.start, q) or (actor or not entity) and money_noun(
-            text, *at.sentence, q
+        if (
+            money := money_noun(text, at.near, q.start, q)
+            or (actor or not entity)
+            and money_noun(text, *at.sentence, q)
         ):
             return EntityDecision(money, "money_is", found.rule)
     return found

@@ -85,7 +85,6 @@ class Metric:
         return record
 
 
-
 @dataclass(frozen=True)
 class _Paragraph:
     """A paragraph being read, and what its metrics carry from outside it."""

@@ -11,9 +11,7 @@ from pipeline.extract.rules import load, words
 from pipeline.read.dates import MONTHS
 
 # "rose", "fell": rules/verbs.yaml's change_verbs, longest first
-CHANGE_VERBS = "|".join(
-    sorted(load("verbs")["change_verbs"][0]["words"], key=len, reverse=True)
-)
+CHANGE_VERBS = "|".join(sorted(load("verbs")["change_verbs"][0]["words"], key=len, reverse=True))
 YEAR = re.compile(r"(?<![\w/.-])(1[89]\d\d|20\d\d)(?![\w/]|[–-]\d)")
 # A year after these words is a period's bound, a baseline or a target, not the figure's year.
 YEAR_EXCLUDED_BEFORE = re.compile(
