@@ -12,11 +12,12 @@ from dataclasses import dataclass, field, fields
 
 from pipeline.extract.countries import find_countries
 from pipeline.extract.entity_context import WINDOW, Around, Memory, entity_of
-from pipeline.extract.facts import NO_REPORT, Facts, Figure, Report, decide
+from pipeline.extract.facts import Facts, Figure, decide
 from pipeline.extract.money import is_money
 from pipeline.extract.phrases import noun_phrase
 from pipeline.extract.quantities import Quantity, find_quantities
 from pipeline.extract.reasons import qualifier_why, unit_why
+from pipeline.extract.report import NO_REPORT, Report
 from pipeline.extract.sentences import Span, sentence_spans, span, split_semicolons
 from pipeline.extract.structure import Paragraph, Structure, section_titles, theme_of
 from pipeline.extract.years import Place, decide_year
