@@ -11,38 +11,29 @@ from pipeline.extract.rules import load
 
 TABLE = load("entities")
 RULE_EXAMPLES = [(r["name"], ex) for r in TABLE["rules"] for ex in r.get("examples", [])]
-CONTEXT_EXAMPLES = [(r["name"], ex) for r in TABLE["in_context"] for ex in r["examples"]]
+# (section, name, example): a rule of the table, or a decision made around it (in_context)
+EXAMPLES = [("rules", name, ex) for name, ex in RULE_EXAMPLES] + [
+    ("in_context", r["name"], ex) for r in TABLE["in_context"] for ex in r["examples"]
+]
 
 
-def _figure(example: dict):
-    """The metric and the trace of the example's figure (its quote), and the explanation."""
+@pytest.mark.parametrize(
+    ("section", "name", "example"),
+    EXAMPLES,
+    ids=[f"{s}:{n}:{i}" for i, (s, n, _) in enumerate(EXAMPLES)],
+)
+def test_entity_example(section: str, name: str, example: dict) -> None:
+    """The example's figure counts the entity it says, decided by the rule it is given for
+    (or, around the table, under the decision's name)."""
     ex = explain(example["text"])
     shown = "\n".join(lines(ex))
-    found = [(m, why) for m, why in zip(ex.metrics, ex.reasons, strict=True)]
-    hit = next(((m, w) for m, w in found if m.quote == example["figure"]), None)
-    assert hit is not None, f"{example['figure']!r} not found\n{shown}"
-    return hit[0], hit[1], shown
-
-
-@pytest.mark.parametrize(
-    ("rule", "example"),
-    RULE_EXAMPLES,
-    ids=[f"{r}:{i}" for i, (r, _) in enumerate(RULE_EXAMPLES)],
-)
-def test_entity_rule_example(rule: str, example: dict) -> None:
-    metric, why, shown = _figure(example)
-    assert why["entity_rule"] == rule, f"decided by {why['entity_rule']}, not {rule}\n{shown}"
-    assert metric.entity == example["entity"], shown
-
-
-@pytest.mark.parametrize(
-    ("name", "example"),
-    CONTEXT_EXAMPLES,
-    ids=[f"{r}:{i}" for i, (r, _) in enumerate(CONTEXT_EXAMPLES)],
-)
-def test_entity_in_context_example(name: str, example: dict) -> None:
-    metric, why, shown = _figure(example)
-    assert name in why["entity"], f"decided as {why['entity']}, not {name}\n{shown}"
+    found = zip(ex.metrics, ex.reasons, strict=True)
+    metric, why = next(((m, w) for m, w in found if m.quote == example["figure"]), (None, None))
+    assert metric is not None, f"{example['figure']!r} not found\n{shown}"
+    if section == "rules":
+        assert why["entity_rule"] == name, f"decided by {why['entity_rule']}, not {name}\n{shown}"
+    else:
+        assert name in why["entity"], f"decided as {why['entity']}, not {name}\n{shown}"
     assert metric.entity == example["entity"], shown
 
 
@@ -68,6 +59,6 @@ def test_a_rule_file_change_changes_the_decision(monkeypatch) -> None:
     members (the measure_adjective rule does not apply, the noun_after rule does)."""
     table = [r for r in entities.rules() if r.name != "size_adjective"]
     monkeypatch.setattr(entities, "rules", lambda: tuple(table))
-    metric, why, _ = _figure({"text": "The 15-member council met twice.", "figure": "15-member"})
-    assert why["entity_rule"] == "count_noun_after"
-    assert metric.entity == "council"
+    ex = explain("The 15-member council met twice.")
+    assert [(m.quote, m.entity) for m in ex.metrics] == [("15-member", "council")]
+    assert ex.reasons[0]["entity_rule"] == "count_noun_after"
