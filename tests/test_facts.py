@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from pipeline.extract.explain import explain, lines
-from pipeline.extract.facts import Report, defined_acronyms
+from pipeline.extract.report import Report, defined_acronyms
 from pipeline.extract.rules import load
 
 DEFAULT_REPORT = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from pipeline.extract.facts import NO_REPORT, Report, defined_acronyms
 from pipeline.extract.metrics import Metric, extract_paragraph
 from pipeline.extract.quantities import Drop, find_quantities
+from pipeline.extract.report import NO_REPORT, Report, defined_acronyms
 from pipeline.extract.structure import Paragraph
 
 

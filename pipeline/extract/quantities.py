@@ -11,30 +11,24 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
-from functools import cache
 
-from pipeline.extract.rules import load, qualifier_words, year_range
+from pipeline.extract.exclusions import (
+    YEAR_MIN,
+    Drop,
+    is_duration,
+    is_year,
+    mask_identifiers,
+    not_a_quantity,
+    occurrences,
+    one_is_pronoun,
+)
+from pipeline.extract.numbers import FRACTIONS, SCALES, number_value
+from pipeline.extract.quantity_patterns import QUALIFIERS, patterns
+from pipeline.extract.rules import load
 from pipeline.extract.units import COUNT, UNKNOWN, currency_code, registry
-from pipeline.read.dates import ABBREVIATIONS, MONTH_PATTERN
 
-_NUMBERS = load("numbers")
-_UNIT_WORDS = sorted(_NUMBERS["number_words"]["units"], key=len, reverse=True)
-_TENS_WORDS = _NUMBERS["number_words"]["tens"]
-_LARGE_WORDS = _NUMBERS["number_words"]["large"]
-WORD_VALUES = {w: i + 1 for i, w in enumerate(_NUMBERS["number_words"]["units"])}
-WORD_VALUES["zero"] = 0
-WORD_VALUES.update({w: 20 + 10 * i for i, w in enumerate(_TENS_WORDS)})
-SCALES = {k: float(v) for k, v in _NUMBERS["scales"].items()}
-FRACTIONS = {k: int(v) for k, v in _NUMBERS["fraction_words"].items()}
-QUALIFIERS = qualifier_words()
-_EXCLUSIONS = {r["name"]: r for r in load("exclusions")["exclusions"]}
-IDENTIFIER_WORDS = "|".join(_EXCLUSIONS["identifier_after_word"]["words"])
-TIME_UNITS = "(?:" + "|".join(_EXCLUSIONS["duration"]["time_units"]) + ")"
 SIZE_ADJECTIVES = load("exclusions")["size_adjectives"][0]["nouns"]
-YEAR_MIN, YEAR_MAX = year_range()
 _QUAL_RULES = load("qualifiers")
-
-MONTHS = "|".join([MONTH_PATTERN, *(re.escape(a) for a in ABBREVIATIONS)])
 
 
 @dataclass(frozen=True)
@@ -54,261 +48,12 @@ class Quantity:
     rule: str = "number"  # the rule that read it (number, fraction, ratio...)
 
 
-@dataclass(frozen=True)
-class Drop:
-    """A number that was found and left out, with the rule that left it out."""
-
-    start: int
-    end: int
-    text: str
-    rule: str
-
-
-def _alternation(words) -> str:
-    return "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
-    )
-
-
-def _mask_pattern(months: str) -> str:
-    """Identifiers, dates, times and the like, as one pattern of named rules.
-
-    Grouped by first character so each position is tried against one group only; each
-    alternative is named after its rule in rules/exclusions.yaml.
-    """
-    return (
-        r"\b(?=\d)(?:"
-        r"(?P<slash_number>\d+(?:/\d+)+\b)"
-        # not after a change's "from"/"to" or a verb: "fell from 52 (2010) to 47 (2011)"
-        r"|(?<!from )(?<!to )(?<!at )(?<!was )(?<!were )(?<!is )(?<!are )(?<!of )"
-        r"(?P<identifier_with_year>\d{1,4}\s*\((?:19|20)\d\d\))"
-        r"|(?P<job_number>\d{2}-\d{5}(?:\s*\([A-Z]\))?(?:\s+\d{6}\b)?)"
-        r"|(?P<ordinal>\d+(?:st|nd|rd|th)\b)"
-        r"|(?P<date>\d{4}-\d{2}-\d{2}\b"
-        rf"|\d{{1,2}}(?:\s*(?:–|-|to|and)\s*\d{{1,2}})?\s+(?:{months})(?:\s+\d{{4}})?)"
-        r"|(?P<paragraph_label>\d{1,5}\.(?:,\s*\d{1,5}\.)+,?)"
-        r"|(?P<time_of_day>\d{1,2}[:.]\d{2}\s*(?:a\.m\.|p\.m\.|hours|h\b)"
-        r"|\d{1,2}\s*(?:a\.m\.|p\.m\.)|\d{1,2}:\d{2}\b))"
-        r"|\b(?=[A-Za-z])(?:"
-        r"(?P<document_symbol>(?:[A-Z]{1,4}(?:\.\d+)?/)+[\w./()-]*\d[\w./()-]*)"
-        r"|(?P<code_with_digits>(?=[A-Za-z]+[-‑]?\d)[A-Za-z]+[-‑]?\d+[\w-]*)"
-        rf"|(?P<month_date>(?:{months})\s+\d{{1,2}}(?:\s*(?:–|-|to)\s*\d{{1,2}})?"
-        rf"(?:,\s*\d{{4}})?\b|(?:{months})\s+\d{{4}})"
-        # identifiers after a keyword; the look-ahead prunes the long word list
-        rf"|(?P<identifier_after_word>(?=[A-Za-z]{{1,16}}\.?\s+\(?[\dIVXivx])"
-        rf"(?i:{IDENTIFIER_WORDS})\s+\(?"
-        # a number, or a list of them ("Items 4, 6 and 8", not "... and 3 experts"), each
-        # with its year and date: "824 (1993) of 6 May 1993 and 836 (1993)"
-        rf"(?:\d[\w.()/]*(?:\s*\((?:19|20)\d\d\))?(?:\s+of\s+\d{{1,2}}\s+(?:{months})\s+\d{{4}})?"
-        rf"(?:\s*(?:,|and|or|to|–|-)\s*\d[\w./]*(?:\s*\((?:19|20)\d\d\))?"
-        rf"(?:\s+of\s+\d{{1,2}}\s+(?:{months})\s+\d{{4}})?"
-        r"(?!\s+(?!(?:and|or|to|of|in|on|at|for|with|as|were|was|are|is|be|have|has|had|"
-        r"will|would|which|that|above|below|respectively)\b)[a-z]{3,}))*"
-        r"|[IVXLC]{1,7}\b|[ivxl]{1,5}\b)))"
-        r"|(?P<year_in_parentheses>\((?:19|20)\d\d\))"
-    )
-
-
-@cache
-def _patterns() -> dict[str, re.Pattern[str]]:
-    """Compiled patterns, built once on first use so importing stays cheap."""
-    reg = registry()
-    units = "|".join(_UNIT_WORDS)
-    tens = "|".join(_TENS_WORDS)
-    large = "|".join(_LARGE_WORDS)
-    small = rf"(?:(?:{tens})(?:[- ](?:{units}))?|{units})"
-    triple = rf"(?:{small}(?:\s+hundred(?:\s+(?:and\s+)?{small})?)?)"
-    # "four thousand seven hundred and forty": triples joined by large scale words, in full
-    word = (
-        rf"{triple}(?:\s+(?:{large})(?:,?\s+(?:and\s+)?{triple}(?!\s+(?:{large})\b))?)*"
-        rf"(?:\s+(?:{large}))?"
-    )
-    digits = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-    cur = r"(?:\\?(?:US\$|A\$|C\$|R\$|\$)|€|£|¥|₹|(?:[A-Z]{3})\s?)"
-    fracs = "|".join(sorted(FRACTIONS, key=len, reverse=True))
-    # the look-ahead on number words' first letters saves trying them at most positions
-    number = rf"(?:(?P<cur>{cur})\s?)?(?P<num>{digits}|(?i:\b(?=[efnost]){word}\b))"
-    fraction = (
-        rf"(?i:\b(?=[aefnost])(?P<fnum>a|{small})[\s-]+(?P<fden>{fracs})\b)"
-        rf"|(?i:\b(?P<half>half)(?=\s+(?:of|the|a|all|its|their)\b))"
-    )
-    quals = sorted((q for qs in QUALIFIERS.values() for q in qs), key=len, reverse=True)
-    forms = _alternation(reg.forms)
-    symbols = "|".join(re.escape(s) for s in sorted(reg.symbols, key=len, reverse=True))
-    curwords = _alternation(reg.currency_words)
-    months = MONTHS
-    mask = _mask_pattern(months)
-    return {
-        "number": re.compile(rf"{fraction}|{number}"),
-        "fraction_hint": re.compile(rf"(?i:\b(?:{fracs})\b)"),
-        "mask": re.compile(mask),
-        "mask_fast": re.compile(re.sub(r"\(\?P<[a-z_]+>", "(?:", mask)),
-        "number_only": re.compile(number),
-        "second": re.compile(rf"\s*(?:–|—|-|to|and)\s*{number}"),
-        "scale": re.compile(
-            r"\s*(?:thousand|million|billion|trillion)\b|\s?(?:k|m|mn|mln|bn|b)\b", re.I
-        ),
-        "qualifier": re.compile(rf"(?:^|(?<=[\s(]))(?i:{_alternation(quals)})\s+$"),
-        "measure": re.compile(rf"\s*(?:{forms})(?![A-Za-z])", re.I),
-        "symbol": re.compile(rf"\s?(?:{symbols})\b"),
-        "measure_adj": re.compile(rf"-(?:{forms})(?![A-Za-z-])", re.I),
-        "curword": re.compile(rf"\s+(?:{curwords}|[A-Z]{{3}})\b", re.I),
-        "ratio": re.compile(
-            rf"\s+in\s+(?P<den>\d+|(?i:{small}))\b"
-            rf"(?!\s*(?:per\s*cent|%|{months}))"
-        ),
-        # addresses; the look-ahead keeps a long run of word characters linear
-        "addresses": re.compile(
-            r"(?:https?://|www\.)\S+|<[^>\s]+>|\b(?=[\w.+-]{1,64}@)[\w.+-]+@[\w-]+\.\w+"
-        ),
-        "year_span": re.compile(r"\b(?:1[89]\d\d|20\d\d)(?:\s*[–/-]\s*(?:\d{2}|\d{4}))?\b"),
-        "duration": re.compile(
-            rf"(?:\s+|-)(?:(?:and\s+a\s+half|more|other|further|consecutive|"
-            rf"working|calendar|full|additional|straight|subsequent|business)"
-            rf"\s+)?{TIME_UNITS}\b",
-            re.I,
-        ),
-        "hyphen_adj": re.compile(r"-([a-z]+)\b"),
-        "acronym": re.compile(
-            r"(?:\b[A-Z]{2,}[a-z]?|\b(?:aged?|ages|age\s+of|level|phase|grade))"
-            r"\s?$",
-            re.I,
-        ),
-        "label_name": re.compile(r"(?<![.!?:;]\s)(?<![.!?:;])\b([A-Z][a-z]{2,})\s$"),
-    }
-
-
-def mask_identifiers(text: str, drops: list[Drop] | None = None) -> str:
-    """Blank out addresses, symbols, identifiers, ordinals, dates and times (same length).
-
-    With ``drops``, every number blanked out is recorded there with its rule's name.
-    """
-    pats = _patterns()
-
-    def blank(m: re.Match[str]) -> str:
-        if drops is not None:
-            rule = m.lastgroup or "address"
-            rule = "date" if rule == "month_date" else rule
-            for d in re.finditer(r"\d[\d,.]*", m.group()):
-                drops.append(
-                    Drop(m.start() + d.start(), m.start() + d.end(), d.group().rstrip(",."), rule)
-                )
-        return " " * len(m.group())
-
-    if "<" in text or "@" in text or "www." in text or "http" in text:
-        text = pats["addresses"].sub(blank, text)
-    # the named pattern (slower: it keeps every group) only when the rules are asked for
-    return pats["mask" if drops is not None else "mask_fast"].sub(blank, text)
-
-
-def _number_value(raw: str) -> float | None:
-    """The value of a number in digits or words (words composed in full by text2num)."""
-    raw = raw.strip()
-    if raw[0].isdigit():
-        return float(raw.replace(",", ""))
-    from text_to_num import text2num
-
-    words = re.sub(r"\s+", " ", raw.lower()).replace(",", "")
-    try:
-        return float(text2num(words, "en"))
-    except ValueError:
-        return None
-
-
-def _after_identifier(text: str, start: int) -> bool:
-    """'ISO 9001', 'SDG 16', 'COP 26', 'aged 15': an acronym or age word before a number."""
-    m = _patterns()["acronym"].search(text, max(0, start - 12), start)
-    if not m:
-        return False
-    word = m.group().strip()
-    # "In 300 villages" is no acronym: the pattern is case-blind, so check the capitals here
-    if len(word) >= 2 and word.isupper() or len(word) >= 3 and word[:-1].isupper():
-        return word not in registry().prefix_codes
-    return re.sub(r"\s+", " ", word.lower()) in (
-        "age",
-        "aged",
-        "ages",
-        "age of",
-        "level",
-        "phase",
-        "grade",
-    )
-
-
-_LABEL_FOLLOWERS = re.compile(
-    r"\s*(?:$|[.,;:)]|\(|and\s+\d|(?:was|were|is|are|has|had|have|will|would|and|or|of|in|on|"
-    r"at|to|for|with|from|by|as)\b|[a-z]+ed\b)"
-)
-# a run of names and numbers, "Argentina 39 Austria 24": the cells of a table
-_TABLE_RUN = re.compile(
-    r"\*?\s+(?:(?:[A-Z][^\s\d]*|of|and|the)\s+){1,10}\d[\d,]*"
-    r"(?:\s+[A-Z]|\s*$|\s+\d{3}\b)|\s+\d{3}\b\s*(?:-|$)"
-)
-_NOT_LABELS = {
-    "The",
-    "These",
-    "Those",
-    "This",
-    "That",
-    "Some",
-    "All",
-    "Only",
-    "Another",
-    "Its",
-    "Their",
-    "Our",
-    "His",
-    "Her",
-    "About",
-    "Over",
-    "Under",
-    "Nearly",
-    "Almost",
-    "Around",
-    "Approximately",
-    "Of",
-    "Each",
-    "Every",
-    "Annex",
-    "Table",
-} | {w.capitalize() for w in WORD_VALUES}
-
-
-def _is_label(text: str, start: int, end: int) -> bool:
-    """'Brigade 7 moved': a plain number right after a capitalised noun mid-sentence."""
-    if _TABLE_RUN.match(text, end) and re.search(
-        r"\b[A-Z][^\s\d]+\s$", text[max(0, start - 30) : start]
-    ):
-        return True  # "Norway 12 Chile 30": the cells of a table, wherever the run starts
-    if (
-        re.search(r"\b[A-Z][^\s\d]+\s+\d{1,3}\s$", text[max(0, start - 30) : start])
-        and re.fullmatch(r"\d{3}", text[start:end])
-        and re.match(r"\s*(?:-|$)", text[end:])
-    ):
-        return True  # "Total 1 605": the rest of a number spaced in thousands, in a table
-    m = _patterns()["label_name"].search(text, max(0, start - 20), start)
-    if not m or m.group(1) in _NOT_LABELS:
-        return False
-    before = text[: m.start()].rstrip()
-    if not before or before[-1] in '.!?:;"“(':
-        return False  # a capital that starts a sentence says nothing
-    return bool(_LABEL_FOLLOWERS.match(text, end))
-
-
-def _is_year(raw: str, currency: str | None, value: float) -> bool:
-    return (
-        currency is None
-        and re.fullmatch(r"\d{4}", raw) is not None
-        and YEAR_MIN <= value <= YEAR_MAX
-    )
-
-
 def find_quantities(text: str, drops: list[Drop] | None = None) -> list[Quantity]:
     """Every cardinal quantity in a paragraph's text, in order.
 
     With ``drops``, every number left out is appended to it with the rule that left it out.
     """
-    pats = _patterns()
+    pats = patterns()
     masked = mask_identifiers(text, drops)
     found: list[Quantity] = []
     pos = 0
@@ -373,86 +118,20 @@ def _read_fraction(text: str, m: re.Match[str]) -> Quantity | None:
         num, den = 1.0, 2
     else:
         word = m.group("fnum").lower()
-        num = 1.0 if word == "a" else _number_value(word)
+        num = 1.0 if word == "a" else number_value(word)
         den = FRACTIONS[m.group("fden").lower()]
         if num is None or (word == "a" and not re.match(r"\s+of\b", text[m.end() :])):
             return None
         plural = m.group("fden").lower().endswith(("s", "halves"))
         if plural != (num > 1):
             return None  # "Sixty-fifth session" is an ordinal; "two thirds" is a share
-    if _patterns()["duration"].match(text, m.end()) or re.match(
+    if patterns()["duration"].match(text, m.end()) or re.match(
         r"\s+of\s+(?:a|an|the)\s+(?:year|month|week|day|century|decade)\b", text[m.end() :]
     ):
         return None  # "half a day", "two thirds of the year": durations
     value = float(f"{100 * num / den:.12g}")
     qualifier, qstart = _read_qualifier(text, m.start())
     return Quantity(qstart, m.end(), value, None, "percent", qualifier, True, rule="fraction")
-
-
-def _not_a_quantity(text: str, m: re.Match[str], start: int, currency: str | None) -> str | None:
-    """The rule that makes this number something else (identifier, marker, period...)."""
-    raw, in_words = m.group("num"), not m.group("num")[0].isdigit()
-    before = text[max(0, start - 1) : start]
-    after = text[m.end() : m.end() + 1]
-    # Glued to a word, a symbol or a decimal point: part of an identifier, not a quantity.
-    if (
-        before
-        and (before.isalnum() or before in "/.‑_")
-        or after == "/"
-        or (
-            after.isalpha()
-            and not in_words
-            and not re.match(
-                r"(?:bn|mn|mln|m|k|km|kg|ha|b|MW|kW|GW|GWh|MWh|kWh|Mt|Gt|kt|cm)\b|%",
-                text[m.end() : m.end() + 4],
-            )
-        )
-    ):
-        return "glued"
-    if before == "-" and start >= 2 and text[start - 2].isalpha():
-        return "glued"
-    # a period ends in digits: "since 1991 - four of the five" is a dash, then a count
-    if not in_words and re.search(r"\b(?:19|20)\d\d\s*[-–—]\s*$", text[max(0, start - 8) : start]):
-        return "period_end"  # "2013–2022", with or without a glued note marker
-    # "observations,74 the", "23.7%6": a footnote marker glued to the text before it.
-    if (
-        before
-        and before in ',;:)”’"%'
-        and start >= 2
-        and not text[start - 2].isspace()
-        and (before != ")" or not in_words)
-    ):
-        return "footnote_marker"
-    if not in_words and currency is None and _after_identifier(text, start):
-        return "acronym_before"
-    if (
-        before == "("
-        and after == ")"
-        and not re.search(r"[A-Z][\w'’-]*\)?\s*\($", text[max(0, start - 40) : start])
-        and not (
-            re.search(r"[^\W\d_]\s*\($", text[max(0, start - 3) : start])
-            and re.match(r"\)\s*(?:[,;.]|and\b|or\b|$)", text[m.end() : m.end() + 6])
-        )
-    ):
-        return "enumeration"  # "(1) twelve clinics": a marker; "vocational training (4)," counts
-    if re.fullmatch(r"(?:1[89]|20)\d\d\.\d{1,3}", raw) and re.match(
-        r"\s+[A-Z“\"(]", text[m.end() : m.end() + 2]
-    ):
-        return "footnote_marker"  # "in 2022.1 It": a year ending a sentence, then a marker
-    if after != "" and after in "′″":
-        return "glued"  # angles in minutes and seconds
-    if (
-        not in_words
-        and currency is None
-        and re.fullmatch(r"\d+", raw)
-        and _is_label(text, start, m.end())
-    ):
-        return "label_after_name"
-    if re.fullmatch(r"0\d+", raw):
-        return "leading_zero_code"  # "030697": a code or a date stamp, not an amount
-    if re.search(r"\b(?:per|every|for\s+every)\s+$", text[max(0, start - 12) : start], re.I):
-        return "rate_denominator"  # "1.15 officers per 1,000 inhabitants"
-    return None
 
 
 def _read_range(
@@ -466,7 +145,7 @@ def _read_range(
     currency: str | None,
 ) -> tuple[float, float | None, int]:
     """'116 to 170', '10–20', 'between 10 and 20': value, value_max and the new end."""
-    pats = _patterns()
+    pats = patterns()
     raw = m.group("num")
     rng = pats["second"].match(masked, end)
     left = text[max(0, start - 60) : start]
@@ -480,8 +159,8 @@ def _read_range(
         joiner[:1] in "-–—" and not raw[0].isdigit()
     ):
         return value, None, end
-    second = _number_value(second_raw)
-    if second is None or _is_year(second_raw, currency, second) and value < YEAR_MIN:
+    second = number_value(second_raw)
+    if second is None or is_year(second_raw, currency, second) and value < YEAR_MIN:
         return value, None, end
     factor, new_end = 1.0, rng.end()
     if (
@@ -505,7 +184,7 @@ class _Unit:
 
 def _read_unit(text: str, end: int, currency: str | None) -> _Unit:
     """The unit after a number (a registry form, symbol or currency word) and the new end."""
-    pats = _patterns()
+    pats = patterns()
     reg = registry()
     if currency:
         return _Unit(currency, 1.0, end)
@@ -534,27 +213,10 @@ def _read_unit(text: str, end: int, currency: str | None) -> _Unit:
     return _Unit(COUNT, 1.0, end)
 
 
-def _occurrences(text: str, duration: re.Match[str]) -> bool:
-    """'called upon 18 times': a count of occasions; 'three times as many' is a multiplier,
-    'three times a year' a frequency."""
-    return duration.group().strip().lower() == "times" and not re.match(
-        r"\s+(?:as(?!\s+an?\s)|more|less|fewer|higher|lower|larger|greater|smaller|bigger|the|that|over|"
-        r"a|an|per|each|every|daily|weekly|monthly|annually|yearly)\b",
-        text[duration.end() : duration.end() + 12],
-    )  # "three times a year" is a frequency
-
-
-def _is_duration(match: re.Match[str], value: float) -> bool:
-    """'three months', '12-week', 'one year': a duration; '3,200 night patrols' is a count."""
-    word = match.group().split()[-1].split("-")[-1].lower()
-    singular = not word.endswith("s") or word in ("times",)
-    return match.group().startswith("-") or not singular or value == 1 or word == "times"
-
-
 def _read_qualifier(text: str, start: int) -> tuple[str, int]:
     """The qualifier before a number ('over', 'almost', ...) and where the quote starts."""
     window = max(0, start - 30)
-    qm = _patterns()["qualifier"].search(text[window:start])
+    qm = patterns()["qualifier"].search(text[window:start])
     if not qm or _is_preposition(text[max(0, window - 30) : window + qm.start()], qm.group()):
         return "exact", start
     phrase = re.sub(r"\s+", " ", qm.group().strip().lower())
@@ -563,82 +225,109 @@ def _read_qualifier(text: str, start: int) -> tuple[str, int]:
 
 def _read_ratio(text: str, end: int, value: float) -> tuple[float, int] | None:
     """'one in five': the share in per cent and the new end."""
-    if not (r := _patterns()["ratio"].match(text, end)):
+    if not (r := patterns()["ratio"].match(text, end)):
         return None
-    den = _number_value(r.group("den"))
+    den = number_value(r.group("den"))
     if not den or den <= value or den > 1000 or value > 100:
         return None
     return float(f"{100 * value / den:.12g}"), r.end()
 
 
+def _scaled(
+    text: str, raw: str, end: int, currency: str | None, value: float
+) -> tuple[float, int, bool] | None:
+    """The value times a scale word after it ('6 million'), the new end and whether a scale
+    was read; None for a year ('2021' alone)."""
+    scale = patterns()["scale"].match(text, end)
+    word = scale.group().strip().lower() if scale else ""
+    if scale and (word in ("thousand", "million", "billion", "trillion") or currency):
+        return value * SCALES[word], scale.end(), True
+    if is_year(raw, currency, value):
+        return None
+    return value, end, False
+
+
+def _unit_after(text: str, end: int, currency: str | None) -> tuple[_Unit, bool]:
+    """The unit after a number, and whether it is a measurement adjective ('a 20-kilometre
+    exclusion zone': the noun after it is what is measured)."""
+    if not currency and (adj := patterns()["measure_adj"].match(text, end)):
+        unit, factor = registry().forms[adj.group()[1:].lower()]
+        return _Unit(unit, factor, adj.end()), True
+    return _read_unit(text, end, currency), False
+
+
+def _count_exclusion(
+    text: str, start: int, end: int, value: float, in_words: bool
+) -> tuple[str | None, str | None, int]:
+    """For a count: the rule that drops it (a marker, a duration, a hyphenated adjective),
+    else None, its size adjective ('15-member') and the new end."""
+    pats = patterns()
+    # "... in 2021. 8 The Subcommittee": a footnote marker left between two sentences
+    # (house style spells out a number that starts a sentence).
+    if (
+        not in_words
+        and re.search(r"[.!?][\"”’)*]?\s+$", text[max(0, start - 4) : start])
+        and re.match(r"\s+[A-Z]", text[end : end + 2])
+    ):
+        return "footnote_marker", None, end
+    if (
+        (duration := pats["duration"].match(text, end))
+        and is_duration(duration, value)
+        and not occurrences(text, duration)
+    ):
+        return "duration", None, end
+    if hy := pats["hyphen_adj"].match(text, end):
+        size_adjective = SIZE_ADJECTIVES.get(hy.group(1))
+        if size_adjective is None:
+            return "hyphen_adjective", None, end  # "one-stop", "three-pronged"
+        return None, size_adjective, hy.end()
+    return None, None, end
+
+
+def _from_duration(text: str, masked: str, start: int, end: int) -> bool:
+    """'from 2 to 15 years': both ends of a duration."""
+    pats = patterns()
+    return bool(
+        re.search(r"\bfrom\s+$", text[max(0, start - 10) : start], re.I)
+        and (partner := pats["second"].match(masked, end))
+        and (duration := pats["duration"].match(text, partner.end()))
+        and is_duration(duration, 2)
+    )
+
+
 def _read_quantity(text: str, masked: str, m: re.Match[str]) -> tuple[Quantity | None, str | None]:
     """Read the number at m with its scale, range, unit and qualifier; else the drop rule."""
-    pats = _patterns()
     raw, start = m.group("num"), m.start()
     currency = currency_code(m.group("cur"))
     if m.group("cur") and currency is None:
         start = m.start("num")  # three capitals that are not a currency: an acronym
     in_words = not raw[0].isdigit()
-    if rule := _not_a_quantity(text, m, start, currency):
+    if rule := not_a_quantity(text, m, start, currency):
         return None, rule
-    if (value := _number_value(raw)) is None:
+    if (value := number_value(raw)) is None:
         return None, "not_a_number"
-    end = m.end()
-    scale = pats["scale"].match(text, end)
-    word = scale.group().strip().lower() if scale else ""
-    if scale and (word in ("thousand", "million", "billion", "trillion") or currency):
-        value *= SCALES[word]
-        end = scale.end()
-    elif _is_year(raw, currency, value):
+    if (scaled := _scaled(text, raw, m.end(), currency, value)) is None:
         return None, "year"
-    else:
-        scale = None
-    if (
-        re.search(r"\bfrom\s+$", text[max(0, start - 10) : start], re.I)
-        and (partner := pats["second"].match(masked, end))
-        and (duration := pats["duration"].match(text, partner.end()))
-        and _is_duration(duration, 2)
-    ):
-        return None, "duration"  # "from 2 to 15 years": both ends of a duration
+    value, end, scale = scaled
+    if _from_duration(text, masked, start, end):
+        return None, "duration"
     if not currency and not scale and (ratio := _read_ratio(text, end, value)):
         value, end = ratio
         qualifier, qstart = _read_qualifier(text, start)
         return Quantity(
             qstart, end, value, None, "percent", qualifier, in_words, rule="ratio"
         ), None
-    value, value_max, end = _read_range(text, masked, m, start, end, value, bool(scale), currency)
-    size_adjective, measure_adjective, unit_word = None, False, None
-    if not currency and (adj := pats["measure_adj"].match(text, end)):
-        # "a 20-kilometre exclusion zone": a measurement adjective, the noun after it measured
-        unit, factor = registry().forms[adj.group()[1:].lower()]
-        unit_read = _Unit(unit, factor, adj.end())
-        measure_adjective = True
-    else:
-        unit_read = _read_unit(text, end, currency)
+    value, value_max, end = _read_range(text, masked, m, start, end, value, scale, currency)
+    unit_read, measure_adjective = _unit_after(text, end, currency)
     unit, end, unit_word = unit_read.unit, unit_read.end, unit_read.word
     value *= unit_read.factor
     value_max = value_max * unit_read.factor if value_max is not None else None
+    size_adjective = None
     if unit == COUNT:
-        # "... in 2021. 8 The Subcommittee": a footnote marker left between two sentences
-        # (house style spells out a number that starts a sentence).
-        if (
-            not in_words
-            and re.search(r"[.!?][\"”’)*]?\s+$", text[max(0, start - 4) : start])
-            and re.match(r"\s+[A-Z]", text[end : end + 2])
-        ):
-            return None, "footnote_marker"
-        if (
-            (duration := pats["duration"].match(text, end))
-            and _is_duration(duration, value)
-            and not _occurrences(text, duration)
-        ):
-            return None, "duration"
-        if hy := pats["hyphen_adj"].match(text, end):
-            size_adjective = SIZE_ADJECTIVES.get(hy.group(1))
-            if size_adjective is None:
-                return None, "hyphen_adjective"  # "one-stop", "three-pronged"
-            end = hy.end()
-    if in_words and raw.lower() == "one" and _one_is_pronoun(text, start, end):
+        rule, size_adjective, end = _count_exclusion(text, start, end, value, in_words)
+        if rule:
+            return None, rule
+    if in_words and raw.lower() == "one" and one_is_pronoun(text, start, end):
         return None, "pronoun_one"
     if not math.isfinite(value) or value_max is not None and not math.isfinite(value_max):
         return None, "not_finite"  # hundreds of digits: not an amount anyone stated
@@ -669,37 +358,3 @@ _PREPOSITION_WORDS = set(_QUAL_RULES["preposition_words"])
 def _is_preposition(before: str, word: str) -> bool:
     """'built around four pillars': a preposition after a verb, not a qualifier."""
     return word.strip().lower() in _PREPOSITION_WORDS and bool(PREPOSITION_AFTER.search(before))
-
-
-def _one_is_pronoun(text: str, start: int, end: int) -> bool:
-    """'one of the', 'no one', 'one another': 'one' that counts nothing."""
-    after = text[end : end + 20].lower()
-    before = text[max(0, start - 8) : start].lower()
-    return bool(
-        re.match(
-            r"\s+(?:of|another|or|by|and only|such|which|who|that|in|at|is|was|"
-            r"with)\b|[.,;:)]",
-            after,
-        )
-        or re.search(r"\b(?:no|any|each|every|the|this)\s+$", before)
-        or any(
-            m.start() <= start < m.end()
-            for m in ONE_IDIOM.finditer(text, max(0, start - 12), min(len(text), end + 20))
-        )
-        or ONE_DETERMINER.match(text, end)
-    )
-
-
-# "in one place", "One practical consequence of": 'one' in a set phrase or before a noun that
-# names an item of a kind (rules/exclusions.yaml, pronoun_one)
-ONE_IDIOM = re.compile(
-    r"\b(?:"
-    + "|".join(re.escape(i).replace(r"\ ", r"\s+") for i in _EXCLUSIONS["pronoun_one"]["idioms"])
-    + r")\b",
-    re.I,
-)
-ONE_DETERMINER = re.compile(
-    r"(?:\s+[a-z]+(?:-[a-z]+)?){0,2}?\s+(?:"
-    + "|".join(_EXCLUSIONS["pronoun_one"]["determiner_nouns"])
-    + r")\s+of\b"
-)

@@ -7,11 +7,23 @@ word or an exclusion by editing these files, without reading Python.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
 RULES_DIR = Path(__file__).resolve().parent
-FILES = ("numbers", "qualifiers", "units", "exclusions", "verbs", "countries", "years", "facts")
+FILES = (
+    "numbers",
+    "qualifiers",
+    "units",
+    "exclusions",
+    "verbs",
+    "words",
+    "entities",
+    "countries",
+    "years",
+    "facts",
+)
 
 
 @cache
@@ -19,11 +31,10 @@ def load(name: str) -> dict:
     """One rule file, parsed (rules/<name>.yaml)."""
     import yaml
 
-    # libyaml's loader when installed (faster); the files load the same with the pure-Python
-    # one (a test checks), so an install without libyaml reads them too.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with (RULES_DIR / f"{name}.yaml").open(encoding="utf-8") as f:
-        return yaml.load(f, Loader=loader)
+    # The pure-Python loader, always: the rules read the same with or without libyaml
+    # (loaded once per process, so its speed does not matter).
+    text = (RULES_DIR / f"{name}.yaml").read_text(encoding="utf-8")
+    return yaml.load(text, Loader=yaml.SafeLoader)
 
 
 def named_rules(name: str) -> list[dict]:
@@ -35,10 +46,18 @@ def named_rules(name: str) -> list[dict]:
     return out
 
 
+# Files whose examples say what is kept and dropped (tests/test_rules.py); the examples of
+# facts.yaml and entities.yaml say other things and have tests of their own.
+KEPT_AND_DROPPED = tuple(f for f in FILES if f not in ("facts", "entities"))
+
+
 def all_examples() -> list[tuple[str, str, dict]]:
-    """(file, rule name, example) for every example of every rule."""
+    """(file, rule name, example) for every example of what is kept and dropped."""
     return [
-        (f, r["name"], ex) for f in FILES for r in named_rules(f) for ex in r.get("examples", [])
+        (f, r["name"], ex)
+        for f in KEPT_AND_DROPPED
+        for r in named_rules(f)
+        for ex in r.get("examples", [])
     ]
 
 
@@ -59,3 +78,15 @@ def qualifier_words() -> dict[str, list[str]]:
 def qualifier_names() -> list[str]:
     """Every qualifier a metric may have: exact first, then the rule names."""
     return ["exact"] + [r["name"] for r in load("qualifiers")["qualifiers"]]
+
+
+def words(name: str) -> list[str]:
+    """A word list of rules/words.yaml, by its key."""
+    return list(load("words")[name])
+
+
+def alternation(words: list[str]) -> str:
+    """Words as one regular-expression alternation, longest first, spaces as any white space."""
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
+    )
