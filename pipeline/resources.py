@@ -35,6 +35,7 @@ class SettingsResource(dg.ConfigurableResource):
     report_memory_mb: int
     sql_timeout: float
     sql_memory: str
+    families: str = ""
 
     @classmethod
     def of(cls, settings: Settings) -> SettingsResource:

@@ -62,6 +62,13 @@ VARIABLES = (
         "OCR snapshots of scans, keyed by the PDF's sha256 and the engine's version",
     ),
     Variable(
+        "INDICATORS_FAMILIES",
+        "families",
+        "",
+        "extra report-family folders (separated by ':'): each holds a family.yaml, or folders "
+        "that do; added to pipeline/read/families/",
+    ),
+    Variable(
         "INDICATORS_RELEASE_FILE",
         "release_file",
         "release.json",
@@ -160,6 +167,7 @@ class Settings:
     report_memory_mb: int = 3072
     sql_timeout: float = 60.0
     sql_memory: str = "2GB"
+    families: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -211,7 +219,14 @@ class Settings:
             max_bytes=int(self.max_file_mb * 2**20),
             max_pages=self.max_pdf_pages,
             max_ocr_pages=self.max_ocr_pages,
+            families=self.family_folders,
         )
+
+    @property
+    def family_folders(self) -> tuple[str, ...]:
+        """The extra report-family folders, as absolute paths (relative ones from here)."""
+        parts = [p for p in self.families.split(os.pathsep) if p.strip()]
+        return tuple(str(Path(p).expanduser().resolve()) for p in parts)
 
     # Names the stages use.
     @property

@@ -172,10 +172,10 @@ def _next_starts_unit(b: Builder, lines: list[Line], i: int) -> bool:
 
 def read_front(b: Builder, line: Line) -> bool:
     """Before the body: only notes count. True once the body starts at this line (paragraph 1
-    or heading I)."""
+    or the first top-level heading: 'I.', or 'Chapter 1' in a family that numbers so)."""
     para = b.label.match(line.text)
     first = b.family.pattern("heading_1").match(line.text)
-    if para and para.group(1) == "1" or first and first.group(1) == "I":
+    if para and para.group(1) == "1" or first and first.group(1) in ("I", "1"):
         return True
     if note := _FOOTNOTE.match(line.text):
         b.footnote(note.group(1), line.start, line.end)
