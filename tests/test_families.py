@@ -218,6 +218,11 @@ def test_a_report_no_family_claims_is_read_by_the_generic_rules_with_a_warning(
         parse(doc)  # '§1' is no label of the generic rules
 
 
+def test_a_family_folder_that_is_not_there_is_named(tmp_path):
+    with pytest.raises(ValueError, match="INDICATORS_FAMILIES names .*nowhere, which is not"):
+        families.load((str(tmp_path / "nowhere"),))
+
+
 def test_a_family_extending_a_missing_one_is_named(tmp_path):
     folder = tmp_path / "broken"
     folder.mkdir()

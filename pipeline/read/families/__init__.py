@@ -25,6 +25,7 @@ FAMILIES_DIR = Path(__file__).resolve().parent
 GENERIC = "generic"
 DETECT_CHARS = 4000  # how far into a report (its first pages) the detectors look
 _FLAGS = {"i": re.I, "m": re.M}
+UNCLAIMED = "no report family claims it: read by the generic rules"  # in the report's warnings
 log = logging.getLogger(__name__)
 
 
@@ -145,6 +146,8 @@ def _family_files(folders: tuple[str, ...]) -> list[Path]:
     """family.yaml files: the package's, then each extra folder's (itself or its children)."""
     files = sorted(FAMILIES_DIR.glob("*/family.yaml"))
     for folder in map(Path, folders):
+        if not folder.is_dir():
+            raise ValueError(f"INDICATORS_FAMILIES names {folder}, which is not a folder")
         if (folder / "family.yaml").is_file():
             files.append(folder / "family.yaml")
         else:
@@ -202,6 +205,3 @@ def detect(text: str, folders: tuple[str, ...] = (), source: str = "") -> Family
         log.warning("%s: no report family claims it; read by the generic rules", source or "text")
         return get(GENERIC, folders)
     return family
-
-
-UNCLAIMED = "no report family claims it: read by the generic rules"
