@@ -42,6 +42,7 @@ class SettingsResource(dg.ConfigurableResource):
     fetch_timeout: float
     fetch_retries: int
     fetch_backoff: float
+    families: str = ""
 
     @classmethod
     def of(cls, settings: Settings) -> SettingsResource:

@@ -34,6 +34,7 @@ def document_row(doc: Document, structure: Structure, metrics: list[Metric]) -> 
         "subject_country": md.subject_country,
         "source_file": doc.source_file,
         "format": doc.format,
+        "family": structure.family,
         "sha256": doc.sha256,
         "size_bytes": doc.size_bytes,
         "pages": doc.pages,

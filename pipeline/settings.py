@@ -71,6 +71,13 @@ VARIABLES = (
         "OCR snapshots of scans, keyed by the PDF's sha256 and the engine's version",
     ),
     Variable(
+        "INDICATORS_FAMILIES",
+        "families",
+        "",
+        "extra report-family folders (separated by ':'): each holds a family.yaml, or folders "
+        "that do; added to pipeline/read/families/",
+    ),
+    Variable(
         "INDICATORS_RELEASE_FILE",
         "release_file",
         "release.json",
@@ -209,6 +216,7 @@ class Settings:
     fetch_timeout: float = 60.0
     fetch_retries: int = 4
     fetch_backoff: float = 2.0
+    families: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -263,7 +271,14 @@ class Settings:
             max_bytes=int(self.max_file_mb * 2**20),
             max_pages=self.max_pdf_pages,
             max_ocr_pages=self.max_ocr_pages,
+            families=self.family_folders,
         )
+
+    @property
+    def family_folders(self) -> tuple[str, ...]:
+        """The extra report-family folders, as absolute paths (relative ones from here)."""
+        parts = [p for p in self.families.split(os.pathsep) if p.strip()]
+        return tuple(str(Path(p).expanduser().resolve()) for p in parts)
 
     # Names the stages use.
     @property

@@ -119,6 +119,7 @@ def test_missing_fields_are_warned_about():
     md = parse_metadata("Some notes without a masthead\n")
     assert md.title is None and md.symbols == () and md.date_issued is None
     assert set(md.warnings) == {
+        "no report family claims it: read by the generic rules",
         "no title found in the front matter",
         "no document symbol found in the front matter",
         "no date of issue found in the front matter",

@@ -4,11 +4,14 @@ import pytest
 
 from pipeline.extract.metrics import extract_paragraph
 from pipeline.extract.structure import Paragraph, parse
+from pipeline.read import families
 from pipeline.read.ingest import Document
 
 
 def _doc(text: str) -> Document:
-    return Document("t", "t.txt", "txt", text, "0" * 64, len(text))
+    """A text in the habits of UN reports, read by the Secretary-General's reports' family."""
+    family = families.get("un_sg_report")
+    return Document("t", "t.txt", "txt", text, "0" * 64, len(text), family=family)
 
 
 def _metrics(text: str):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.read.errors import EnvironmentProblem, ReportError
+from pipeline.read.families import Family, detect
 from pipeline.read.metadata import Metadata, parse_metadata, read_metadata  # noqa: F401  (re-exported)
 from pipeline.read.normalise import normalise
 from pipeline.read.options import DEFAULT, ReadOptions
@@ -32,6 +33,8 @@ class Document:
     metadata: Metadata = field(default_factory=Metadata)
     pages: int | None = None  # PDFs only
     ocr_pages: tuple[int, ...] = ()  # 1-based numbers of the pages read by OCR
+    # The kind of report it was read as (None: the family that claims its text, when parsed).
+    family: Family | None = None
 
 
 def document_id_for(path: Path) -> str:
@@ -178,10 +181,10 @@ def ingest(path: Path, options: ReadOptions = DEFAULT) -> Document:
         from pipeline.read.pdf import read_pdf
 
         pdf = read_pdf(path, data, options)
-        text, pages, ocr = pdf.text, pdf.pages, pdf.ocr_pages
+        text, pages, ocr, family = normalise(pdf.text), pdf.pages, pdf.ocr_pages, pdf.family
     else:
-        text = read_text(path, data)
-    text = normalise(text)
+        text = normalise(read_text(path, data))
+        family = detect(text, options.families, path.name)
     return Document(
         document_id=document_id_for(path),
         source_file=path.name,
@@ -189,9 +192,10 @@ def ingest(path: Path, options: ReadOptions = DEFAULT) -> Document:
         text=text,
         sha256=hashlib.sha256(data).hexdigest(),
         size_bytes=len(data),
-        metadata=read_metadata(text),
+        metadata=read_metadata(text, family),
         pages=pages,
         ocr_pages=ocr,
+        family=family,
     )
 
 

@@ -125,6 +125,7 @@ def _serve() -> None:
         request = json.loads(line)
         options = dict(request["options"])
         options["ocr_cache"] = options["ocr_cache"] and Path(options["ocr_cache"])
+        options["families"] = tuple(options.get("families", ()))
         try:
             document = ingest(Path(request["path"]), ReadOptions(**options))
         except ReportError as err:

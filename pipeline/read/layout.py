@@ -11,6 +11,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from pipeline.read.families import Family
+
 # Page bands, as shares of the page height measured from the top: running heads live above
 # TOP_BAND, job numbers, page numbers and continuation marks below BOTTOM_BAND.
 TOP_BAND = 0.14
@@ -19,30 +21,8 @@ BOTTOM_BAND = 0.80
 FOOTNOTE_RATIO = 0.9
 
 _WORD = re.compile(r"[A-Za-z]{3,}")
-_FURNITURE_WORDS = {
-    "english",
-    "french",
-    "spanish",
-    "page",
-    "distr",
-    "general",
-    "original",
-    "united",
-    "nations",
-    "limited",
-    "restricted",
-}
-# Tokens seen in running heads and feet: symbols (S/1997/224), job numbers (97-07043,
-# go-06697 as OCR reads it), language codes ((E)), date stamps (170397), page numbers (2/22),
-# continuation marks (/..., / . . .), barcodes (*0330058*).
-_FURNITURE_TOKEN = re.compile(
-    r"(?:[A-Za-z$§]{1,4}(?:\.\d+)?/)+[\w./()-]*"
-    r"|[A-Za-z]{0,3}[.-]?\d{2}-\d{4,6}"
-    r"|[\w.]{1,4}-\.?\d{4,6}"  # a job number as OCR misreads it: go-06697, 92-0155&
-    r"|[Il1|!]{3,}|[A-Za-z]"  # a barcode as OCR reads it (I 1111111111), a stray letter
-    r"|\(\w{1,2}\)|\d{1,8}[a-z]?|\d{1,3}/\d{1,3}|\*[\dA-Z]{5,}\*|[/.·•\s]+|[-–—]+|Page|English",
-    re.I,
-)
+# The tokens and words a running head or foot is made of (symbols, job numbers, language codes,
+# date stamps, page numbers, barcodes) are its family's: `page_tokens`, `page_words`.
 
 
 @dataclass
@@ -77,25 +57,25 @@ def body_size(pages: list[Page]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
-def looks_like_furniture(text: str) -> bool:
-    """A short line made only of furniture tokens (symbols, job numbers, page numbers)."""
+def looks_like_furniture(text: str, family: Family) -> bool:
+    """A short line made only of its family's furniture tokens (symbols, job numbers, page
+    numbers)."""
     text = text.strip()
     if not text:
         return False
     tokens = text.split()
     if len(tokens) > 16:
         return False
-    if _JOB_STAMP.search(text):  # "97-12804 (E) 060697": a job number with its date stamp
+    if family.pattern("job_stamp").search(text):  # "97-12804 (E) 060697": with its date stamp
         return True
+    known = family.words.get("page_words", frozenset())
     words = [t for t in tokens if _WORD.fullmatch(t.strip(".,:"))]
-    if words and not all(w.strip(".,:").lower() in _FURNITURE_WORDS for w in words):
+    if words and not all(w.strip(".,:").lower() in known for w in words):
         return False
-    return all(
-        _FURNITURE_TOKEN.fullmatch(t) or t.strip(".,:").lower() in _FURNITURE_WORDS for t in tokens
-    )
+    token = family.any_of("page_tokens")
+    return all(token.fullmatch(t) or t.strip(".,:").lower() in known for t in tokens)
 
 
-_JOB_STAMP = re.compile(r"\(\w\)\s+\d{6}\b")
 _PAGE_NUMBER = re.compile(r"[-–]?\s?\d{1,3}\s?[-–]?")
 _RULE = re.compile(r"[-_–—=*.\s]{3,}")
 
@@ -104,8 +84,8 @@ def _masked(text: str) -> str:
     return re.sub(r"\d+", "#", text.strip().lower())
 
 
-def classify(pages: list[Page], size: float | None = None) -> None:
-    """Mark each line body, footnote or furniture, in place."""
+def classify(pages: list[Page], family: Family, size: float | None = None) -> None:
+    """Mark each line body, footnote or furniture (by its family's patterns), in place."""
     size = body_size(pages) if size is None else size
     # A line printed in the same band on several pages (digits aside) is a running head/foot.
     repeats: Counter[str] = Counter()
@@ -117,13 +97,15 @@ def classify(pages: list[Page], size: float | None = None) -> None:
         for line in page.lines:
             if _RULE.fullmatch(line.text.strip()):  # "-----" closing a typed report
                 line.kind = "furniture"
-        _mark_furniture(page, repeats, first=page.number == 0)
+        _mark_furniture(page, repeats, page.number == 0, family)
         _mark_footnotes(page, size)
 
 
-def _mark_furniture(page: Page, repeats: Counter[str], first: bool) -> None:
+def _mark_furniture(page: Page, repeats: Counter[str], first: bool, family: Family) -> None:
+    """Running heads and feet: from the top and the bottom, up to the first line of text."""
+
     def furniture(line: Line) -> bool:
-        if looks_like_furniture(line.text):
+        if looks_like_furniture(line.text, family):
             return True
         masked = _masked(line.text)
         return repeats[masked] >= 3 and len(masked) < 60
@@ -137,10 +119,11 @@ def _mark_furniture(page: Page, repeats: Counter[str], first: bool) -> None:
             line.kind = "furniture"
     # A job number with its date stamp opens the first page's footer: it and everything below
     # it (a barcode, which OCR reads as letters) is furniture.
+    stamp = family.pattern("job_stamp")
     stamps = [
         li.top
         for li in page.lines
-        if li.top > BOTTOM_BAND and len(li.text.split()) <= 16 and _JOB_STAMP.search(li.text)
+        if li.top > BOTTOM_BAND and len(li.text.split()) <= 16 and stamp.search(li.text)
     ]
     for line in page.lines:
         if stamps and line.top >= min(stamps):
@@ -183,11 +166,9 @@ _OPENS_UNIT = re.compile(
 SHORT_LINE = 0.12
 
 
-# "/..." at a page's foot says the text goes on overleaf; PDFium may set it on the last line.
-_CONTINUED = re.compile(r"\s*/\s?\.\s?\.\s?\.\s*$")
-
-
-def reflow(lines: list[Line], vocabulary: set[str], typical: int = 0) -> tuple[list[str], bool]:
+def reflow(
+    lines: list[Line], vocabulary: set[str], family: Family, typical: int = 0
+) -> tuple[list[str], bool]:
     """Printed lines joined into one line per paragraph, so that a quantity broken over a
     line end ('1.4' / 'per cent') reads, and points into the text, as one piece; and whether
     the last line runs on (to the next page)."""
@@ -232,7 +213,7 @@ def reflow(lines: list[Line], vocabulary: set[str], typical: int = 0) -> tuple[l
             out.append("")
         text = line.text.strip()
         if text.endswith(".") and "/" in text[-12:]:
-            text = _CONTINUED.sub("", text)
+            text = family.pattern("continued").sub("", text)  # '/...': goes on overleaf
         if not text:
             continue
         gap = previous is not None and line.top - previous.top > 1.3 * spacing
@@ -269,7 +250,7 @@ def join_lines(first: str, second: str, vocabulary: set[str]) -> str:
     return first + " " + second
 
 
-def assemble(pages: list[Page]) -> str:
+def assemble(pages: list[Page], family: Family) -> str:
     """The document text: each page's body, one line per paragraph, then its footnotes;
     pages split by a form feed line. Furniture is left out."""
     every = "\n".join(li.text for page in pages for li in page.lines).lower()
@@ -280,9 +261,9 @@ def assemble(pages: list[Page]) -> str:
     runs_on = False
     for page in pages:
         body, last_runs_on = reflow(
-            [li for li in page.lines if li.kind == "body"], vocabulary, typical
+            [li for li in page.lines if li.kind == "body"], vocabulary, family, typical
         )
-        notes, _ = reflow([li for li in page.lines if li.kind == "footnote"], vocabulary)
+        notes, _ = reflow([li for li in page.lines if li.kind == "footnote"], vocabulary, family)
         if runs_on and body and out and not opens_unit(body[0]):
             # A paragraph runs over the page break: its two halves become one line, and the
             # previous page's footnotes and the break follow it.

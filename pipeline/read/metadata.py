@@ -9,10 +9,10 @@ parts on different lines, so each field is found by what it looks like, not by i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from pipeline.read.dates import MONTH_PATTERN
+from pipeline.read.families import GENERIC, UNCLAIMED, Family, claim, get
 
 
 @dataclass(frozen=True)
@@ -35,77 +35,23 @@ class Metadata:
     warnings: tuple[str, ...] = ()
 
 
-_FIRST_PARAGRAPH = re.compile(r"^[ \t]*(?:-\s+|#{1,6}\s+)?(?:1\.|I\.)\s+\S", re.M)
 OPENING_CHARS = 4000  # how far into the body the period and the subject's acronym are sought
-
-
-def front_matter(text: str) -> str:
-    """The header block before the first numbered heading or paragraph."""
-    match = _FIRST_PARAGRAPH.search(text)
-    return text[: match.start()] if match else text[:4000]
-
-
-MONTHS = MONTH_PATTERN
-_DATE = re.compile(rf"\b(\d{{1,2}}) ({MONTHS}) (\d{{4}})\b", re.I)
-# A symbol: series letter(s), then parts separated by '/', with at least one number; an
-# OCR'd text layer may print the 'S' in lower case. Suffixes such as /Add.1 are kept.
-_SYMBOL_TOKEN = re.compile(
-    r"(?<![\w/.])([AESs]/(?:[A-Z]{1,6}(?:\.\d+)?/)*\d[\d/]*(?:/(?:Add|Corr|Rev)\.\d+)*)"
-    r"(?=[*.,;]?(?:\s|$|[-–]))"
-)
-_SYMBOL_LINE = re.compile(
-    r"^[*\s]*(?:United Nations\s+|UNITED\s+NATIONS\s+)?"
-    r"((?:[AESs]/\S+\s*[-–]?\s*)+?)\*?\.?$"
-)
-_SESSION = re.compile(r"^[A-Z][a-z]+(?:-[a-z]+)? (?:special |regular |resumed )?session$", re.I)
-_YEAR_OF_COUNCIL = re.compile(r"^[A-Z][a-z]+(?:-[a-z]+)? year$", re.I)
-_AGENDA = re.compile(
-    r"^(?:Items? ([\d, and]+?) of the (?:provisional )?agenda|"
-    r"(?:Provisional )?agenda items? ([\d, and]*\d))",
-    re.I,
-)
-_BODY = re.compile(
-    r"^(?:General Assembly|Security Council|Economic and Social Council|"
-    r"(?:Commission|Conference|Committee|Council|Board|Assembly)\b.{3,80})$",
-    re.I,
-)
-_REPORT_BY = re.compile(
-    r"^(?:(?:Interim|Special|Progress|Further|Final|Second|Third|Fourth|"
-    r"Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Annual|Comprehensive)\s+)*"
-    r"(?:Report|Note) (?:of|by) the ",
-    re.I,
-)
 _WORDS = re.compile(r"[A-Za-z]{3,}\W+[A-Za-z]{2,}")  # a title has words, not a barcode
-_LETTER = re.compile(r"^(?:Identical )?letters? dated ", re.I)
-_REPORT_YEAR = re.compile(r"\b(?:during|in|for|of) ((?:19|20)\d\d)\b(?![–-]\d)")
-# Masthead lines: never a title, whatever comes after them.
-_FURNITURE = re.compile(
-    r"^(?:(?:United Nations|UNITED\s+NATIONS)(?:$|\s+[ASE]/)|Distr\b|GENERAL$|Original\b|"
-    r"ORIGINAL\b|ENGLISH\b|"
-    r"Summary$|SUMMARY$|Page \d|Agenda item|Items? \d|Provisional agenda|"
-    r"[A-Z][a-z]+, \d{1,2}(?:[–-]\d{1,2})? [A-Z][a-z]+ \d{4}$|"  # Vienna, 14–18 March 2022
-    r"\d{2}-\d{5}|\*\d+\*|\(?[EFS]\)?\s*\d{6})",
-    re.I,
-)
-# 'for the period from 9 August 2006 to 26 January 2007'; 'covers major developments since
-# my report of 1 September 2009 (S/2009/439) until 15 April 2010'.
-_PERIOD = re.compile(
-    rf"(?:period|developments|activities|events)\s+(?:that (?:have )?occurred\s+)?"
-    rf"(?:from|since|between)\s+(?:the issuance of\s+)?(?:my\s+(?:previous\s+|last\s+)?"
-    rf"report,?\s+(?:of|on|dated)\s+)?"
-    rf"(\d{{1,2}} (?:{MONTHS})(?: \d{{4}})?)(?:\s*\([^)]{{0,40}}\))?,?\s+"
-    rf"(?:to|until|through|and)\s+(\d{{1,2}} (?:{MONTHS}) \d{{4}})",
-    re.I,
-)
-_ACRONYM = re.compile(
-    r"\b((?:the )?(?:United Nations|UNITED NATIONS)\s[^()]{4,140}?)\s*"
-    r"\(([A-Z][A-Z-]{2,11})\)"
-)
-_OF_THE = re.compile(r"\b(?:on|of|in) the (United Nations\s.+?)\s*(?:\(|$|\bpursuant\b|,)", re.I)
 _IN_PLACE = re.compile(
     r"\b(?i:in|of) (?i:the )?([A-Z][\w'’-]+(?: (?:and )?[A-Z][\w'’-]+){0,3})"
     r"\s*$"
 )
+
+
+def _family(family: Family | None, text: str) -> Family:
+    """The family given, else the one that claims the text (the generic rules if none)."""
+    return family if family is not None else claim(text) or get(GENERIC)
+
+
+def front_matter(text: str, family: Family | None = None) -> str:
+    """The header block before the first numbered heading or paragraph."""
+    match = _family(family, text).pattern("front_matter_end").search(text)
+    return text[: match.start()] if match else text[:4000]
 
 
 def _lines(header: str, keep_blank: bool = False) -> list[str]:
@@ -139,83 +85,93 @@ def _iso(day: str, month: str, year: str) -> str:
     return datetime.strptime(f"{day} {month.title()} {year}", "%d %B %Y").date().isoformat()
 
 
-def symbols_in(header: str) -> tuple[str, ...]:
+def symbols_in(header: str, family: Family | None = None) -> tuple[str, ...]:
     """The document's own symbols: those printed alone (or beside 'United Nations') on a line.
 
     A joint report prints one symbol per organ ('A/51/695' and 'S/1996/998', on two lines or
     joined by a dash); '* E/CN.7/2022/1.' below the agenda is a footnote, not the report's."""
+    family = _family(family, header)
+    note, line_of, token = (
+        family.pattern(slot) for slot in ("symbol_note", "symbol_line", "symbol_token")
+    )
     found = []
     for line in header.splitlines():
         for cell in re.split(r"\s{3,}", re.sub(r"^\s*#+\s*", "", line).strip()):
-            if re.match(r"^\*+\s*[A-Z]/", cell):
+            if note.match(cell):
                 continue  # a footnote to the agenda: '* E/CN.7/2022/1.'
-            if m := _SYMBOL_LINE.match(cell.strip("_ ")):
-                found.extend(s.group(1) for s in _SYMBOL_TOKEN.finditer(m.group(1)))
+            if m := line_of.match(cell.strip("_ ")):
+                found.extend(s.group(1) for s in token.finditer(m.group(1)))
     return tuple(dict.fromkeys(s[0].upper() + s[1:] for s in found))
 
 
-def _date_issued(cells: list[str]) -> str | None:
+def _date_issued(cells: list[str], family: Family) -> str | None:
     """The issue date: the first full date in the masthead, from 'Distr.' to 'Original'."""
-    start = next((i for i, c in enumerate(cells) if re.match(r"^Distr", c, re.I)), 0)
-    end = next((i for i, c in enumerate(cells) if re.match(r"^ORIGINAL", c, re.I)), None)
+    first, last = family.pattern("issue_start"), family.pattern("issue_end")
+    start = next((i for i, c in enumerate(cells) if first.match(c)), 0)
+    end = next((i for i, c in enumerate(cells) if last.match(c)), None)
     stop = len(cells) if end is None else end + 2
     for cell in cells[start:stop]:
-        if (m := _DATE.search(cell)) and not re.match(r"^[A-Z][a-z]+, \d", cell):
+        if (m := family.pattern("date").search(cell)) and not re.match(r"^[A-Z][a-z]+, \d", cell):
             return _iso(*m.groups())
     return None
 
 
-def _is_furniture(line: str) -> bool:
+_MASTHEAD_SLOTS = ("symbol_line", "session", "year_of_council", "agenda", "body")
+
+
+def _is_furniture(line: str, family: Family) -> bool:
     """A masthead line (symbol, body, session, agenda, date, place): never a title."""
     return bool(
-        _FURNITURE.match(line)
-        or _SYMBOL_LINE.match(line)
-        or _SESSION.match(line)
-        or _YEAR_OF_COUNCIL.match(line)
-        or _AGENDA.match(line)
-        or _BODY.match(line)
-        or _DATE.fullmatch(line)
+        family.any_of("masthead").match(line)
+        or any(family.pattern(slot).match(line) for slot in _MASTHEAD_SLOTS)
+        or family.pattern("date").fullmatch(line)
     )
 
 
-def _title_line(line: str) -> bool:
+def _title_line(line: str, family: Family) -> bool:
     """Whether a line above 'Report of ...' can be part of the report's own title."""
     return bool(
         line
-        and not _is_furniture(line)
+        and not _is_furniture(line, family)
         and _WORDS.search(line)
         and len(line) <= 200
         and not line.endswith((".", ":"))
-        and not _REPORT_BY.match(line)
+        and not family.pattern("report_by").match(line)
     )
 
 
-def _title(lines: list[str]) -> str | None:
+def _title_above(lines: list[str], i: int, family: Family) -> list[str]:
+    """The lines above line i that name the report, up to a blank or masthead line, same case."""
+    block: list[str] = []
+    above = lines[: i - 1] if i and not lines[i - 1] else lines[:i]
+    for prev in reversed(above):
+        if (
+            not _title_line(prev, family)
+            or block
+            and prev.isupper() != block[0].isupper()
+            or len(block) == 4
+        ):
+            break
+        block.insert(0, prev)
+    return block
+
+
+def _title(lines: list[str], family: Family) -> str | None:
     """The title: the line above 'Report of the ...' when it names the report, else that line
     and its continuation lines; masthead lines never."""
+    report_by, letter = family.pattern("report_by"), family.pattern("letter")
     for i, line in enumerate(lines):
-        if not (_REPORT_BY.match(line) or _LETTER.match(line)):
+        if not (report_by.match(line) or letter.match(line)):
             continue
-        block: list[str] = []  # the lines above, up to a blank or masthead line, same case
-        above = lines[: i - 1] if i and not lines[i - 1] else lines[:i]
-        for prev in reversed(above):
-            if (
-                not _title_line(prev)
-                or block
-                and prev.isupper() != block[0].isupper()
-                or len(block) == 4
-            ):
-                break
-            block.insert(0, prev)
-        if block:
+        if block := _title_above(lines, i, family):
             return _one_line("\n".join(block))
         parts = [line]
         for nxt in lines[i + 1 :]:
             if (
                 not nxt
                 or nxt.startswith("(")
-                or _is_furniture(nxt)
-                or re.match(r"^(?:Summary|Addendum|Corrigendum|Annex|Introduction)\b", nxt, re.I)
+                or _is_furniture(nxt, family)
+                or family.pattern("title_stop").match(nxt)
                 or len(" ".join(parts)) > 250
             ):
                 break
@@ -225,9 +181,9 @@ def _title(lines: list[str]) -> str | None:
     return None
 
 
-def _period(text: str) -> tuple[str | None, str | None]:
+def _period(text: str, family: Family) -> tuple[str | None, str | None]:
     """The reporting period, as ISO dates, from 'for the period from 9 August 2006 to ...'."""
-    m = _PERIOD.search(_one_line(text))
+    m = family.pattern("period").search(_one_line(text))
     if not m:
         return None, None
     end_day, end_month, end_year = m.group(2).split()
@@ -246,14 +202,14 @@ def _period(text: str) -> tuple[str | None, str | None]:
     return first, last
 
 
-def _subject(title: str | None, text: str) -> tuple[str | None, str | None]:
+def _subject(title: str | None, text: str, family: Family) -> tuple[str | None, str | None]:
     """The organisation or mission the report is about: (acronym, full name)."""
     flat = _one_line(text)
     named = {}
-    for m in _ACRONYM.finditer(flat):
+    for m in family.pattern("acronym").finditer(flat):
         name = re.sub(r"^the ", "", m.group(1), flags=re.I)
         named.setdefault(name.lower(), (m.group(2), name))
-    wanted = _OF_THE.search(title or "")
+    wanted = family.pattern("of_the").search(title or "")
     if wanted:
         key = wanted.group(1).lower()
         for name, (acronym, printed) in named.items():
@@ -268,12 +224,7 @@ def _subject(title: str | None, text: str) -> tuple[str | None, str | None]:
     for acronym, printed in named.values():
         # Without a name in the title, the first mission, office or operation named with
         # its acronym in the opening is what the report is about.
-        if re.search(
-            r"\b(?:Mission|Office|Operation|Force|Observer|Group|Verification|"
-            r"Administration|Programme|Support)\b",
-            printed,
-            re.I,
-        ):
+        if family.pattern("subject_kind").search(printed):
             return acronym, printed
     return None, None
 
@@ -302,32 +253,46 @@ def country_iso3(name: str | None) -> str | None:
     return None
 
 
-def parse_metadata(header: str, opening: str = "") -> Metadata:
-    """Read a report's metadata from its header (and the opening paragraphs after it)."""
-    lines = _lines(header)
-    cells = _cells(lines)
-    language = None
-    bodies: list[str] = []
-    sessions: list[str] = []
-    agenda: list[str] = []
+@dataclass
+class _Masthead:
+    """What the masthead's cells say: original language, bodies, sessions, agenda items."""
+
+    language: str | None = None
+    bodies: list[str] = field(default_factory=list)
+    sessions: list[str] = field(default_factory=list)
+    agenda: list[str] = field(default_factory=list)
+
+
+def _masthead(cells: list[str], family: Family) -> _Masthead:
+    """The masthead's fields, each found by what it looks like."""
+    out = _Masthead()
+    session, body, agenda = (family.pattern(s) for s in ("session", "body", "agenda"))
     for i, cell in enumerate(cells):
-        if language is None and (m := re.search(r"Original:\s*([A-Z][A-Za-z]+)", cell, re.I)):
-            language = m.group(1).title()
-        if _SESSION.match(cell):
-            body = next((b for b in reversed(cells[:i]) if _BODY.match(b)), None)
-            sessions.append(f"{body}: {cell}" if body else cell)
-        elif _BODY.match(cell) and cell not in bodies and len(cell) < 60:
-            bodies.append(cell)
-        if m := _AGENDA.match(cell):
-            agenda.extend(re.findall(r"\d+", m.group(1) or m.group(2)))
-    title = _title(_cells(_lines(header, keep_blank=True)))
+        if out.language is None and (m := family.pattern("language").search(cell)):
+            out.language = m.group(1).title()
+        if session.match(cell):
+            organ = next((b for b in reversed(cells[:i]) if body.match(b)), None)
+            out.sessions.append(f"{organ}: {cell}" if organ else cell)
+        elif body.match(cell) and cell not in out.bodies and len(cell) < 60:
+            out.bodies.append(cell)
+        if m := agenda.match(cell):
+            out.agenda.extend(re.findall(r"\d+", m.group(1) or m.group(2)))
+    return out
+
+
+def parse_metadata(header: str, opening: str = "", family: Family | None = None) -> Metadata:
+    """Read a report's metadata from its header (and the opening paragraphs after it), by the
+    patterns of its family (the one that claims the header when none is given)."""
+    family = _family(family, header)
+    cells = _cells(_lines(header))
+    masthead = _masthead(cells, family)
+    title = _title(_cells(_lines(header, keep_blank=True)), family)
     summary = header.split("Summary", 1)[1] if "Summary" in header else header
-    years = _REPORT_YEAR.findall(summary)
-    start, end = _period(header + "\n" + opening[:OPENING_CHARS])
-    subject, subject_name = _subject(title, header + "\n" + opening[:OPENING_CHARS])
-    country = country_iso3(subject_name) or country_iso3(title)
-    symbols = symbols_in(header)
-    date_issued = _date_issued(cells)
+    years = family.pattern("report_year").findall(summary)
+    start, end = _period(header + "\n" + opening[:OPENING_CHARS], family)
+    subject, subject_name = _subject(title, header + "\n" + opening[:OPENING_CHARS], family)
+    symbols = symbols_in(header, family)
+    date_issued = _date_issued(cells, family)
     missing = [
         what
         for what, value in (
@@ -339,25 +304,27 @@ def parse_metadata(header: str, opening: str = "") -> Metadata:
         )
         if not value
     ]
+    warnings = [f"no {what} found in the front matter" for what in missing]
     return Metadata(
         title=title,
         symbols=symbols,
         date_issued=date_issued,
-        original_language=language,
-        bodies=tuple(bodies),
-        sessions=tuple(sessions),
-        agenda_items=tuple(dict.fromkeys(agenda)),
+        original_language=masthead.language,
+        bodies=tuple(masthead.bodies),
+        sessions=tuple(masthead.sessions),
+        agenda_items=tuple(dict.fromkeys(masthead.agenda)),
         reporting_year=int(years[0]) if years else None,
         period_start=start,
         period_end=end,
         subject=subject,
         subject_name=subject_name,
-        subject_country=country,
-        warnings=tuple(f"no {what} found in the front matter" for what in missing),
+        subject_country=country_iso3(subject_name) or country_iso3(title),
+        warnings=tuple([UNCLAIMED, *warnings] if family.name == GENERIC else warnings),
     )
 
 
-def read_metadata(text: str) -> Metadata:
+def read_metadata(text: str, family: Family | None = None) -> Metadata:
     """A report's metadata from its whole text: the front matter and the opening paragraphs."""
-    header = front_matter(text)
-    return parse_metadata(header, text[len(header) : len(header) + OPENING_CHARS])
+    family = _family(family, text)
+    header = front_matter(text, family)
+    return parse_metadata(header, text[len(header) : len(header) + OPENING_CHARS], family)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pypdfium2.raw as pdfium_c
 
 from pipeline.read.errors import EnvironmentProblem, ReportError
+from pipeline.read.families import Family, detect
 from pipeline.read.layout import Line, Page, assemble, body_size, classify
 from pipeline.read.options import DEFAULT, ReadOptions
 
@@ -32,6 +33,7 @@ class PdfText:
     text: str
     pages: int
     ocr_pages: tuple[int, ...]  # 1-based numbers of the pages read by OCR
+    family: Family  # the kind of report: its running heads and feet were left out
 
 
 def _page_lines(page, number: int) -> list[Line] | None:
@@ -166,5 +168,8 @@ def read_pdf(path: Path, data: bytes, options: ReadOptions = DEFAULT) -> PdfText
     size = body_size(pages)
     if not size:
         raise ReportError(path, "the PDF holds no text, even after OCR")
-    classify(pages, size)
-    return PdfText(assemble(pages), len(pages), tuple(i + 1 for i in missing))
+    # The family is told by the printed lines of the first pages, before their furniture goes.
+    opening = "\n".join(li.text for page in pages[:2] for li in page.lines)
+    family = detect(opening, options.families, path.name)
+    classify(pages, family, size)
+    return PdfText(assemble(pages, family), len(pages), tuple(i + 1 for i in missing), family)
