@@ -213,6 +213,20 @@ def _open_for_query(db: Path | None, settings):
         return con
 
 
+def _open_release(version: str, settings):
+    """A locked-down in-memory database of a kept release's files."""
+    from pipeline.dataset.snapshots import UnknownRelease, release_descriptor
+    from pipeline.dataset.store import connect_release
+
+    try:
+        descriptor = release_descriptor(settings.published_dir, version)
+        return connect_release(
+            settings.published_dir, memory=settings.sql_memory, descriptor=descriptor
+        )
+    except (UnknownRelease, FileNotFoundError) as err:
+        _fail(str(err))
+
+
 def _refusal(err: Exception) -> str:
     """Say plainly why a query was refused, then DuckDB's own words."""
     import duckdb
@@ -264,15 +278,19 @@ def sql(
     timeout: float = typer.Option(
         None, help="seconds a query may run (default: INDICATORS_SQL_TIMEOUT, 60)"
     ),
+    release: str = typer.Option(
+        None, help="query an older release kept in published/releases/ (e.g. v3.0.0)"
+    ),
 ) -> None:
     """Run SQL on the DuckDB database, read-only: no file access, no extensions. A query stops
-    at --timeout or on Ctrl-C; DuckDB's memory is limited (INDICATORS_SQL_MEMORY)."""
+    at --timeout or on Ctrl-C; DuckDB's memory is limited (INDICATORS_SQL_MEMORY). --release
+    loads that release's Parquet files into memory and queries them instead."""
     from pipeline.dataset.store import QueryStopped, run_query
 
     if format not in ("table", "csv", "json"):
         _fail(f"unknown format {format!r} (use table, csv or json)")
     settings = _settings()
-    con = _open_for_query(db, settings)
+    con = _open_release(release, settings) if release else _open_for_query(db, settings)
     try:
         header, rows = run_query(con, query, timeout or settings.sql_timeout)
     except QueryStopped as err:
@@ -414,6 +432,29 @@ def forget(paths: list[Path]) -> None:
         _fail(f"no such file: {', '.join(missing)}")
     for name in forget_files(paths, artifact_store(_settings())):
         typer.echo(f"forgotten: {name} (read again on the next run)")
+
+
+@app.command()
+def gc(
+    keep: int = typer.Option(..., help="how many of the newest kept releases to keep"),
+    wait: float = typer.Option(None, help="seconds to wait for a running run (default: forever)"),
+) -> None:
+    """Remove all but the newest --keep releases from published/releases/, then every data
+    file no remaining release names (the current release is always kept)."""
+    from pipeline.dataset.snapshots import UnknownRelease, collect_garbage
+    from pipeline.lock import RunLocked, run_lock
+
+    settings = _settings()
+    try:
+        with run_lock(settings, wait, lambda m: typer.echo(m, err=True)):
+            done = collect_garbage(settings.published_dir, keep)
+    except (UnknownRelease, ValueError, RunLocked) as err:
+        _fail(str(err))
+    removed = ", ".join(done.removed_releases) or "none"
+    typer.echo(
+        f"kept releases: {', '.join(done.kept) or 'none'}; removed: {removed}; "
+        f"{done.removed_files} data files removed ({done.freed_bytes / 1e6:.1f} MB)"
+    )
 
 
 @app.command()

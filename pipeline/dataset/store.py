@@ -138,20 +138,42 @@ def connect_readonly(path: Path, memory: str | None = None) -> duckdb.DuckDBPyCo
 
 
 def connect_release(
-    published: Path, tables: list[str] | None = None, memory: str | None = None
+    published: Path,
+    tables: list[str] | None = None,
+    memory: str | None = None,
+    descriptor: Path | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """The published release's Parquet files as an in-memory database with the same views,
-    locked down like connect_readonly; readers use it while a run holds the database."""
+    """A release's Parquet files (all the shards its descriptor lists) as an in-memory
+    database with the same views, locked down like connect_readonly: readers use it while a
+    run holds the database, and to query an older release (descriptor: its datapackage.json,
+    whose paths are relative to the published folder)."""
+    import json
+
+    from pipeline.dataset.series import DERIVED
+    from pipeline.dataset.shards import resource_paths
+
     published = Path(published)
+    descriptor = Path(descriptor) if descriptor else published / "datapackage.json"
+    try:
+        package = json.loads(descriptor.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise FileNotFoundError(f"{descriptor}: no published release to read ({err})") from None
+    files = {
+        str(r.get("name", "")).removesuffix("-parquet"): resource_paths(r)
+        for r in package.get("resources", [])
+        if isinstance(r, dict) and r.get("format") == "parquet"
+    }
     con = duckdb.connect(
         ":memory:", config={k: v for k, v in LOCKDOWN.items() if k.startswith("auto")}
     )
-    for table in tables or TABLES:
-        path = published / "data" / f"{table}.parquet"
-        if not path.is_file():
+    for table in tables or [*TABLES, *(n for n in DERIVED if n in files)]:
+        paths = [published / p for p in files.get(table, [])]
+        if not paths or not all(p.is_file() for p in paths):
             con.close()
-            raise FileNotFoundError(f"{path}: no published release to read")
-        con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM read_parquet(?)', [str(path)])
+            raise FileNotFoundError(f"{descriptor}: the files of {table} are not all there")
+        con.execute(
+            f'CREATE TABLE "{table}" AS SELECT * FROM read_parquet(?)', [[str(p) for p in paths]]
+        )
     for name, sql in VIEWS.items():
         con.execute(f"CREATE VIEW {name} AS {sql}")
     # Loaded: from here on the connection may not touch files, and may not undo that.
