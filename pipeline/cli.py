@@ -597,16 +597,20 @@ def ocr(
     logging.basicConfig(level=logging.INFO, format="%(message)s")  # OCR progress on stderr
     settings = _settings(ocr_cache=cache)
     options = settings.read_options()
-    statuses, errors = [], []
+    statuses, errors, made = [], [], []
     for path in _pdfs(paths, settings):
         try:
             statuses.append(scan_status(path, settings.ocr_cache, options.max_bytes))
             if refresh and statuses[-1].scan_pages:
                 # the old snapshot stays shown when the new OCR fails (Tesseract missing)
                 statuses[-1] = refresh_snapshot(path, settings.ocr_cache, options.max_bytes)
+                made.append(str(path))
         except ReportError as err:
             errors.append(str(err))
     _print_scans(statuses, settings.ocr_cache, errors)
+    if made:
+        # artifacts are keyed by the PDF's bytes, not by its snapshot: they must be let go
+        typer.echo(f"snapshots made again; to use them: indicators forget {' '.join(made)}")
     if check and (errors or not all(s.ok for s in statuses)):
         raise typer.Exit(1)
 
@@ -624,24 +628,29 @@ def _print_scans(statuses: list, cache: Path, errors: list[str]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from pipeline.read.ocr import CACHE_VERSION
     from pipeline.read.scans import NOT_A_SCAN
 
-    console = Console(width=200)
+    console = Console(width=160)
     scans = [s for s in statuses if s.state != NOT_A_SCAN]
-    table = Table("file", "pages", "without text", "snapshot", "state", "tesseract")
+    table = Table("file", "pages", "without text", "snapshot (sha256)", "state", "tesseract")
     colour = {"intact": "green", "missing": "yellow", "damaged": "red"}
     for s in scans:
         state = f"[{colour[s.state]}]{s.state}[/]" + (f": {s.problem}" if s.problem else "")
-        table.add_row(s.file, str(s.pages), str(len(s.scan_pages)), s.snapshot, state, s.tesseract)
+        # the PDF's sha256 names the snapshot; its start is enough to find the file
+        short = s.snapshot[:16] + "…"
+        table.add_row(s.file, str(s.pages), str(len(s.scan_pages)), short, state, s.tesseract)
     if scans:
         console.print(table)
     for error in errors:
         console.print(f"[red]{_printable(error)}[/red]", soft_wrap=True)
     counts = Counter(s.state for s in scans)
     console.print(
-        f"{len(statuses)} PDFs, {len(scans)} scans ({sum(len(s.scan_pages) for s in scans)} "
-        f"pages without text) in {_shown(cache)}: {counts['intact']} intact, {counts['missing']} "
-        f"missing, {counts['damaged']} damaged" + (f"; {len(errors)} unreadable" if errors else ""),
+        f"{len(statuses)} PDFs, {len(scans)} with pages to OCR "
+        f"({sum(len(s.scan_pages) for s in scans)} pages); snapshots "
+        f"({CACHE_VERSION}) in {_shown(cache)}: {counts['intact']} intact, "
+        f"{counts['missing']} missing, {counts['damaged']} damaged"
+        + (f"; {len(errors)} unreadable" if errors else ""),
         soft_wrap=True,
     )
 
