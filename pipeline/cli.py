@@ -557,6 +557,104 @@ def _print_audit(rows: list[dict], total: dict) -> None:
             )
 
 
+def _pdfs(paths: list[Path] | None, settings) -> list[Path]:
+    """The PDFs named (folders expanded), or every PDF in raw/ (its manifest left out)."""
+    from pipeline.read.ingest import list_reports
+
+    if not paths:
+        paths = [settings.raw_dir]
+    out = []
+    for p in paths:
+        if p.is_dir():
+            out += list_reports(p, skip=(settings.manifest,))
+        elif p.is_file():
+            out.append(p)
+        else:
+            _fail(f"no such file or folder: {p}")
+    return [p for p in out if p.suffix.lower() == ".pdf"]
+
+
+@app.command()
+def ocr(
+    paths: list[Path] = typer.Argument(None, help="PDFs or folders (default: raw/)"),
+    refresh: bool = typer.Option(
+        False, "--refresh", help="OCR the scans again with Tesseract and replace their snapshots"
+    ),
+    check: bool = typer.Option(
+        False, "--check", help="exit 1 when a scan has no intact snapshot (for CI)"
+    ),
+    cache: Path = typer.Option(
+        None, help="the snapshot folder (default: INDICATORS_OCR_CACHE, ocr/)"
+    ),
+) -> None:
+    """Scans and their OCR snapshots: per PDF, the pages without a text layer, whether its
+    snapshot is intact and which Tesseract version made it. Never OCRs unless --refresh."""
+    import logging
+
+    from pipeline.read.errors import ReportError
+    from pipeline.read.scans import refresh_snapshot, scan_status
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")  # OCR progress on stderr
+    settings = _settings(ocr_cache=cache)
+    options = settings.read_options()
+    statuses, errors, made = [], [], []
+    for path in _pdfs(paths, settings):
+        try:
+            statuses.append(scan_status(path, settings.ocr_cache, options.max_bytes))
+            if refresh and statuses[-1].scan_pages:
+                # the old snapshot stays shown when the new OCR fails (Tesseract missing)
+                statuses[-1] = refresh_snapshot(path, settings.ocr_cache, options.max_bytes)
+                made.append(str(path))
+        except ReportError as err:
+            errors.append(str(err))
+    _print_scans(statuses, settings.ocr_cache, errors)
+    if made:
+        # artifacts are keyed by the PDF's bytes, not by its snapshot: they must be let go
+        typer.echo(f"snapshots made again; to use them: indicators forget {' '.join(made)}")
+    if check and (errors or not all(s.ok for s in statuses)):
+        raise typer.Exit(1)
+
+
+def _shown(path: Path) -> str:
+    """A path as given from here when it is below the current folder, else in full."""
+    path = path.resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def _print_scans(statuses: list, cache: Path, errors: list[str]) -> None:
+    """The scans as a table (PDFs with a text layer counted, not listed) and a summary."""
+    from collections import Counter
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.read.ocr import CACHE_VERSION
+    from pipeline.read.scans import NOT_A_SCAN
+
+    console = Console(width=160)
+    scans = [s for s in statuses if s.state != NOT_A_SCAN]
+    table = Table("file", "pages", "without text", "snapshot (sha256)", "state", "tesseract")
+    colour = {"intact": "green", "missing": "yellow", "damaged": "red"}
+    for s in scans:
+        state = f"[{colour[s.state]}]{s.state}[/]" + (f": {s.problem}" if s.problem else "")
+        # the PDF's sha256 names the snapshot; its start is enough to find the file
+        short = s.snapshot[:16] + "…"
+        table.add_row(s.file, str(s.pages), str(len(s.scan_pages)), short, state, s.tesseract)
+    if scans:
+        console.print(table)
+    for error in errors:
+        console.print(f"[red]{_printable(error)}[/red]", soft_wrap=True)
+    counts = Counter(s.state for s in scans)
+    console.print(
+        f"{len(statuses)} PDFs, {len(scans)} with pages to OCR "
+        f"({sum(len(s.scan_pages) for s in scans)} pages); snapshots "
+        f"({CACHE_VERSION}) in {_shown(cache)}: {counts['intact']} intact, "
+        f"{counts['missing']} missing, {counts['damaged']} damaged"
+        + (f"; {len(errors)} unreadable" if errors else ""),
+        soft_wrap=True,
+    )
+
+
 @app.command()
 def release(
     part: str = typer.Argument(..., help="major, minor or patch"),

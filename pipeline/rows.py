@@ -39,6 +39,7 @@ def document_row(doc: Document, structure: Structure, metrics: list[Metric]) -> 
         "size_bytes": doc.size_bytes,
         "pages": doc.pages,
         "ocr_pages": _join(str(n) for n in doc.ocr_pages),
+        "ocr_source": doc.ocr_source or None,
         "paragraphs": len(structure.paragraphs),
         "footnotes": len(structure.footnotes),
         "metrics": len(metrics),

@@ -35,6 +35,8 @@ class Document:
     ocr_pages: tuple[int, ...] = ()  # 1-based numbers of the pages read by OCR
     # The kind of report it was read as (None: the family that claims its text, when parsed).
     family: Family | None = None
+    # Scans: where the OCR'd text came from (the snapshot and Tesseract version); '' otherwise.
+    ocr_source: str = ""
 
 
 def document_id_for(path: Path) -> str:
@@ -176,12 +178,13 @@ def ingest(path: Path, options: ReadOptions = DEFAULT) -> Document:
             "letters, digits, '.', '_' and '-': rename the file",
         )
     data = read_regular_file(path, options.max_bytes)
-    pages, ocr = None, ()
+    pages, ocr, ocr_source = None, (), ""
     if path.suffix.lower() == ".pdf" and data.strip():
         from pipeline.read.pdf import read_pdf
 
         pdf = read_pdf(path, data, options)
         text, pages, ocr, family = normalise(pdf.text), pdf.pages, pdf.ocr_pages, pdf.family
+        ocr_source = pdf.ocr_source
     else:
         text = normalise(read_text(path, data))
         family = detect(text, options.families, path.name)
@@ -196,6 +199,7 @@ def ingest(path: Path, options: ReadOptions = DEFAULT) -> Document:
         pages=pages,
         ocr_pages=ocr,
         family=family,
+        ocr_source=ocr_source,
     )
 
 

@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.read.errors import EnvironmentProblem, ReportError
@@ -37,34 +38,65 @@ def _content_sha256(pages: dict) -> str:
     ).hexdigest()
 
 
-def read_snapshot(path: Path, cached: Path) -> dict[int, list[Line]] | None:
-    """The OCR snapshot's lines when it is intact; a damaged or edited one is reported by name
-    and ignored (the scan is read again)."""
-    if not cached.exists():
-        return None
+class DamagedSnapshot(ValueError):
+    """A snapshot that cannot be used: unreadable, or its content no longer matches its sha256."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An intact OCR snapshot: its pages' lines and the Tesseract version that made them."""
+
+    lines: dict[int, list[Line]]
+    tesseract: str
+
+
+def load_snapshot(cached: Path) -> Snapshot:
+    """The snapshot in `cached`, verified by its content's sha256; DamagedSnapshot otherwise."""
     try:
         stored = json.loads(cached.read_text(encoding="utf-8"))
         pages = stored["pages"]
         if stored.get("content_sha256") != _content_sha256(pages):
-            log.warning(
-                "%s: OCR snapshot %s does not match its recorded sha256 (edited or "
-                "damaged); reading the scan again",
-                path.name,
-                cached,
-            )
-            return None
-        return {int(k): [Line(**li) for li in v] for k, v in pages.items()}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        log.warning("%s: OCR snapshot %s is unreadable; reading the scan again", path.name, cached)
+            raise DamagedSnapshot("does not match its recorded sha256 (edited or damaged)")
+        lines = {int(k): [Line(**li) for li in v] for k, v in pages.items()}
+        return Snapshot(lines, str(stored.get("tesseract") or "unknown"))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as err:
+        if isinstance(err, DamagedSnapshot):
+            raise
+        raise DamagedSnapshot("is unreadable") from None
+
+
+def snapshot_source(cached: Path, tesseract: str) -> str:
+    """Where a scan's text came from, the same on every machine: the snapshot by its folder's
+    and file's names (never an absolute path) and the Tesseract version that made it."""
+    return f"snapshot {cached.parent.name}/{cached.name}, tesseract {tesseract}"
+
+
+def read_snapshot(path: Path, cached: Path) -> dict[int, list[Line]] | None:
+    """The OCR snapshot's lines when it is intact; a damaged or edited one is reported by name
+    and ignored (the scan is read again)."""
+    snapshot = _usable_snapshot(path, cached)
+    return None if snapshot is None else snapshot.lines
+
+
+def _usable_snapshot(path: Path, cached: Path) -> Snapshot | None:
+    """The intact snapshot, or None (a damaged one logged by name: the scan is read again)."""
+    if not cached.exists():
+        return None
+    try:
+        return load_snapshot(cached)
+    except DamagedSnapshot as err:
+        log.warning("%s: OCR snapshot %s %s; reading the scan again", path.name, cached, err)
         return None
 
 
-def write_snapshot(cached: Path, out: dict[int, list[Line]]) -> None:
-    """Write an OCR snapshot with the sha256 of its content (atomically)."""
+def write_snapshot(cached: Path, out: dict[int, list[Line]]) -> str:
+    """Write an OCR snapshot with the sha256 of its content (atomically); the Tesseract
+    version it records."""
     pages = {str(k): [li.__dict__ for li in v] for k, v in sorted(out.items())}
+    version = tesseract_version()
     record = {
         "engine": CACHE_VERSION,
-        "tesseract": tesseract_version(),
+        "tesseract": version,
         "content_sha256": _content_sha256(pages),
         "pages": pages,
     }
@@ -74,6 +106,7 @@ def write_snapshot(cached: Path, out: dict[int, list[Line]]) -> None:
         json.dumps(record, ensure_ascii=False, sort_keys=True, indent=0) + "\n", encoding="utf-8"
     )
     os.replace(tmp, cached)
+    return version
 
 
 def tesseract_version() -> str:
@@ -93,12 +126,12 @@ def tesseract_available() -> bool:
 
 def ocr_pages(
     path: Path, pdf, pages: list[int], data: bytes, options: ReadOptions = DEFAULT
-) -> dict[int, list[Line]]:
+) -> tuple[dict[int, list[Line]], str]:
     """Lines of the given pages (0-based) by OCR, from the snapshot when this file was read
-    before (verified by its sha256)."""
+    before (verified by its sha256), and where they came from (`snapshot_source`)."""
     cached = snapshot_path(options.ocr_cache, data) if options.ocr_cache else None
-    if cached and (lines := read_snapshot(path, cached)) is not None:
-        return lines
+    if cached and (snapshot := _usable_snapshot(path, cached)) is not None:
+        return snapshot.lines, snapshot_source(cached, snapshot.tesseract)
     if len(pages) > options.max_ocr_pages:
         raise EnvironmentProblem(
             path,
@@ -106,6 +139,15 @@ def ocr_pages(
             f"{options.max_ocr_pages} pages to OCR per file "
             "(INDICATORS_MAX_OCR_PAGES)",
         )
+    out = ocr_with_tesseract(path, pdf, pages)
+    if not cached:
+        return out, f"tesseract {tesseract_version()}, read now"
+    # The text is now the snapshot's: later reads, here or elsewhere, say the same.
+    return out, snapshot_source(cached, write_snapshot(cached, out))
+
+
+def ocr_with_tesseract(path: Path, pdf, pages: list[int]) -> dict[int, list[Line]]:
+    """Lines of the given pages (0-based) read by Tesseract now, never from a snapshot."""
     if not tesseract_available():
         raise EnvironmentProblem(
             path,
@@ -125,8 +167,6 @@ def ocr_pages(
             elapsed,
             elapsed / n * (len(pages) - n),
         )
-    if cached:
-        write_snapshot(cached, out)
     return out
 
 

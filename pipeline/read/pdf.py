@@ -34,6 +34,7 @@ class PdfText:
     pages: int
     ocr_pages: tuple[int, ...]  # 1-based numbers of the pages read by OCR
     family: Family  # the kind of report: its running heads and feet were left out
+    ocr_source: str = ""  # where the OCR'd pages' text came from (pipeline.read.ocr)
 
 
 def _page_lines(page, number: int) -> list[Line] | None:
@@ -148,7 +149,7 @@ def read_pdf(path: Path, data: bytes, options: ReadOptions = DEFAULT) -> PdfText
             f"has {count} pages, over the limit of {options.max_pages} (INDICATORS_MAX_PDF_PAGES)",
         )
     try:
-        pages, missing = [], []
+        pages, missing, source = [], [], ""
         for i in range(len(pdf)):
             page = pdf[i]
             try:
@@ -161,7 +162,8 @@ def read_pdf(path: Path, data: bytes, options: ReadOptions = DEFAULT) -> PdfText
         if missing:
             from pipeline.read.ocr import ocr_pages
 
-            for i, lines in ocr_pages(path, pdf, missing, data, options).items():
+            read, source = ocr_pages(path, pdf, missing, data, options)
+            for i, lines in read.items():
                 pages[i] = Page(i, lines, ocr=True)
     finally:
         pdf.close()
@@ -172,4 +174,6 @@ def read_pdf(path: Path, data: bytes, options: ReadOptions = DEFAULT) -> PdfText
     opening = "\n".join(li.text for page in pages[:2] for li in page.lines)
     family = detect(opening, options.families, path.name)
     classify(pages, family, size)
-    return PdfText(assemble(pages, family), len(pages), tuple(i + 1 for i in missing), family)
+    return PdfText(
+        assemble(pages, family), len(pages), tuple(i + 1 for i in missing), family, source
+    )
