@@ -347,9 +347,10 @@ def document_keys(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
 
 
 def sources(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """(document_id, title, source_file, sha256) of every document, in id order."""
+    """(document_id, title, source_file, sha256, symbols) of every document, in id order."""
     return con.execute(
-        "SELECT document_id, title, source_file, sha256 FROM documents ORDER BY document_id"
+        "SELECT document_id, title, source_file, sha256, symbols FROM documents "
+        "ORDER BY document_id"
     ).fetchall()
 
 
