@@ -163,14 +163,37 @@ def swap_database(settings: Settings) -> bool:
     return True
 
 
-def sources(con) -> list[dict]:
-    """The datapackage sources: each report with its file and sha256."""
+def official_urls(manifest: Path | None) -> dict[str, str]:
+    """Each report's official URL by file name, from the collection's manifest (the first of a
+    joint report's URLs); none when there is no manifest."""
+    from pipeline.manifest import SEPARATOR, ManifestError, read_manifest
+
+    if manifest is None or not Path(manifest).is_file():
+        return {}
+    try:
+        entries = read_manifest(Path(manifest))
+    except (ManifestError, OSError):
+        return {}  # the run reports a bad manifest; the sources fall back on the symbols
+    return {e.file: e.url.split(SEPARATOR)[0].strip() for e in entries if e.url.strip()}
+
+
+def sources(con, manifest: Path | None = None) -> list[dict]:
+    """The datapackage sources: each report with its official URL as path (from the manifest,
+    else built from its first symbol; none for a report without either), so that they resolve
+    for someone who has only published/; its file in raw/ and its sha256 kept."""
+    from pipeline.dataset.ods import ods_url
+    from pipeline.dataset.schema import list_items
     from pipeline.dataset.store import sources as stored_sources
 
-    return [
-        {"title": f"{title or did} ({src})", "path": f"raw/{src}", "version": f"sha256:{sha}"}
-        for did, title, src, sha in stored_sources(con)
-    ]
+    urls = official_urls(manifest)
+    out = []
+    for did, title, src, sha, symbols in stored_sources(con):
+        url = urls.get(src) or next((ods_url(s) for s in list_items(symbols)), None)
+        entry = {"title": f"{title or did} ({src})"}
+        if url:
+            entry["path"] = url
+        out.append(dict(entry, version=f"sha256:{sha}", **{"x-file": f"raw/{src}"}))
+    return out
 
 
 def evaluation_table(con, gold_dir: Path) -> pa.Table | None:
@@ -286,7 +309,7 @@ def release_inputs(con, settings: Settings):
     )
     return ReleaseInputs(
         tables,
-        sources(con),
+        sources(con, settings.manifest),
         {k: v for k, v in extra.items() if v is not None},
         state,
         history,

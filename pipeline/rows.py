@@ -10,8 +10,9 @@ from pipeline.extract.structure import Structure
 from pipeline.read.ingest import Document
 
 
-def _join(values) -> str | None:
-    return "; ".join(values) or None
+def _items(values) -> list | None:
+    """A list field's value: its items, or None when there are none (as the CSV reads back)."""
+    return list(values) or None
 
 
 def document_row(doc: Document, structure: Structure, metrics: list[Metric]) -> dict:
@@ -20,12 +21,12 @@ def document_row(doc: Document, structure: Structure, metrics: list[Metric]) -> 
     return {
         "document_id": doc.document_id,
         "title": md.title,
-        "symbols": _join(md.symbols),
+        "symbols": _items(md.symbols),
         "date_issued": md.date_issued,
         "original_language": md.original_language,
-        "bodies": _join(md.bodies),
-        "sessions": _join(md.sessions),
-        "agenda_items": _join(md.agenda_items),
+        "bodies": _items(md.bodies),
+        "sessions": _items(md.sessions),
+        "agenda_items": _items(md.agenda_items),
         "reporting_year": md.reporting_year,
         "period_start": md.period_start,
         "period_end": md.period_end,
@@ -38,12 +39,12 @@ def document_row(doc: Document, structure: Structure, metrics: list[Metric]) -> 
         "sha256": doc.sha256,
         "size_bytes": doc.size_bytes,
         "pages": doc.pages,
-        "ocr_pages": _join(str(n) for n in doc.ocr_pages),
+        "ocr_pages": _items(doc.ocr_pages),
         "ocr_source": doc.ocr_source or None,
         "paragraphs": len(structure.paragraphs),
         "footnotes": len(structure.footnotes),
         "metrics": len(metrics),
-        "warnings": _join([*md.warnings, *structure.warnings]),
+        "warnings": _items([*md.warnings, *structure.warnings]),
         "extractor_version": EXTRACTOR_VERSION,
     }
 

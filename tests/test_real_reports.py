@@ -150,7 +150,7 @@ def test_scan_is_read_by_ocr():
         m.paragraph == 2 and m.value == 27 and "observers" in (m.entity or "") for m in metrics
     )
     row = document_row(doc, structure, metrics)
-    assert row["pages"] == 5 and row["ocr_pages"] == "1; 2; 3; 4; 5"
+    assert row["pages"] == 5 and row["ocr_pages"] == [1, 2, 3, 4, 5]
     audit = audit_file(REAL / SCAN, OPTIONS)
     assert audit.ocr_pages == 5 and audit.furniture == 0 and audit.offset_quarantined == 0
 

@@ -16,6 +16,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pipeline.dataset.schema import list_items
+
 # Key indicator names -> the series' code(s).
 CODES = {
     "police_strength": "POLICE_STRENGTH",
@@ -88,7 +90,7 @@ def _symbol_index(documents: list[dict]) -> dict[str, str]:
     """Document symbol -> document id, from each document's symbols and file name."""
     index: dict[str, str] = {}
     for d in documents:
-        text = f"{d.get('symbols') or ''} {d['document_id'].replace('_', '/')}"
+        text = " ".join([*list_items(d.get("symbols")), d["document_id"].replace("_", "/")])
         for symbol in re.findall(r"S/[\w./-]+", text):
             index.setdefault(symbol.rstrip(".,;)*"), d["document_id"])
     return index

@@ -48,14 +48,10 @@ def broken_foreign_keys(con) -> dict[str, int]:
 
 def _declared_types(resource: dict) -> list[tuple[str, object]] | None:
     """(name, Arrow type) of each field a resource's own schema declares, or None if unknown."""
-    import pyarrow as pa
-
-    from pipeline.dataset.schema import ARROW_TYPES
+    from pipeline.dataset.schema import arrow_type
 
     try:
-        return [
-            (f["name"], getattr(pa, ARROW_TYPES[f["type"]])()) for f in resource["schema"]["fields"]
-        ]
+        return [(f["name"], arrow_type(f)) for f in resource["schema"]["fields"]]
     except (KeyError, TypeError):
         return None
 

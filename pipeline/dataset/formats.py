@@ -8,6 +8,8 @@ import io
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.dataset.schema import LIST_DELIMITER
+
 
 def parquet_bytes(table: pa.Table) -> bytes:
     """A table as zstd Parquet; same table and library versions give the same bytes."""
@@ -35,6 +37,10 @@ def _csv_column(column: pa.ChunkedArray) -> list:
         return [_float_text(v) for v in values]
     if pa.types.is_boolean(kind):
         return ["" if v is None else "true" if v else "false" for v in values]
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        # As the Table Schema's list type reads it: items joined by the delimiter; an empty
+        # list, like a null, is an empty cell.
+        return ["" if not v else LIST_DELIMITER.join(str(x) for x in v) for v in values]
     if (
         pa.types.is_string(kind)
         or pa.types.is_large_string(kind)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from pipeline.dataset import release_date
+from pipeline.dataset import release_date, sdmx
 from pipeline.dataset.schema import load
 from pipeline.dataset.shards import sha256
 
@@ -156,6 +156,7 @@ def sdmx_resources(data_path: str, data: bytes, dsd_path: str, dsd: bytes) -> li
                 "REF_AREA, TIME_PERIOD; attributes UNIT_MEASURE, OBS_QUALIFIER and the "
                 "sources; structure in the series-dsd resource."
             ),
+            "schema": sdmx.table_schema(),
         },
         {
             "name": "series-dsd",
@@ -166,7 +167,11 @@ def sdmx_resources(data_path: str, data: bytes, dsd_path: str, dsd: bytes) -> li
             "bytes": len(dsd),
             "hash": f"sha256:{sha256(dsd)}",
             "title": "series data structure definition (SDMX-ML 2.1)",
-            "description": "The SDMX data structure definition of the series-sdmx resource.",
+            "description": (
+                "The SDMX-ML 2.1 structure message of the series-sdmx resource: its data "
+                "structure definition, the concepts, and the codelists of the indicators "
+                "(CL_INDICATOR), reference areas (CL_AREA) and units (CL_UNIT)."
+            ),
         },
     ]
 

@@ -196,7 +196,10 @@ def _whole_resources(
             )
     if "series" in release.derived:
         data = sdmx.sdmx_csv(release.derived["series"].to_pylist())
-        dsd = sdmx.structure_xml()
+        dsd = sdmx.structure_xml(
+            release.derived["series"].to_pylist(),
+            release.derived["indicators"].to_pylist() if "indicators" in release.derived else [],
+        )
         data_path = staging.put(file_path("series-sdmx", "csv", data), data)["path"]
         dsd_path = staging.put(file_path("series-dsd", "xml", dsd), dsd)["path"]
         resources += sdmx_resources(data_path, data, dsd_path, dsd)

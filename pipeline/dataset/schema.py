@@ -44,6 +44,35 @@ ARROW_TYPES = {
     "boolean": "bool_",
     "date": "date32",
 }
+# A list field (Table Schema v2 "list") is a list of its itemType in Parquet and DuckDB, and
+# its items joined by this delimiter in CSV, the text the Table Schema reads back.
+LIST_DELIMITER = "; "
+
+
+def list_items(value) -> list[str]:
+    """A list field's items as text, whether read from Parquet or DuckDB (a list or an array)
+    or from CSV (the delimited text); none for an empty cell."""
+    if value is None or (isinstance(value, float) and value != value):
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(LIST_DELIMITER.strip()) if v.strip()]
+    return [str(v) for v in value]
+
+
+def duckdb_type(field: dict) -> str:
+    """The DuckDB column type of a field (a list field: an array of its item type)."""
+    if field["type"] == "list":
+        return DUCKDB_TYPES[field.get("itemType", "string")] + "[]"
+    return DUCKDB_TYPES[field["type"]]
+
+
+def arrow_type(field: dict):
+    """The pyarrow type of a field (a list field: list<item type>)."""
+    import pyarrow as pa
+
+    if field["type"] == "list":
+        return pa.list_(getattr(pa, ARROW_TYPES[field.get("itemType", "string")])())
+    return getattr(pa, ARROW_TYPES[field["type"]])()
 
 
 @dataclass(frozen=True)
@@ -117,7 +146,7 @@ def ddl(schema: TableSchema) -> str:
     """CREATE TABLE for DuckDB, with the primary key and the foreign keys to documents."""
     cols = []
     for f in schema.fields:
-        col = f'"{f["name"]}" {DUCKDB_TYPES[f["type"]]}'
+        col = f'"{f["name"]}" {duckdb_type(f)}'
         if f.get("constraints", {}).get("required"):
             col += " NOT NULL"
         cols.append(col)
@@ -137,19 +166,50 @@ def ddl(schema: TableSchema) -> str:
 
 
 def arrow_schema(schema: TableSchema):
-    """The pyarrow schema of a table."""
+    """The pyarrow schema of a table, each column's description (and the table's) as metadata
+    so that a Parquet file documents itself."""
     import pyarrow as pa
+
+    def described(descriptor: dict) -> dict[bytes, bytes] | None:
+        text = descriptor.get("description")
+        return {b"description": text.encode("utf-8")} if text else None
 
     return pa.schema(
         [
             pa.field(
                 f["name"],
-                getattr(pa, ARROW_TYPES[f["type"]])(),
+                arrow_type(f),
                 nullable=not f.get("constraints", {}).get("required", False),
+                metadata=described(f),
             )
             for f in schema.fields
-        ]
+        ],
+        metadata=described(schema.descriptor),
     )
+
+
+def _list_check(pa, item_type: str):
+    """A pandera check that each cell is a list of items of the item type, none empty or
+    holding the delimiter (so that the CSV text reads back as the same list)."""
+    from numbers import Integral
+
+    item_class = Integral if item_type == "integer" else str
+
+    def item_ok(v) -> bool:
+        if isinstance(v, bool) or not isinstance(v, item_class):
+            return False
+        return item_class is Integral or (v != "" and LIST_DELIMITER not in v)
+
+    def ok(cell) -> bool:
+        if cell is None or (isinstance(cell, float) and cell != cell):
+            return True
+        return (
+            not isinstance(cell, str | bytes | dict)
+            and hasattr(cell, "__iter__")
+            and all(item_ok(v) for v in cell)
+        )
+
+    return pa.Check(ok, element_wise=True, name=f"list_of_{item_type}")
 
 
 def pandera_schema(schema: TableSchema, extra_checks: list | None = None):
@@ -162,6 +222,7 @@ def pandera_schema(schema: TableSchema, extra_checks: list | None = None):
         "number": "Float64",
         "boolean": "boolean",
         "date": "string",
+        "list": "object",
     }
     columns = {}
     for f in schema.fields:
@@ -177,6 +238,8 @@ def pandera_schema(schema: TableSchema, extra_checks: list | None = None):
             checks.append(pa.Check.str_matches(c["pattern"]))
         if f["type"] == "date":
             checks.append(pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$"))
+        if f["type"] == "list":
+            checks.append(_list_check(pa, f.get("itemType", "string")))
         columns[f["name"]] = pa.Column(
             dtypes[f["type"]],
             checks=checks,
@@ -212,7 +275,8 @@ def data_dictionary() -> str:
         for f in s.fields:
             req = "yes" if f.get("constraints", {}).get("required") else ""
             desc = f["description"].replace("|", "\\|")
-            out.append(f"| `{f['name']}` | {f['type']} | {req} | {desc} |")
+            kind = f"list of {f.get('itemType', 'string')}" if f["type"] == "list" else f["type"]
+            out.append(f"| `{f['name']}` | {kind} | {req} | {desc} |")
         out.append("")
     return "\n".join(out)
 

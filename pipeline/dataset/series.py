@@ -359,7 +359,7 @@ def store_derived(con) -> dict[str, int]:
     """Create and fill the derived tables in a database (inside the caller's transaction)."""
     import pyarrow as pa
 
-    from pipeline.dataset.schema import DUCKDB_TYPES, ddl, load
+    from pipeline.dataset.schema import ddl, duckdb_type, load
 
     counts = {}
     for name, rows in derived_rows(con).items():
@@ -367,9 +367,7 @@ def store_derived(con) -> dict[str, int]:
         con.execute(ddl(schema))
         if rows:
             incoming = pa.Table.from_pylist([{c: r.get(c) for c in schema.columns} for r in rows])
-            select = ", ".join(
-                f'CAST("{f["name"]}" AS {DUCKDB_TYPES[f["type"]]})' for f in schema.fields
-            )
+            select = ", ".join(f'CAST("{f["name"]}" AS {duckdb_type(f)})' for f in schema.fields)
             con.register("derived_rows", incoming)
             con.execute(f'INSERT INTO "{name}" SELECT {select} FROM derived_rows')
             con.unregister("derived_rows")

@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from pipeline.dataset.schema import list_items
+
 ODS_URL = "https://documents.un.org/api/symbol/access?s={symbol}&l=en&t=pdf"
 # Strength figures: a mission with any of these gets one of them charted first.
 STRENGTH = (
@@ -64,7 +66,7 @@ def report_url(symbol: str) -> str:
 
 def document_symbol(doc: dict) -> str:
     """A report's first printed symbol, or the one its file is named after, or ''."""
-    symbol = (doc.get("symbols") or "").split(";")[0].strip()
+    symbol = next(iter(list_items(doc.get("symbols"))), "")
     if symbol:
         return symbol
     m = _SYMBOL_IN_NAME.search(doc.get("document_id", ""))

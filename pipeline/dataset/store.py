@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.dataset.faults import checkpoint
-from pipeline.dataset.schema import DUCKDB_TYPES, TABLES, all_schemas, arrow_schema, ddl, load
+from pipeline.dataset.schema import TABLES, all_schemas, arrow_schema, ddl, duckdb_type, load
 from pipeline.dataset.series import store_derived
 from pipeline.dataset.validate import ValidatedTables
 
@@ -197,7 +197,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> Non
         return
     schema = load(table)
     con.register("incoming", df)
-    select = ", ".join(f'CAST("{f["name"]}" AS {DUCKDB_TYPES[f["type"]]})' for f in schema.fields)
+    select = ", ".join(f'CAST("{f["name"]}" AS {duckdb_type(f)})' for f in schema.fields)
     con.execute(f'INSERT INTO "{table}" SELECT {select} FROM incoming')
     con.unregister("incoming")
 
@@ -229,9 +229,7 @@ def load_document(con: duckdb.DuckDBPyConnection, validated: ValidatedTables) ->
             cols = [c for c in docs.columns if c != "document_id"]
             schema = {f["name"]: f for f in load("documents").fields}
             con.register("incoming", docs)
-            sets = ", ".join(
-                f'"{c}" = CAST(i."{c}" AS {DUCKDB_TYPES[schema[c]["type"]]})' for c in cols
-            )
+            sets = ", ".join(f'"{c}" = CAST(i."{c}" AS {duckdb_type(schema[c])})' for c in cols)
             con.execute(
                 f"UPDATE documents SET {sets} FROM incoming i "
                 "WHERE documents.document_id = i.document_id"
@@ -322,7 +320,7 @@ def build_database(
             if source is None or (isinstance(source, list) and not source):
                 continue
             select = ", ".join(
-                f'CAST("{f["name"]}" AS {DUCKDB_TYPES[f["type"]]})' for f in load(table).fields
+                f'CAST("{f["name"]}" AS {duckdb_type(f)})' for f in load(table).fields
             )
             if isinstance(source, list):
                 con.execute(
@@ -371,9 +369,10 @@ def document_keys(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
 
 
 def sources(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """(document_id, title, source_file, sha256) of every document, in id order."""
+    """(document_id, title, source_file, sha256, symbols) of every document, in id order."""
     return con.execute(
-        "SELECT document_id, title, source_file, sha256 FROM documents ORDER BY document_id"
+        "SELECT document_id, title, source_file, sha256, symbols FROM documents "
+        "ORDER BY document_id"
     ).fetchall()
 
 
