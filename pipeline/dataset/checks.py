@@ -58,8 +58,18 @@ def _declared_types(resource: dict) -> list[tuple[str, object]] | None:
 
 def _comparable(schema: dict) -> dict:
     """A Table Schema without what differs between a CSV resource and its Parquet twin (the
-    missing values, and the foreign keys only the CSV resource declares)."""
-    return {k: v for k, v in schema.items() if k not in ("missingValues", "foreignKeys")}
+    missing values, the foreign keys only the CSV resource declares, and how a list column is
+    declared: see package._parquet_field)."""
+    out = {k: v for k, v in schema.items() if k not in ("missingValues", "foreignKeys", "fields")}
+    list_keys = ("type", "delimiter", "itemType", "x-list")
+    out["fields"] = [
+        {k: v for k, v in f.items() if k not in list_keys}
+        if f.get("type") in ("list", "any")
+        else f
+        for f in schema.get("fields", [])
+        if isinstance(f, dict)
+    ]
+    return out
 
 
 def _twin_pairs(package: dict) -> Iterator[tuple[str, dict, dict | None, str, str | None]]:
@@ -92,7 +102,7 @@ def parquet_twins(package: dict, locate: Locate, only: set[str] | None = None) -
     for label, res, twin, path, twin_path in _twin_pairs(package):
         if only is not None and path not in only and twin_path not in only:
             continue
-        expected = _declared_types(res)
+        expected = _declared_types(twin) if twin is not None else None
         if twin is None or twin_path is None:
             errors.append(f"{label}: no CSV twin to compare with")
             continue

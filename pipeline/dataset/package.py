@@ -78,6 +78,16 @@ def _foreign_keys(desc: dict, suffix: str) -> dict:
     return desc
 
 
+def _parquet_field(field: dict) -> dict:
+    """A field as a Parquet resource declares it: a list column as "any" with its item type
+    under x-list (frictionless 5.21 reads Parquet through pandas, whose NumPy arrays its list
+    type refuses); the CSV twin declares the list type and is validated as such."""
+    if field.get("type") != "list":
+        return field
+    kept = {k: v for k, v in field.items() if k not in ("type", "delimiter", "itemType")}
+    return dict(kept, type="any", **{"x-list": {"itemType": field.get("itemType", "string")}})
+
+
 def table_resource(name: str, fmt: str, files: list[dict]) -> dict:
     """The resource of a table of schemas/: one file, or a list of shards (x-shards gives
     each file's report, rows, size and sha256)."""
@@ -90,6 +100,7 @@ def table_resource(name: str, fmt: str, files: list[dict]) -> dict:
         # frictionless reads only the first file of a multipart Parquet resource, so its
         # foreign keys would fail; the CSV twin (same rows, checked) declares them.
         desc.pop("foreignKeys", None)
+        desc["fields"] = [_parquet_field(f) for f in desc["fields"]]
     res = {
         "name": name + suffix,
         "type": "table",
