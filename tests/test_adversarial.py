@@ -348,9 +348,10 @@ def test_run_names_every_bad_entry_and_publishes_none_of_it(ws, tmp_path):
     finally:
         con.close()
     assert ids == {REPORT.stem, "utf16-report"}
-    for path in (ws / "published" / "data").iterdir():
-        assert b"\x00" not in path.read_bytes() or path.suffix == ".parquet"
-    assert "nul-late" not in (ws / "published" / "data" / "documents.csv").read_text()
+    for path in (ws / "published" / "data").rglob("*"):
+        assert not path.is_file() or b"\x00" not in path.read_bytes() or path.suffix == ".parquet"
+    for path in (ws / "published" / "data" / "documents").glob("*.csv"):
+        assert "nul-late" not in path.read_text()
     _valid(ws)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from workspace import rehash, table_file
 
 from pipeline.dataset.checks import frictionless_errors
 from pipeline.dataset.publish import recover
@@ -39,8 +40,8 @@ def test_run_publishes_a_valid_package(workspace, instance):
     # frictionless reading the Parquet files itself agrees with the twin comparison.
     assert frictionless_errors(workspace / "published", parquet=True) == []
     for table in ("metrics", "paragraphs", "documents", "tables", "metric_countries"):
-        assert (workspace / "published" / "data" / f"{table}.parquet").exists()
-        assert (workspace / "published" / "data" / f"{table}.csv").exists()
+        assert table_file(workspace / "published", table, "parquet").exists()
+        assert table_file(workspace / "published", table, "csv").exists()
 
 
 def test_bad_files_are_reported_and_the_good_one_is_published(workspace, instance):
@@ -62,12 +63,13 @@ def test_bad_files_are_reported_and_the_good_one_is_published(workspace, instanc
 
 def test_second_run_changes_nothing(workspace, instance):
     first = run_in_process(Settings.from_env(), instance=instance)
-    before = {p.name: p.read_bytes() for p in (workspace / "published" / "data").iterdir()}
+    data = workspace / "published" / "data"
+    before = {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
     second = run_in_process(Settings.from_env(), instance=instance)
     assert [o.status for o in second.outcomes] == ["unchanged"]
     assert second.rows == first.rows
     assert not second.changed and second.version == first.version == "1.0.0"
-    after = {p.name: p.read_bytes() for p in (workspace / "published" / "data").iterdir()}
+    after = {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
     assert before == after
 
 
@@ -78,8 +80,8 @@ def test_committed_published_folder_is_reproduced_exactly(workspace, instance, m
     assert fresh.success, fresh.errors
     data = workspace / "published" / "data"
     committed = ROOT / "published" / "data"
-    names = sorted(p.name for p in committed.iterdir())
-    assert names == sorted(p.name for p in data.iterdir())
+    names = sorted(p.relative_to(committed).as_posix() for p in committed.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file())
     match, mismatch, errors = filecmp.cmpfiles(committed, data, names, shallow=False)
     assert mismatch == [] and errors == []
     # Starting from the committed release, as a fresh clone does (no release history kept
@@ -89,6 +91,8 @@ def test_committed_published_folder_is_reproduced_exactly(workspace, instance, m
     for name in ("datapackage.json", "CHANGELOG.md"):
         shutil.copy(ROOT / "published" / name, workspace / "published" / name)
     shutil.copytree(committed, data)
+    shutil.rmtree(workspace / "published" / "releases")
+    shutil.copytree(ROOT / "published" / "releases", workspace / "published" / "releases")
     again = run_in_process(Settings.from_env(), instance=instance)
     assert not again.changed
     for name in ("datapackage.json", "CHANGELOG.md"):
@@ -141,7 +145,7 @@ def test_frictionless_command_validates_the_committed_package():
 
 def test_damaged_published_file_is_repaired_without_a_new_release(workspace, instance):
     first = run_in_process(Settings.from_env(), instance=instance)
-    data = workspace / "published" / "data" / "metrics.csv"
+    data = table_file(workspace / "published", "metrics")
     good = data.read_bytes()
     data.write_bytes(good.replace(b"lives", b"LIVES"))
     again = run_in_process(Settings.from_env(), instance=instance)
@@ -152,14 +156,15 @@ def test_damaged_published_file_is_repaired_without_a_new_release(workspace, ins
 
 
 def test_semver_bump_follows_what_changed():
-    from pipeline.dataset.publish import _bump, _next_version
+    from pipeline.dataset.package import bump_for as _bump
+    from pipeline.dataset.package import next_version as _next_version
 
     schemas = {"metrics": {"fields": []}}
     import hashlib
     import json
 
     digest = hashlib.sha256(json.dumps(schemas, sort_keys=True).encode()).hexdigest()
-    old = {"x-schemas-sha256": digest, "sources": [{"title": "a"}]}
+    old = {"x-schemas-sha256": digest, "x-publish-format": 2, "sources": [{"title": "a"}]}
     assert _bump(old, [{"title": "a"}], schemas) == "patch"
     assert _bump(old, [{"title": "a"}, {"title": "b"}], schemas) == "minor"
     assert _bump(old, [], schemas) == "minor"
@@ -247,15 +252,13 @@ def test_a_batch_validates_each_report_as_it_would_alone():
 def test_a_parquet_file_that_differs_from_its_csv_twin_is_caught(workspace, instance):
     """The release check compares each Parquet file with its frictionless-validated CSV twin:
     a Parquet file rewritten with one value changed (its sha256 updated too) is an error."""
-    import hashlib
-    import json
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     run_in_process(Settings.from_env(), instance=instance)
     published = workspace / "published"
-    path = published / "data" / "metrics.parquet"
+    path = table_file(published, "metrics", "parquet")
     table = pq.read_table(path)
     values = table.column("value").to_pylist()
     values[0] += 1
@@ -263,12 +266,12 @@ def test_a_parquet_file_that_differs_from_its_csv_twin_is_caught(workspace, inst
         table.schema.get_field_index("value"), "value", pa.array(values, type=pa.float64())
     )
     pq.write_table(table, path, compression="zstd")
-    descriptor = json.loads((published / "datapackage.json").read_text())
-    for res in descriptor["resources"]:
-        if res["path"] == "data/metrics.parquet":
-            res["hash"] = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
-    (published / "datapackage.json").write_text(json.dumps(descriptor))
-    assert frictionless_errors(published) == ["metrics-parquet: rows differ from data/metrics.csv"]
+    rehash(published, path)
+    csv_path = table_file(published, "metrics").relative_to(published).as_posix()
+    rel = path.relative_to(published).as_posix()
+    assert frictionless_errors(published) == [
+        f"metrics-parquet ({rel}): rows differ from {csv_path}"
+    ]
 
 
 def test_release_check_finds_the_same_errors_in_one_process_or_two(workspace, instance):
@@ -276,7 +279,7 @@ def test_release_check_finds_the_same_errors_in_one_process_or_two(workspace, in
     process reports (here a CSV cell that breaks its column's enum, and its sha256)."""
     run_in_process(Settings.from_env(), instance=instance)
     published = workspace / "published"
-    path = published / "data" / "metrics.csv"
+    path = table_file(published, "metrics")
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     rows[1][rows[0].index("qualifier")] = "roughly-ish"
@@ -286,15 +289,14 @@ def test_release_check_finds_the_same_errors_in_one_process_or_two(workspace, in
     two = frictionless_errors(published, workers=2)
     assert sorted(one) == sorted(two)
     assert any("roughly-ish" in e or "constraint" in e for e in one), one
-    assert "data/metrics.csv: sha256 differs from datapackage.json" in one
+    rel = path.relative_to(published).as_posix()
+    assert f"{rel}: sha256 differs from datapackage.json" in one
 
 
 def test_a_foreign_key_pointing_nowhere_is_caught(workspace, instance):
     """Foreign keys are checked on the Parquet twins (frictionless would re-read the parent
     file for every child): a paragraph removed from both of its files, with the descriptor's
     sha256 and sizes updated, leaves metrics pointing nowhere, and that is an error."""
-    import hashlib
-    import json
 
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -303,22 +305,16 @@ def test_a_foreign_key_pointing_nowhere_is_caught(workspace, instance):
 
     run_in_process(Settings.from_env(), instance=instance)
     published = workspace / "published"
-    metrics = pq.read_table(published / "data" / "metrics.parquet")
+    metrics = pq.read_table(table_file(published, "metrics", "parquet"))
     gone = metrics.column("paragraph")[0].as_py()
-    paragraphs = pq.read_table(published / "data" / "paragraphs.parquet")
+    pq_path = table_file(published, "paragraphs", "parquet")
+    paragraphs = pq.read_table(pq_path)
     paragraphs = paragraphs.filter(pc.not_equal(paragraphs.column("paragraph"), gone))
-    files = {
-        "data/paragraphs.parquet": parquet_bytes(paragraphs),
-        "data/paragraphs.csv": csv_bytes(paragraphs),
-    }
-    descriptor = json.loads((published / "datapackage.json").read_text())
-    for res in descriptor["resources"]:
-        if res["path"] in files:
-            (published / res["path"]).write_bytes(files[res["path"]])
-            res["hash"] = "sha256:" + hashlib.sha256(files[res["path"]]).hexdigest()
-            if "bytes" in res:
-                res["bytes"] = len(files[res["path"]])
-    (published / "datapackage.json").write_text(json.dumps(descriptor))
+    csv_path = table_file(published, "paragraphs")
+    pq_path.write_bytes(parquet_bytes(paragraphs))
+    csv_path.write_bytes(csv_bytes(paragraphs))
+    rehash(published, pq_path)
+    rehash(published, csv_path)
     errors = frictionless_errors(published)
     assert (
         len(errors) == 1
@@ -334,13 +330,11 @@ def test_an_invalid_release_is_never_swapped_in(workspace, instance):
     removed, the error names the problem, and the published release stays as it was."""
     import json
 
-    import pyarrow as pa
-    import pyarrow.parquet as pq
     import pytest
 
-    from pipeline.dataset.publish import ReleaseInvalid, publish
-    from pipeline.dataset.schema import TABLES
-    from pipeline.dataset.series import DERIVED
+    from pipeline.dataset.checks import release_errors
+    from pipeline.dataset.publish import ReleaseInvalid, ReleaseTables, publish
+    from pipeline.dataset.store import open_read_only, read_table
 
     run_in_process(Settings.from_env(), instance=instance)
     published = workspace / "published"
@@ -349,17 +343,27 @@ def test_an_invalid_release_is_never_swapped_in(workspace, instance):
         for p in published.rglob("*")
         if p.is_file() and p.suffix != ".duckdb"
     }
-    tables = {
-        name: pq.read_table(published / "data" / f"{name}.parquet") for name in [*TABLES, *DERIVED]
-    }
-    units = tables["metrics"].column("unit").to_pylist()
-    units[0] = "furlongs per fortnight"
-    tables["metrics"] = tables["metrics"].set_column(
-        tables["metrics"].schema.get_field_index("unit"), "unit", pa.array(units)
+    tampered = workspace / "tampered.duckdb"
+    shutil.copy(published / "indicators.duckdb", tampered)
+    con = duckdb.connect(str(tampered))
+    con.execute(
+        "UPDATE metrics SET unit = 'furlongs per fortnight' WHERE metric_id = "
+        "(SELECT min(metric_id) FROM metrics)"
+    )
+    con.close()
+    con = open_read_only(tampered)
+    docs = [r[0] for r in con.execute("SELECT document_id FROM documents").fetchall()]
+    tables = ReleaseTables(
+        con,
+        dict.fromkeys(docs, ""),  # no artifact: nothing taken over from the release
+        {n: read_table(con, n) for n in ("indicators", "series", "series_revisions")},
+        {},
+        [],
     )
     sources = json.loads((published / "datapackage.json").read_text())["sources"]
     with pytest.raises(ReleaseInvalid, match="furlongs per fortnight|constraint"):
-        publish(tables, sources, published, state="tampered", check=frictionless_errors)
+        publish(tables, sources, published, state="tampered", check=release_errors)
+    con.close()
     after = {
         p.relative_to(published): p.read_bytes()
         for p in published.rglob("*")

@@ -44,3 +44,36 @@ def released_workspace(ws: Path, run: Callable[[Path], object]) -> Path:
     result = run(ws)
     assert result.returncode == 0, result.stdout + result.stderr
     return ws
+
+
+def table_file(published: Path, name: str, fmt: str = "csv") -> Path:
+    """The file of a resource that has one (a one-report release), as its descriptor names it."""
+    import json
+
+    package = json.loads((published / "datapackage.json").read_text(encoding="utf-8"))
+    res = next(
+        r
+        for r in package["resources"]
+        if r["name"] == (name if fmt == "csv" else f"{name}-parquet")
+    )
+    paths = res["path"] if isinstance(res["path"], list) else [res["path"]]
+    assert len(paths) == 1, paths
+    return published / paths[0]
+
+
+def rehash(published: Path, path: Path) -> None:
+    """Record a file's new sha256 (and size) in the descriptor, as a careful forger would."""
+    import hashlib
+    import json
+
+    descriptor = published / "datapackage.json"
+    package = json.loads(descriptor.read_text(encoding="utf-8"))
+    rel = path.relative_to(published).as_posix()
+    data = path.read_bytes()
+    for res in package["resources"]:
+        for entry in [res, *res.get("x-shards", [])]:
+            if entry.get("path") in (rel, [rel]):
+                entry["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
+                if "bytes" in entry:
+                    entry["bytes"] = len(data)
+    descriptor.write_text(json.dumps(package), encoding="utf-8")
