@@ -59,12 +59,13 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        """0: all published; 1: publishing failed or was blocked; 2: published, but some
-        reports could not be read or were set aside as duplicates, or differ from the
-        collection's manifest."""
+        """0: all published (a report filed twice under two names is published once, and
+        said); 1: publishing failed or was blocked; 2: published, but some reports could not
+        be read or differ from the collection's manifest."""
         if not self.success or not self.published:
             return 1
-        return 2 if self.failed_documents or self.collection_errors else 0
+        failed = any(o.status == "failed" for o in self.outcomes)
+        return 2 if failed or self.collection_errors else 0
 
     def print(self, console: Console, seconds: float) -> None:
         """A closing summary for people (every report when few, else only the problems)."""
