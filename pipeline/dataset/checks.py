@@ -228,7 +228,8 @@ def _costs(package: dict, basepath: Path) -> dict[str, float]:
 
 
 def _size(basepath: Path, resource: dict) -> int:
-    return file_size(basepath / resource["path"]) if isinstance(resource.get("path"), str) else 0
+    """A resource's bytes: all its files (shards)."""
+    return sum(file_size(basepath / p) for p in resource_paths(resource))
 
 
 def _without_foreign_keys(resource: dict) -> dict:
@@ -240,50 +241,58 @@ def _without_foreign_keys(resource: dict) -> dict:
 PARALLEL_BYTES = 20_000_000
 
 
+def _csv_package(package: dict) -> dict:
+    """The package frictionless reads by default: the CSV resources, without the foreign
+    keys the Parquet twins' key check covers."""
+    twins = {
+        str(r.get("name", "")).removesuffix("-parquet")
+        for r in package.get("resources", [])
+        if r.get("format") == "parquet"
+    }
+    return dict(
+        package,
+        resources=[
+            _without_foreign_keys(r) if r.get("name") in twins else r
+            for r in package.get("resources", [])
+            if r.get("format") != "parquet"
+        ],
+    )
+
+
+def _workers(package: dict, basepath: Path, workers: int | None) -> int:
+    """Processes to validate with: two for a large package on two cores or more, else one;
+    one in a daemonic process (a Celery or pool worker may not start processes)."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return 1
+    if workers is not None:
+        return workers
+    size = sum(_size(basepath, r) for r in package["resources"])
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(2, cores or 1) if size > PARALLEL_BYTES else 1
+
+
 def frictionless_errors(
     published: Path, parquet: bool = False, workers: int | None = None
 ) -> list[str]:
-    """Errors from frictionless validate, from the Parquet twin comparison, from the foreign
-    keys checked on those twins, and from our own sha256 check of every file. parquet: let
-    frictionless read the Parquet files and check every foreign key itself (slow: minutes for
-    a thousand reports). workers: processes validating resources side by side (default: one
-    per core for a large package, else one)."""
+    """Errors from frictionless validate, from the Parquet twin comparison, from the keys
+    checked by DuckDB over the Parquet files, and from our own sha256 check of every file.
+    parquet: let frictionless read the Parquet files and check every foreign key itself
+    (slow: minutes for a thousand reports). workers: processes validating resources side by
+    side (default: two for a large package, else one)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from pipeline.dataset.publish import verify_hashes
     from pipeline.dataset.releases import read_descriptor
 
-    package, problem = read_descriptor(published)
-    if package is None:
+    full, problem = read_descriptor(published)
+    if full is None:
         return [problem]
-    full = package
-    if not parquet:  # the CSV files; their foreign keys are checked on the Parquet twins
-        twins = {
-            str(r.get("name", "")).removesuffix("-parquet")
-            for r in package.get("resources", [])
-            if r.get("format") == "parquet"
-        }
-        package = dict(
-            package,
-            resources=[
-                _without_foreign_keys(r) if r.get("name") in twins else r
-                for r in package.get("resources", [])
-                if r.get("format") != "parquet"
-            ],
-        )
+    package = full if parquet else _csv_package(full)
     basepath = Path(published)
-    if workers is None:
-        size = sum(_size(basepath, r) for r in package["resources"])
-        cores = (
-            len(os.sched_getaffinity(0))
-            if hasattr(os, "sched_getaffinity")
-            else os.cpu_count() or 1
-        )
-        workers = min(2, cores) if size > PARALLEL_BYTES else 1
-    if multiprocessing.current_process().daemon:
-        workers = 1  # a daemonic process (a Celery or pool worker) may not start processes
-    shares = balance(_costs(package, basepath), workers)
+    shares = balance(_costs(package, basepath), _workers(package, basepath, workers))
 
     def ours() -> list[str]:
         if parquet:
