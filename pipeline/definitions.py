@@ -57,23 +57,53 @@ def document_metadata(outcome: DocumentOutcome, path: Path) -> dict:
     }
 
 
-@dg.asset(partitions_def=documents, group_name="indicators")
-def document(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
-    """One report read, structured, extracted and validated into its artifact (Parquet keyed
-    by the report's sha256 and the code's version; an existing artifact is reused)."""
-    settings = settings.value()
-    from pipeline.read.ingest import list_reports
+def _report_path(settings: Settings, key: str) -> Path:
+    """A partition's file: looked up by name, else (an upper-case suffix) found in raw/."""
+    from pipeline.read.ingest import find_report, list_reports
 
-    key = context.partition_key
-    path = next(
+    path = find_report(settings.raw_dir, key) or next(
         (p for p in list_reports(settings.raw_dir, (settings.manifest,)) if p.stem == key), None
     )
     if path is None:
         raise dg.Failure(f"{key}: no such report in {settings.raw_dir}")
-    outcome = build_artifact(path, artifact_store(settings), settings)
-    if outcome.status == "failed":
-        raise dg.Failure(outcome.error, metadata={"file": str(path), "error": outcome.error})
-    return dg.MaterializeResult(metadata=document_metadata(outcome, path))
+    return path
+
+
+# A backfill of 100,000 reports is not 100,000 runs (or pods): each run reads up to this many.
+REPORTS_PER_RUN = 50
+
+
+@dg.asset(
+    partitions_def=documents,
+    group_name="indicators",
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=REPORTS_PER_RUN),
+)
+def document(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
+    """Reports read, structured, extracted and validated into their artifacts (Parquet keyed
+    by each report's sha256 and the code's version; an existing artifact is reused). One
+    report per run, or a backfill's chunk of them, each one's outcome shown on its partition."""
+    settings = settings.value()
+    store = artifact_store(settings)
+    keys = context.partition_keys
+    failed = []
+    for key in keys:
+        path = _report_path(settings, key)
+        outcome = build_artifact(path, store, settings)
+        if len(keys) == 1 and outcome.status == "failed":
+            raise dg.Failure(outcome.error, metadata={"file": str(path), "error": outcome.error})
+        if len(keys) == 1:
+            return dg.MaterializeResult(metadata=document_metadata(outcome, path))
+        # A chunk: each partition's own outcome in the UI, as it comes.
+        meta = document_metadata(outcome, path)
+        if outcome.status == "failed":
+            failed.append(outcome.error)
+            meta["error"] = outcome.error or ""
+            context.log_event(dg.AssetObservation(DOCUMENT, partition=key, metadata=meta))
+        else:
+            context.log_event(dg.AssetMaterialization(DOCUMENT, partition=key, metadata=meta))
+    if failed:  # the others are materialised above; the run fails naming these
+        raise dg.Failure(f"{len(failed)} of {len(keys)} reports failed: " + "; ".join(failed[:5]))
+    return dg.MaterializeResult(metadata={"reports": len(keys)})
 
 
 @dg.op(config_schema={"paths": [str]})

@@ -86,6 +86,32 @@ def test_missing_partition_fails_with_a_clear_message(workspace, artifacts, inst
     assert "nope: no such report" in failure.event_specific_data.error.message
 
 
+def test_a_backfill_chunk_reads_many_reports_in_one_run_each_shown(workspace, artifacts, instance):
+    """A backfill runs up to REPORTS_PER_RUN reports per run (100,000 reports are not 100,000
+    runs or pods); each report's partition still shows its own outcome."""
+    text = (workspace / "raw" / f"{KEY}.txt").read_text(encoding="utf-8")
+    (workspace / "raw" / "variant.txt").write_text(text.replace("5 million", "9 million"))
+    (workspace / "raw" / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n")
+    keys = sorted([KEY, "variant", "broken"])
+    instance.add_dynamic_partitions("documents", keys)
+    assert d.document.backfill_policy.max_partitions_per_run == d.REPORTS_PER_RUN
+    result = dg.materialize(
+        [d.document],
+        instance=instance,
+        resources=_resources(),
+        raise_on_error=False,
+        tags={
+            "dagster/asset_partition_range_start": keys[0],
+            "dagster/asset_partition_range_end": keys[-1],
+        },
+    )
+    assert not result.success  # one report of the chunk failed, and is named
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "1 of 3 reports failed: broken.pdf" in failure.event_specific_data.error.message
+    assert instance.get_materialized_partitions(d.DOCUMENT) == {KEY, "variant"}
+    assert _artifact(workspace, "variant.txt")["rows"]["paragraphs"] == 131
+
+
 def test_a_report_that_raises_fails_alone_named_in_dagster(workspace, artifacts, instance):
     (workspace / "raw" / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n")
     instance.add_dynamic_partitions("documents", ["broken"])

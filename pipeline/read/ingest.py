@@ -245,6 +245,22 @@ def scan_raw(raw_dir: Path, skip: tuple[Path, ...] = ()) -> tuple[list[Path], li
     return paths, problems
 
 
+def find_report(raw_dir: Path, document_id: str) -> Path | None:
+    """The report file of a document id, looked up by name rather than by listing raw/ (a
+    backfill of N reports would list it N times): the one acceptable file <id>.<suffix>;
+    None when there is none or several."""
+    if not document_id or "/" in document_id or document_id.startswith("."):
+        return None
+    root = Path(raw_dir).resolve()
+    found = [
+        path
+        for suffix in sorted(SUPPORTED_SUFFIXES)
+        if os.path.lexists(path := Path(raw_dir) / f"{document_id}{suffix}")
+        and _refusal(path, root) is None
+    ]
+    return found[0] if len(found) == 1 else None
+
+
 def list_reports(raw_dir: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
     """Report files in raw/, sorted by name; scan_raw also says which entries were refused."""
     return scan_raw(raw_dir, skip)[0]
