@@ -532,6 +532,14 @@ def test_qualifier_and_range_survive_into_metrics() -> None:
         ("By 2025, the Office aims to train 5,000 officers.", "5,000", None),
         ("Compared with 2019, the number of laboratories rose to 45.", "45", None),
         ("The Office trained 3,000 judges.", "3,000", None),
+        # a resolution's number is no year (MINUSTAH, S/2010/200)
+        (
+            "I recommend 200 more police, in addition to the force levels authorized by the "
+            "Security Council in its resolution 1908 (2010).",
+            "200",
+            None,
+        ),
+        ("Pursuant to resolution 2001, the Mission deployed 350 observers.", "350", None),
     ],
 )
 def test_year(text: str, quote: str, year: int | None) -> None:

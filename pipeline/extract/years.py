@@ -46,6 +46,10 @@ PREVIOUS_YEAR = re.compile(
     r"[^.;]{0,25}?\b(?:for|in|during|over)\s+the\s+(?:previous|preceding|"
     r"prior)\s+year\b"
 )
+# "resolution 1908 (2010)", "2243 (2015)": a number with a year in brackets after it is a
+# resolution's number, and so is a number right after "resolution": neither is a year.
+RESOLUTION_NUMBER = re.compile(r"\s*\((?:1[89]\d\d|20\d\d)\)")
+RESOLUTION_BEFORE = re.compile(r"\b(?i:resolutions?|decisions?)\s+$")
 Years = list[tuple[int, int, tuple[int, int] | None]]  # position, year, enclosing aside
 
 
@@ -64,6 +68,10 @@ def candidate_years(text: str, start: int, end: int) -> Years:
         if title and title.group(1) not in NOT_TITLE:
             continue
         if re.match(r"\s*(?:–|-|to|and)\s*(?:1[89]|20)\d\d", masked[m.end() : m.end() + 12]):
+            continue
+        if RESOLUTION_NUMBER.match(masked, m.end()) or RESOLUTION_BEFORE.search(
+            masked[max(0, m.start() - 20) : m.start()]
+        ):
             continue
         pos = start + m.start()
         aside = next((a for a in asides if a[0] < pos < a[1]), None)
