@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,8 @@ from pipeline.dataset.faults import checkpoint
 from pipeline.plan import Plan, published_digests
 from pipeline.settings import Settings
 from pipeline.versions import DERIVED_KEY
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -87,7 +90,7 @@ def incremental_plan(base: list[str] | None, keys: list[str]) -> dict[str, list[
     removed, added = sorted(old - new), sorted(new - old)
     kept = {_document_id(k) for k in old & new}
     gone = {_document_id(k) for k in [*removed, *added]}
-    if kept & gone or len(removed) + len(added) > INCREMENTAL_SHARE * max(len(new), 1):
+    if kept & gone or len(gone) > INCREMENTAL_SHARE * len(new):
         return None
     return {"removed": removed, "added": added, "gone": sorted(gone)}
 
@@ -134,6 +137,13 @@ def load_release(
         diff = incremental_plan(base, keys)
         rows = _make_next(store, db, nxt, keys, diff)
         rebuilt, incremental = True, diff is not None
+        log.info(
+            "release database %s: %s",
+            nxt,
+            f"the published one updated ({len(diff['gone'])} reports replaced or removed)"
+            if diff
+            else f"built anew from {len(keys)} artifacts",
+        )
     kept_ids = {o.document_id for o in outcomes if o.status in ("loaded", "unchanged")}
     outcomes = sorted(outcomes + plan.aside, key=lambda o: (o.document_id, o.source_file))
     return LoadResult(

@@ -11,7 +11,12 @@ import pandas as pd
 
 from pipeline.dataset.faults import checkpoint
 from pipeline.dataset.schema import DUCKDB_TYPES, TABLES, all_schemas, arrow_schema, ddl, load
-from pipeline.dataset.series import drop_observations, fill_observations, store_derived
+from pipeline.dataset.series import (
+    DERIVED,
+    drop_observations,
+    fill_observations,
+    store_derived,
+)
 from pipeline.dataset.validate import ValidatedTables
 
 VIEWS = {
@@ -400,6 +405,8 @@ def update_database(
         con.execute("BEGIN TRANSACTION")
         _delete_children_of(con, gone)
         drop_observations(con, gone)
+        for name in DERIVED:  # they point at documents too; refilled below
+            con.execute(f'DELETE FROM "{name}"')
         con.execute("COMMIT")
         checkpoint("load-incremental")
         con.execute("BEGIN TRANSACTION")
