@@ -34,7 +34,7 @@ from multiprocessing import Pool
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = ROOT / ".venv" / "bin" / "indicators"
+CLI = Path(sys.executable).parent / "indicators"  # the interpreter's environment
 CORPUS = ROOT.parent / "shared" / "corpus" / "pdf"
 
 
@@ -107,13 +107,16 @@ def _tree_rss(pid: int) -> int:
 
 def timed_run(work: Path, *args: str) -> tuple[float, int, str]:
     """Wall time, peak process-tree memory and output of one `indicators run`."""
+    home = work / ".dagster-home"  # Dagster's files stay in the workspace
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
     env = dict(
         os.environ,
         INDICATORS_RAW=str(work / "raw"),
         INDICATORS_PUBLISHED=str(work / "published"),
         INDICATORS_DB=str(work / "published" / "indicators.duckdb"),
         INDICATORS_ARTIFACTS=str(work / "artifacts"),
-        DAGSTER_HOME=str(ROOT),
+        DAGSTER_HOME=str(home),
         INDICATORS_DAGSTER_STATE=str(work / ".dagster"),
         COLUMNS="120",
     )

@@ -175,6 +175,7 @@ def warehouse(context: dg.AssetExecutionContext, settings: SettingsResource) -> 
             "dagster/row_count": result.rows.get("metrics", 0),
             **{f"rows_{k}": v for k, v in result.rows.items()},
             "rebuilt": result.rebuilt,
+            "incremental": result.incremental,
             "repaired": dg.MetadataValue.md("\n".join(f"- {r}" for r in result.repaired) or "none"),
             "documents_loaded": sum(o.status == "loaded" for o in result.outcomes),
             "documents_unchanged": sum(o.status == "unchanged" for o in result.outcomes),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ from pipeline.plan import Plan, published_digests
 from pipeline.settings import Settings
 from pipeline.versions import DERIVED_KEY
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class LoadResult:
@@ -31,6 +34,7 @@ class LoadResult:
     removed: list[str]
     rebuilt: bool
     repaired: list[str] = field(default_factory=list)  # artifacts found damaged and remade
+    incremental: bool = False  # the database made by updating a copy of the published one
 
 
 def next_database(settings: Settings) -> Path:
@@ -57,13 +61,49 @@ def _built_from(path: Path) -> list[str] | None:
         con.close()
 
 
+def _loaded_keys(plan: Plan, outcomes: list[DocumentOutcome]) -> list[str]:
+    """The artifacts of the reports that go into the release."""
+    return sorted(
+        artifact_key(p, d).path
+        for (p, d), o in zip(plan.files.items(), outcomes, strict=True)
+        if o.status in ("loaded", "unchanged")
+    )
+
+
+# Above this share of the reports changed, building anew costs less than copying and deleting.
+INCREMENTAL_SHARE = 0.5
+
+
+def _document_id(key_path: str) -> str:
+    """The document an artifact holds the rows of (its source file's stem)."""
+    return Path(_split(key_path)[1]).stem
+
+
+def incremental_plan(base: list[str] | None, keys: list[str]) -> dict[str, list[str]] | None:
+    """The artifacts to remove from and add to the published database (built from base) to
+    make one built from keys, or None when it must be built anew: no usable published
+    database, another codelist or schema (DERIVED_KEY; the schemas are in every artifact's
+    version), a report's id in both a kept and a changed artifact, or too much changed."""
+    if not base or DERIVED_KEY not in base or not keys:
+        return None
+    old, new = set(base) - {DERIVED_KEY}, set(keys)
+    removed, added = sorted(old - new), sorted(new - old)
+    kept = {_document_id(k) for k in old & new}
+    gone = {_document_id(k) for k in [*removed, *added]}
+    if kept & gone or len(gone) > INCREMENTAL_SHARE * len(new):
+        return None
+    return {"removed": removed, "added": added, "gone": sorted(gone)}
+
+
 def load_release(
     settings: Settings, store: ArtifactStore, plan: Plan, fresh: set[Path] = frozenset()
 ) -> LoadResult:
-    """Build the release's database from every report's artifact (making any still missing,
-    one after another). The published database is not touched: the new one is built aside and
-    swapped in when the release is published. fresh: reports read earlier in this run."""
-    from pipeline.dataset.store import build_database, counts, open_read_only
+    """Make the release's database (making any artifact still missing, one after another):
+    a copy of the published one with only the changed reports' rows replaced when it can be,
+    else built from every report's artifact. The published database is not touched: the new
+    one is made aside and swapped in when the release is published. fresh: reports read
+    earlier in this run."""
+    from pipeline.dataset.store import counts, open_read_only
 
     by_name = {o.source_file: o for o in build_artifacts(list(plan.files.items()), store, settings)}
     outcomes = [by_name[p.name] for p in plan.files]
@@ -73,17 +113,15 @@ def load_release(
         else o
         for o, p in zip(outcomes, plan.files, strict=True)
     ]
-    keys = sorted(
-        artifact_key(p, d).path
-        for (p, d), o in zip(plan.files.items(), outcomes, strict=True)
-        if o.status in ("loaded", "unchanged")
-    )
+    keys = _loaded_keys(plan, outcomes)
     built_from = sorted([*keys, DERIVED_KEY])  # a new codelist rebuilds the database too
     db = Path(settings.db_path)
     old_ids = set(published_digests(settings))
     nxt = next_database(settings)
     repaired: list[str] = []
-    if _built_from(db) == built_from and not nxt.exists():
+    base = _built_from(db)
+    incremental = False
+    if base == built_from and not nxt.exists():
         rebuilt = False
         con = open_read_only(db)
         try:
@@ -91,31 +129,58 @@ def load_release(
         finally:
             con.close()
     else:
-        outcomes, repaired = _verified(store, settings, plan, outcomes)
-        keys = sorted(
-            artifact_key(p, d).path
-            for (p, d), o in zip(plan.files.items(), outcomes, strict=True)
-            if o.status in ("loaded", "unchanged")
+        # A leftover .next (a run killed before publishing) is made again, never trusted.
+        diff = incremental_plan(base, keys)
+        only = None if diff is None else set(diff["added"])
+        outcomes, repaired = _verified(store, settings, plan, outcomes, only)
+        keys = _loaded_keys(plan, outcomes)
+        diff = incremental_plan(base, keys)
+        rows = _make_next(store, db, nxt, keys, diff)
+        rebuilt, incremental = True, diff is not None
+        log.info(
+            "release database %s: %s",
+            nxt,
+            f"the published one updated ({len(diff['gone'])} reports replaced or removed)"
+            if diff
+            else f"built anew from {len(keys)} artifacts",
         )
-        rows = build_database(nxt, _inputs(store, keys), sorted([*keys, DERIVED_KEY]))
-        rebuilt = True
     kept_ids = {o.document_id for o in outcomes if o.status in ("loaded", "unchanged")}
     outcomes = sorted(outcomes + plan.aside, key=lambda o: (o.document_id, o.source_file))
-    return LoadResult(outcomes, rows, sorted(old_ids - kept_ids), rebuilt, repaired)
+    return LoadResult(
+        outcomes, rows, sorted(old_ids - kept_ids), rebuilt, repaired, incremental=incremental
+    )
+
+
+def _make_next(
+    store: ArtifactStore, db: Path, nxt: Path, keys: list[str], diff: dict | None
+) -> dict[str, int]:
+    """Build the next database: the published one updated by diff, or anew from every key."""
+    from pipeline.dataset.store import build_database, update_database
+
+    if diff is None:
+        return build_database(nxt, _inputs(store, keys), sorted([*keys, DERIVED_KEY]))
+    return update_database(db, nxt, _inputs(store, diff["added"]), diff["gone"], diff)
 
 
 def _verified(
-    store: ArtifactStore, settings: Settings, plan: Plan, outcomes: list[DocumentOutcome]
+    store: ArtifactStore,
+    settings: Settings,
+    plan: Plan,
+    outcomes: list[DocumentOutcome],
+    only: set[str] | None = None,
 ) -> tuple[list[DocumentOutcome], list[str]]:
-    """The outcomes once every artifact about to be loaded has been checked against the
-    sha256 its manifest recorded: a damaged or edited one is named, discarded and made again
-    from raw/ (never loaded); what could not be made again fails its report."""
+    """The outcomes once every artifact about to be loaded (only: those of these keys; the
+    others' rows are already in the published database) has been checked against the sha256
+    its manifest recorded: a damaged or edited one is named, discarded and made again from
+    raw/ (never loaded); what could not be made again fails its report."""
     out, repaired = [], []
     for (path, digest), outcome in zip(plan.files.items(), outcomes, strict=True):
-        if outcome.status not in ("loaded", "unchanged"):
+        key = artifact_key(path, digest)
+        if outcome.status not in ("loaded", "unchanged") or (
+            only is not None and key.path not in only
+        ):
             out.append(outcome)
             continue
-        key = artifact_key(path, digest)
         problems = store.problems(key, store.manifest(key) or {"rows": {}})
         if not problems:
             out.append(outcome)

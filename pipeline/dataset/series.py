@@ -311,9 +311,9 @@ _DOCUMENT_COLUMNS = (
 )
 
 
-def _records(con, sql: str) -> list[dict]:
+def _records(con, sql: str, params: list | None = None) -> list[dict]:
     """Rows of a query as dicts, dates as ISO strings (as build_series expects)."""
-    cur = con.execute(sql)
+    cur = con.execute(sql, params) if params else con.execute(sql)
     names = [d[0] for d in cur.description]
     return [
         {k: v.isoformat() if isinstance(v, date) else v for k, v in zip(names, r, strict=True)}
@@ -321,19 +321,69 @@ def _records(con, sql: str) -> list[dict]:
     ]
 
 
+# The metrics an indicator takes, kept per report so that the derived tables are built from
+# these (a few percent of the metrics) and a release reads only its changed reports' metrics.
+OBSERVATIONS = "observations"
+_BATCH_DOCUMENTS = 200  # reports matched at a time: bounds the metrics held in memory
+
+
+def create_observations(con) -> None:
+    """The observations table (the metrics columns build_series reads), if missing."""
+    cols = ", ".join(_METRIC_COLUMNS)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {OBSERVATIONS} AS SELECT {cols} FROM metrics LIMIT 0")
+
+
+def fill_observations(con, document_ids: list[str] | None = None) -> int:
+    """Add the metrics with a value that some indicator takes, of the given reports (None:
+    every report), matched a batch of reports at a time. Returns the rows added."""
+    create_observations(con)
+    if document_ids is None:
+        document_ids = [r[0] for r in con.execute("SELECT document_id FROM documents").fetchall()]
+    document_ids = sorted(set(document_ids))
+    cols = ", ".join(_METRIC_COLUMNS)
+    added = 0
+    for start in range(0, len(document_ids), _BATCH_DOCUMENTS):
+        batch = document_ids[start : start + _BATCH_DOCUMENTS]
+        metrics = _records(
+            con,
+            f"SELECT {cols} FROM metrics WHERE value IS NOT NULL "
+            f"AND document_id IN (SELECT unnest(?::VARCHAR[]))",
+            [batch],
+        )
+        taken = [m["metric_id"] for m in metrics if match_metric(m)]
+        if taken:
+            con.execute(
+                f"INSERT INTO {OBSERVATIONS} SELECT {cols} FROM metrics "
+                "WHERE metric_id IN (SELECT unnest(?::VARCHAR[]))",
+                [taken],
+            )
+        added += len(taken)
+    return added
+
+
+def drop_observations(con, document_ids: list[str]) -> None:
+    """Forget the observations of reports whose rows go away."""
+    create_observations(con)
+    con.execute(
+        f"DELETE FROM {OBSERVATIONS} WHERE document_id IN (SELECT unnest(?::VARCHAR[]))",
+        [sorted(document_ids)],
+    )
+
+
 def derived_rows(con) -> dict[str, list[dict]]:
-    """The `indicators` and `series` rows from a database's documents, metrics and countries.
-    Figures without a value or unit are not observations and are left out."""
+    """The `indicators` and `series` rows from a database's documents and observations (the
+    metrics an indicator takes, see fill_observations) and their countries. Figures without
+    a value or unit are not observations and are left out."""
     metrics = _records(
         con,
-        f"SELECT {', '.join(_METRIC_COLUMNS)} FROM metrics "
+        f"SELECT {', '.join(_METRIC_COLUMNS)} FROM {OBSERVATIONS} "
         "ORDER BY document_id, char_start, metric_id",
     )
     countries: dict[str, list[str]] = {}
     for row in _records(
         con,
-        "SELECT metric_id, iso3 FROM metric_countries "
-        "WHERE iso3 IS NOT NULL ORDER BY metric_id, iso3",
+        f"SELECT c.metric_id, c.iso3 FROM metric_countries c JOIN {OBSERVATIONS} o "
+        "USING (metric_id) WHERE c.iso3 IS NOT NULL ORDER BY c.metric_id, c.iso3",
     ):
         countries.setdefault(row["metric_id"], []).append(row["iso3"])
     documents = {
@@ -356,7 +406,8 @@ def derived_rows(con) -> dict[str, list[dict]]:
 
 
 def store_derived(con) -> dict[str, int]:
-    """Create and fill the derived tables in a database (inside the caller's transaction)."""
+    """Create and fill (or refill) the derived tables in a database from its observations
+    (inside the caller's transaction)."""
     import pyarrow as pa
 
     from pipeline.dataset.schema import ddl, duckdb_type, load
@@ -365,6 +416,7 @@ def store_derived(con) -> dict[str, int]:
     for name, rows in derived_rows(con).items():
         schema = load(name)
         con.execute(ddl(schema))
+        con.execute(f'DELETE FROM "{name}"')  # refilled: a release updates them in a copy
         if rows:
             incoming = pa.Table.from_pylist([{c: r.get(c) for c in schema.columns} for r in rows])
             select = ", ".join(f'CAST("{f["name"]}" AS {duckdb_type(f)})' for f in schema.fields)

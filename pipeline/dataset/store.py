@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -9,7 +11,12 @@ import pandas as pd
 
 from pipeline.dataset.faults import checkpoint
 from pipeline.dataset.schema import TABLES, all_schemas, arrow_schema, ddl, duckdb_type, load
-from pipeline.dataset.series import store_derived
+from pipeline.dataset.series import (
+    DERIVED,
+    drop_observations,
+    fill_observations,
+    store_derived,
+)
 from pipeline.dataset.validate import ValidatedTables
 
 VIEWS = {
@@ -301,6 +308,40 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True, config=dict(LOCKDOWN))
 
 
+def _insert_inputs(con: duckdb.DuckDBPyConnection, inputs: dict[str, list[str] | object]) -> None:
+    """Insert each table's Parquet files (read_parquet) or Arrow table, parents first."""
+    for table in TABLES:
+        source = inputs.get(table)
+        if source is None or (isinstance(source, list) and not source):
+            continue
+        select = ", ".join(
+            f'CAST("{f["name"]}" AS {duckdb_type(f)})' for f in load(table).fields
+        )
+        if isinstance(source, list):
+            con.execute(
+                f'INSERT INTO "{table}" SELECT {select} FROM read_parquet(?, union_by_name = true)',
+                [source],
+            )
+        else:
+            con.register("incoming", source)
+            con.execute(f'INSERT INTO "{table}" SELECT {select} FROM incoming')
+            con.unregister("incoming")
+        checkpoint("load")
+
+
+def _discard(path: Path) -> None:
+    """Remove a database file and its write-ahead log, if there."""
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+
+
+def _writer(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection that builds a release's database. No memory_limit of its own: 512 MB made
+    the full build of 10,000 reports fail with DuckDB's out-of-memory error (its key indexes
+    are held in memory during the one-transaction load)."""
+    return duckdb.connect(str(path))
+
+
 def build_database(
     path: Path, inputs: dict[str, list[str] | object], keys: list[str]
 ) -> dict[str, int]:
@@ -309,30 +350,14 @@ def build_database(
     artifacts it is built from, kept in the database. Returns the row count of every table."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (path, path.with_name(path.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    con = duckdb.connect(str(path))
+    _discard(path)
+    _discard(path.with_name(path.name + ".part"))  # left by an update that was killed
+    con = _writer(path)
     try:
         ensure_schema(con)
         con.execute("BEGIN TRANSACTION")
-        for table in TABLES:
-            source = inputs.get(table)
-            if source is None or (isinstance(source, list) and not source):
-                continue
-            select = ", ".join(
-                f'CAST("{f["name"]}" AS {duckdb_type(f)})' for f in load(table).fields
-            )
-            if isinstance(source, list):
-                con.execute(
-                    f'INSERT INTO "{table}" SELECT {select} FROM '
-                    "read_parquet(?, union_by_name = true)",
-                    [source],
-                )
-            else:
-                con.register("incoming", source)
-                con.execute(f'INSERT INTO "{table}" SELECT {select} FROM incoming')
-                con.unregister("incoming")
-            checkpoint("load")
+        _insert_inputs(con, inputs)
+        fill_observations(con)
         store_derived(con)  # series and indicators, from the tables just loaded
         con.execute("CREATE TABLE artifact_keys (key VARCHAR PRIMARY KEY)")
         if keys:
@@ -351,6 +376,85 @@ def build_database(
         return counts(con)
     finally:
         con.close()
+
+
+def update_database(
+    base: Path,
+    path: Path,
+    inputs: dict[str, list[str] | object],
+    gone: list[str],
+    keys: dict[str, list[str]],
+) -> dict[str, int]:
+    """Make the database at path as a copy of base (never written) with the rows of the
+    documents `gone` deleted and the new artifacts' rows (inputs) inserted, the derived tables
+    refilled and artifact_keys updated (keys: "removed" and "added"). Built under a temporary
+    name and renamed to path when complete, so a crash leaves no half-made database at path.
+    Returns the row count of every table."""
+    path, part = Path(path), Path(path).with_name(Path(path).name + ".part")
+    _discard(path)
+    _discard(part)
+    shutil.copyfile(base, part)
+    con = _writer(part)
+    try:
+        # Children first, then (another transaction) the parents: DuckDB refuses a parent
+        # delete in the same transaction as its children's.
+        con.execute("BEGIN TRANSACTION")
+        _delete_children_of(con, gone)
+        drop_observations(con, gone)
+        for name in DERIVED:  # they point at documents too; refilled below
+            con.execute(f'DELETE FROM "{name}"')
+        con.execute("COMMIT")
+        checkpoint("load-incremental")
+        con.execute("BEGIN TRANSACTION")
+        con.execute(
+            "DELETE FROM documents WHERE document_id IN (SELECT unnest(?::VARCHAR[]))", [gone]
+        )
+        con.execute("COMMIT")
+        con.execute("BEGIN TRANSACTION")
+        _insert_inputs(con, inputs)
+        fill_observations(con, _new_documents(inputs, con))
+        store_derived(con)
+        con.execute(
+            "DELETE FROM artifact_keys WHERE key IN (SELECT unnest(?::VARCHAR[]))",
+            [keys["removed"]],
+        )
+        if keys["added"]:
+            con.execute("INSERT INTO artifact_keys SELECT unnest(?::VARCHAR[])", [keys["added"]])
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+        rows = counts(con)
+    finally:
+        con.close()
+    os.replace(part, path)
+    return rows
+
+
+def _delete_children_of(con: duckdb.DuckDBPyConnection, document_ids: list[str]) -> None:
+    """Delete every child row of the given documents (all at once: one scan per table)."""
+    ids = "(SELECT unnest(?::VARCHAR[]))"
+    con.execute(
+        "DELETE FROM metric_countries WHERE metric_id IN "
+        f"(SELECT metric_id FROM metrics WHERE document_id IN {ids})",
+        [document_ids],
+    )
+    for table in reversed(TABLES):
+        if table not in ("documents", "metric_countries"):
+            con.execute(f'DELETE FROM "{table}" WHERE document_id IN {ids}', [document_ids])
+
+
+def _new_documents(
+    inputs: dict[str, list[str] | object], con: duckdb.DuckDBPyConnection
+) -> list[str]:
+    """The document ids of the rows just inserted from inputs' metrics."""
+    source = inputs.get("metrics")
+    if source is None or (isinstance(source, list) and not source):
+        return []
+    if isinstance(source, list):
+        rows = con.execute(
+            "SELECT DISTINCT document_id FROM read_parquet(?, union_by_name = true)", [source]
+        ).fetchall()
+        return [r[0] for r in rows]
+    return sorted(set(source.column("document_id").to_pylist()))
 
 
 def artifact_keys(con: duckdb.DuckDBPyConnection) -> list[str] | None:
