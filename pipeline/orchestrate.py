@@ -69,6 +69,25 @@ class RunSummary:
 
     def print(self, console: Console, seconds: float) -> None:
         """A closing summary for people (every report when few, else only the problems)."""
+        self._print_documents(console)
+        self._print_outputs(console)
+        for colour, label, lines in (
+            ("yellow", "repaired", self.notes),
+            ("yellow", "collection", self.collection_warnings),
+            ("red", "collection", self.collection_errors),
+            ("red", "error", self.errors),
+        ):
+            for line in lines:
+                console.print(f"[{colour}]{label}:[/{colour}] {line}", soft_wrap=True)
+        verdict = {
+            0: "done",
+            1: "FAILED",
+            2: "done, with reports that could not be read, were set aside or changed",
+        }
+        console.print(f"{verdict[self.exit_code]} in {seconds:.1f} s")
+
+    def _print_documents(self, console: Console) -> None:
+        """The reports (all when few, else those with a problem), then the counts."""
         shown = self.outcomes if len(self.outcomes) <= 50 else self.failed_documents
         table = Table(
             "document",
@@ -104,6 +123,9 @@ class RunSummary:
             f"{self.rows.get('validation_failures', 0)}  removed: {self.removed}",
             soft_wrap=True,
         )
+
+    def _print_outputs(self, console: Console) -> None:
+        """Where the release and the database are, and what became of the release."""
         if self.published:
             state = (
                 "repaired, version kept: " + "; ".join(self.repaired)
@@ -123,20 +145,6 @@ class RunSummary:
                 soft_wrap=True,
             )
         console.print(f"database:  {self.settings.db_path}", soft_wrap=True)
-        for n in self.notes:
-            console.print(f"[yellow]repaired:[/yellow] {n}", soft_wrap=True)
-        for w in self.collection_warnings:
-            console.print(f"[yellow]collection:[/yellow] {w}", soft_wrap=True)
-        for e in self.collection_errors:
-            console.print(f"[red]collection:[/red] {e}", soft_wrap=True)
-        for e in self.errors:
-            console.print(f"[red]error:[/red] {e}", soft_wrap=True)
-        verdict = {
-            0: "done",
-            1: "FAILED",
-            2: "done, with reports that could not be read, were set aside or changed",
-        }
-        console.print(f"{verdict[self.exit_code]} in {seconds:.1f} s")
 
 
 def _current_version(settings: Settings) -> str | None:

@@ -51,7 +51,17 @@ def document_row(doc: Document, structure: Structure, metrics: list[Metric]) -> 
 
 def to_rows(doc: Document, structure: Structure, metrics: list[Metric]) -> dict[str, list[dict]]:
     """Rows for every table from one parsed and extracted document."""
-    did = doc.document_id
+    metric_rows, country_rows = _metric_rows(metrics)
+    return {
+        "documents": [document_row(doc, structure, metrics)],
+        **_structure_rows(doc.document_id, structure),
+        "metrics": metric_rows,
+        "metric_countries": country_rows,
+    }
+
+
+def _metric_rows(metrics: list[Metric]) -> tuple[list[dict], list[dict]]:
+    """The metrics rows (the schema's columns) and their countries' rows."""
     metric_rows, country_rows = [], []
     columns = load("metrics").columns
     for m in metrics:
@@ -59,8 +69,12 @@ def to_rows(doc: Document, structure: Structure, metrics: list[Metric]) -> dict[
         countries = record.pop("countries")
         metric_rows.append({c: record[c] for c in columns})
         country_rows.extend({"metric_id": m.metric_id, **c} for c in countries)
+    return metric_rows, country_rows
+
+
+def _structure_rows(did: str, structure: Structure) -> dict[str, list[dict]]:
+    """The sections, paragraphs, footnotes and tables rows of one parsed document."""
     return {
-        "documents": [document_row(doc, structure, metrics)],
         "sections": [
             {
                 "document_id": did,
@@ -109,6 +123,4 @@ def to_rows(doc: Document, structure: Structure, metrics: list[Metric]) -> dict[
             }
             for t in structure.tables
         ],
-        "metrics": metric_rows,
-        "metric_countries": country_rows,
     }
