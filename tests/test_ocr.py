@@ -96,7 +96,7 @@ def test_a_scan_read_from_its_snapshot_names_it_in_the_documents_row():
     assert doc.ocr_source == f"snapshot ocr/{name}, tesseract {tesseract}"
     structure = parse(doc)
     row = document_row(doc, structure, extract(structure))
-    assert row["ocr_source"] == doc.ocr_source and row["ocr_pages"] == "1; 2; 3; 4; 5"
+    assert row["ocr_source"] == doc.ocr_source and row["ocr_pages"] == [1, 2, 3, 4, 5]
     assert "/work" not in row["ocr_source"] and str(ROOT) not in row["ocr_source"]
     text = ingest(TEXT_PDF, ReadOptions(ocr_cache=SNAPSHOTS))
     assert document_row(text, parse(text), [])["ocr_source"] is None

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import pytest
 
 from pipeline.dataset.series import indicator_rows
-from pipeline.dataset.site import build_site, release_date, write_site
+from pipeline.dataset.site import build_site, release_date, resource_rows, write_site
 from pipeline.dataset.site_data import (
     CSV_FIELDS,
     STRENGTH,
@@ -45,6 +45,12 @@ def _write_csv(path: Path, rows: list[dict]) -> bytes:
         writer.writeheader()
         writer.writerows(rows)
     return path.read_bytes()
+
+
+def _published_rows(folder: Path, name: str) -> list[dict]:
+    """Every row of a published CSV resource, from all its files (shards)."""
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    return resource_rows([folder], package, name)
 
 
 def _rows(path: Path) -> list[dict]:
@@ -122,7 +128,7 @@ def test_site_is_deterministic_and_says_what_people_need(package):
         "Version <strong>1.0.0</strong>, released 2026-01-15",
         "How to cite",
         "Creative Commons Attribution 4.0",
-        "data/metrics.parquet",
+        "data/metrics/",
         "Data dictionary",
         "Measured accuracy",
         "First release.",
@@ -139,7 +145,8 @@ def test_site_is_deterministic_and_says_what_people_need(package):
         f"version 1.0.0 (2026-01-15). Dataset 'un-report-indicators', licence CC-BY-4.0. {URL}"
         in readme
     )
-    sha = hashlib.sha256((package / "data" / "metrics.csv").read_bytes()).hexdigest()
+    first_metrics = sorted((package / "data" / "metrics").glob("*.csv"))[0]
+    sha = hashlib.sha256(first_metrics.read_bytes()).hexdigest()
     assert sha in page and sha in readme
     assert "<script src=" not in page and "<link" not in page  # nothing to fetch: works offline
     assert 'href="http:' not in page
@@ -182,8 +189,8 @@ def test_accuracy_is_said_in_words():
 
 
 def test_every_mission_is_listed_with_its_coverage():
-    documents = _rows(ROOT / "published" / "data" / "documents.csv")
-    series = _rows(ROOT / "published" / "data" / "series.csv")
+    documents = _published_rows(ROOT / "published", "documents")
+    series = _published_rows(ROOT / "published", "series")
     listed = {m.code: m for m in missions(documents, series)}
     assert {r["subject"] for r in series} <= set(listed)
     for m in listed.values():
@@ -263,7 +270,7 @@ class Opened:
 
 def _series(folder: Path) -> dict[tuple[str, str], list[dict]]:
     out: dict[tuple[str, str], list[dict]] = {}
-    for r in _rows(folder / "data" / "series.csv"):
+    for r in _published_rows(folder, "series"):
         out.setdefault((r["subject"], r["indicator"]), []).append(r)
     return out
 

@@ -314,9 +314,7 @@ def _insert_inputs(con: duckdb.DuckDBPyConnection, inputs: dict[str, list[str] |
         source = inputs.get(table)
         if source is None or (isinstance(source, list) and not source):
             continue
-        select = ", ".join(
-            f'CAST("{f["name"]}" AS {duckdb_type(f)})' for f in load(table).fields
-        )
+        select = ", ".join(f'CAST("{f["name"]}" AS {duckdb_type(f)})' for f in load(table).fields)
         if isinstance(source, list):
             con.execute(
                 f'INSERT INTO "{table}" SELECT {select} FROM read_parquet(?, union_by_name = true)',
