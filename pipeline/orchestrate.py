@@ -72,7 +72,7 @@ class RunSummary:
         self._print_documents(console)
         self._print_outputs(console)
         for colour, label, lines in (
-            ("yellow", "repaired", self.notes),
+            ("yellow", "note", self.notes),
             ("yellow", "collection", self.collection_warnings),
             ("red", "collection", self.collection_errors),
             ("red", "error", self.errors),
@@ -367,7 +367,8 @@ def _load_and_publish(settings: Settings, instance) -> RunSummary:
         summary.outcomes, summary.rows = load.outcomes, load.rows
         summary.removed = ", ".join(load.removed) or "none"
         summary.notes += load.repaired
-        summary.errors += [o.error for o in load.outcomes if o.error]
+        summary.notes += [o.error for o in load.outcomes if o.error and o.status == "duplicate"]
+        summary.errors += [o.error for o in load.outcomes if o.error and o.status != "duplicate"]
     if "published_dataset" in done:
         release = result.output_for_node("published_dataset")
         summary.published, summary.version = True, release.version
