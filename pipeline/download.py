@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pipeline.dataset.statcache import file_sha256
 from pipeline.manifest import Entry
-from pipeline.statcache import file_sha256
 
 CHUNK = 64 * 1024
 USER_AGENT = "report-indicators-fetch/0.1 (+https://github.com/; polite: one request at a time)"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.dataset.ods import ods_url
+from pipeline.dataset.statcache import file_sha256
 from pipeline.download import Progress, Refused, Transient, download, move_in, verify
 from pipeline.manifest import (
     Entry,
@@ -31,7 +32,6 @@ from pipeline.manifest import (
     write_manifest,
 )
 from pipeline.settings import Settings
-from pipeline.statcache import file_sha256
 
 PARTIAL = ".fetch"  # raw/.fetch/: downloads in progress
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from pipeline.build import DocumentOutcome, artifact_key
 from pipeline.dataset.artifacts import ArtifactStore
+from pipeline.dataset.statcache import StatCache
 from pipeline.manifest import CollectionCheck, check_raw
 from pipeline.read.ingest import SUPPORTED_SUFFIXES, document_id_for, scan_raw
 from pipeline.settings import Settings
-from pipeline.statcache import StatCache
 
 
 class RawFolderError(RuntimeError):

@@ -42,8 +42,8 @@ from pipeline.dataset.staging import (
     published_cache,
     release_resources,
 )
+from pipeline.dataset.statcache import StatCache
 from pipeline.dataset.swap import mark_complete, recover, swap
-from pipeline.statcache import StatCache
 
 __all__ = [
     "PUBLISH_FORMAT",
@@ -113,6 +113,22 @@ def _differences(published: Path, release: Release, staging: Staging) -> list[st
     elif log.read_bytes() != release.changelog.encode("utf-8"):
         problems.append(f"CHANGELOG.md: differed from release {release.version}")
     return problems + [f"{p}: missing or differed from the release" for p in staging.new]
+
+
+def _pages_differ(staging: Staging, release: Release, url: str) -> list[str]:
+    """The landing page and README that differ from what the release makes of its data (a
+    page changed with the code, not the data, is republished within the same version)."""
+    from pipeline.dataset.site import build_site
+
+    (staging.root / "datapackage.json").write_text(release.descriptor, encoding="utf-8")
+    (staging.root / "CHANGELOG.md").write_text(release.changelog, encoding="utf-8")
+    pages = build_site(staging.root, url, also=staging.published)
+    return [
+        f"{name}: differed from the release's page"
+        for name, data in pages.items()
+        if not (staging.published / name).is_file()
+        or (staging.published / name).read_bytes() != data
+    ]
 
 
 class ReleaseInvalid(RuntimeError):
@@ -284,7 +300,9 @@ def publish(
     contents = Contents(sources, schemas, state, resources, release.artifacts)
     version, bump, changelog, same = _versioning(last, contents, release, planned)
     new = Release(version, state, dumps(package_descriptor(version, contents)), changelog)
-    problems = _differences(published, new, staging) if same else []
+    problems = (
+        _differences(published, new, staging) + _pages_differ(staging, new, url) if same else []
+    )
     if same and set(problems) <= {"x-state"}:
         staging.discard()
         if problems:  # same data from a new state: record it, no release

@@ -26,8 +26,8 @@ from pipeline.dataset.package import (
 from pipeline.dataset.schema import TABLES, arrow_schema, load
 from pipeline.dataset.series import DERIVED
 from pipeline.dataset.shards import Shard, file_path, report_tables, sha256, shard_entries
+from pipeline.dataset.statcache import StatCache
 from pipeline.dataset.swap import STAGING
-from pipeline.statcache import StatCache
 
 
 @dataclass
