@@ -189,7 +189,7 @@ def warehouse(context: dg.AssetExecutionContext, settings: SettingsResource) -> 
 @contextmanager
 def _read_only(settings: Settings):
     """The release's database, read-only and locked down like every reader's; closed after."""
-    from pipeline.dataset.store import open_read_only
+    from pipeline.dataset.readers import open_read_only
 
     con = open_read_only(release_database(settings))
     try:
@@ -220,7 +220,8 @@ def quarantine_below_threshold(
 ) -> dg.AssetCheckResult:
     """Rows failing validation are quarantined; above the threshold nothing is published."""
     settings = settings.value()
-    from pipeline.dataset.store import quarantine_examples, quarantine_share
+    from pipeline.dataset.readers import quarantine_examples
+    from pipeline.dataset.store import quarantine_share
 
     with _read_only(settings) as con:
         share, rows = quarantine_share(con), quarantine_examples(con)
@@ -238,7 +239,7 @@ def quarantine_below_threshold(
 def published_dataset(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.Output:
     """Parquet, CSV and datapackage.json in published/, then the database: swapped in."""
     settings = settings.value()
-    from pipeline.dataset.store import metrics_preview, open_read_only
+    from pipeline.dataset.readers import metrics_preview, open_read_only
 
     with run_lock(settings, _wait(settings), context.log.info):
         result = publish_release(settings)

@@ -30,7 +30,8 @@ class Plan:
 
 def published_digests(settings: Settings) -> dict[str, str]:
     """document_id -> sha256 in the database as published (empty when there is none)."""
-    from pipeline.dataset.store import document_keys, open_read_only
+    from pipeline.dataset.readers import open_read_only
+    from pipeline.dataset.store import document_keys
 
     if not settings.db_path.exists():
         return {}

@@ -50,7 +50,8 @@ def release_database(settings: Settings) -> Path:
 
 
 def _built_from(path: Path) -> list[str] | None:
-    from pipeline.dataset.store import artifact_keys, open_read_only
+    from pipeline.dataset.readers import open_read_only
+    from pipeline.dataset.store import artifact_keys
 
     if not path.exists():
         return None
@@ -103,7 +104,8 @@ def load_release(
     else built from every report's artifact. The published database is not touched: the new
     one is made aside and swapped in when the release is published. fresh: reports read
     earlier in this run."""
-    from pipeline.dataset.store import counts, open_read_only
+    from pipeline.dataset.readers import open_read_only
+    from pipeline.dataset.store import counts
 
     by_name = {o.source_file: o for o in build_artifacts(list(plan.files.items()), store, settings)}
     outcomes = [by_name[p.name] for p in plan.files]
@@ -261,37 +263,6 @@ def sources(con, manifest: Path | None = None) -> list[dict]:
     return out
 
 
-def evaluation_table(con, gold_dir: Path) -> pa.Table | None:
-    """Measured accuracy of the stored metrics of every document that has a gold file."""
-    from pipeline.dataset.store import document_keys, gold_predictions
-    from pipeline.extract.evaluate import load_records, normalise, score
-
-    rows = []
-    stored = {did for did, _, _ in document_keys(con)}
-    for gold in sorted(gold_dir.glob("*.jsonl")):
-        if gold.stem not in stored:
-            continue
-        predicted = [normalise(r) for r in gold_predictions(con, gold.stem)]
-        for measure, value in score(load_records(gold), predicted).as_dict().items():
-            rows.append({"document_id": gold.stem, "measure": measure, "value": float(value)})
-    return pa.Table.from_pylist(rows) if rows else None
-
-
-def indicator_accuracy(con, gold_dir: Path) -> pa.Table | None:
-    """Accuracy of the series per indicator against the hand-read keys (gold/series/*.csv),
-    on the keys' reports that are in this release."""
-    from pipeline.dataset.accuracy import accuracy_rows, read_keys
-    from pipeline.dataset.series import _records
-
-    keys = sorted((gold_dir / "series").glob("*.csv"))
-    if not keys:
-        return None
-    series = _records(con, "SELECT * FROM series ORDER BY indicator, subject, ref_area, period")
-    documents = _records(con, "SELECT document_id, symbols FROM documents ORDER BY document_id")
-    rows = accuracy_rows(series, documents, read_keys(keys))
-    return pa.Table.from_pylist(rows) if rows else None
-
-
 def state_key(con, settings: Settings) -> str:
     """What the published files are a function of: documents, schemas, gold files, the
     derived tables' code and a planned release."""
@@ -361,6 +332,8 @@ def release_inputs(con, settings: Settings):
     history = history_dir(settings.state_dir, settings.published_dir)
     if (current := unchanged(settings.published_dir, state, history)) is not None:
         return current
+    from pipeline.dataset.accuracy import evaluation_table, indicator_accuracy
+
     extra = {
         "evaluation": evaluation_table(con, settings.gold),
         "indicator_accuracy": indicator_accuracy(con, settings.gold),
@@ -386,8 +359,8 @@ def publish_release(settings: Settings):
     from pipeline.dataset import release_date
     from pipeline.dataset.checks import release_errors
     from pipeline.dataset.publish import check_folder, publish
+    from pipeline.dataset.readers import open_read_only
     from pipeline.dataset.releases import history_dir
-    from pipeline.dataset.store import open_read_only
 
     check_folder(settings.published_dir, history_dir(settings.state_dir, settings.published_dir))
     con = open_read_only(release_database(settings))

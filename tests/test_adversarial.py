@@ -19,8 +19,8 @@ import pytest
 from workspace import cli_env, released_workspace
 
 from pipeline.dataset.checks import frictionless_errors
+from pipeline.dataset.readers import connect_readonly, connect_release
 from pipeline.dataset.releases import history_dir
-from pipeline.dataset.store import connect_readonly, connect_release
 from pipeline.dataset.swap import COMPLETE, mark_complete, swap
 from pipeline.read.ingest import ReportError, ingest, scan_raw
 

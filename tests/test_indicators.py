@@ -144,12 +144,12 @@ from datetime import date  # noqa: E402
 
 from pipeline.dataset import sdmx  # noqa: E402
 from pipeline.dataset.series import (  # noqa: E402
-    build_series,
     codelist,
     indicator_rows,
     match_metric,
     why_not,
 )
+from pipeline.dataset.series_rows import build_series  # noqa: E402
 from pipeline.extract.explain import explain  # noqa: E402
 from pipeline.extract.facts import Report  # noqa: E402
 

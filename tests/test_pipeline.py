@@ -334,7 +334,8 @@ def test_an_invalid_release_is_never_swapped_in(workspace, instance):
 
     from pipeline.dataset.checks import release_errors
     from pipeline.dataset.publish import ReleaseInvalid, ReleaseTables, publish
-    from pipeline.dataset.store import open_read_only, read_table
+    from pipeline.dataset.readers import open_read_only
+    from pipeline.dataset.store import read_table
 
     run_in_process(Settings.from_env(), instance=instance)
     published = workspace / "published"

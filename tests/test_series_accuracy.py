@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.dataset.accuracy import read_keys, score, totals
-from pipeline.dataset.store import read_published
+from pipeline.dataset.readers import read_published
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED = ROOT / "published"

@@ -58,7 +58,7 @@ def evaluate(
 def _evaluate_series(key: Path, published: Path) -> None:
     """Print each indicator's score against a key, then the hard and soft totals."""
     from pipeline.dataset.accuracy import read_keys, score, totals
-    from pipeline.dataset.store import read_published
+    from pipeline.dataset.readers import read_published
 
     paths = sorted(key.glob("*.csv")) if key.is_dir() else [key]
     if not paths:

@@ -11,7 +11,12 @@ from pipeline.cli.common import command_settings, emit, fail, format_rows
 
 def _open_for_query(db: Path | None, settings):
     """A locked-down connection: the database, or the published release while a run writes."""
-    from pipeline.dataset.store import DatabaseBusy, NotADatabase, connect_readonly, connect_release
+    from pipeline.dataset.readers import (
+        DatabaseBusy,
+        NotADatabase,
+        connect_readonly,
+        connect_release,
+    )
 
     try:
         return connect_readonly(db or settings.db_path, settings.sql_memory)
@@ -35,8 +40,8 @@ def _open_for_query(db: Path | None, settings):
 
 def _open_release(version: str, settings):
     """A locked-down in-memory database of a kept release's files."""
+    from pipeline.dataset.readers import connect_release
     from pipeline.dataset.snapshots import UnknownRelease, release_descriptor
-    from pipeline.dataset.store import connect_release
 
     try:
         descriptor = release_descriptor(settings.published_dir, version)
@@ -80,7 +85,7 @@ def sql(
     """Run SQL on the DuckDB database, read-only: no file access, no extensions. A query stops
     at --timeout or on Ctrl-C; DuckDB's memory is limited (INDICATORS_SQL_MEMORY). --release
     loads that release's Parquet files into memory and queries them instead."""
-    from pipeline.dataset.store import QueryStopped, run_query
+    from pipeline.dataset.readers import QueryStopped, run_query
 
     if format not in ("table", "csv", "json"):
         fail(f"unknown format {format!r} (use table, csv or json)")

@@ -16,6 +16,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import pyarrow as pa
+
 from pipeline.dataset.schema import list_items
 
 # Key indicator names -> the series' code(s).
@@ -197,3 +199,34 @@ def accuracy_rows(series: list[dict], documents: list[dict], key: list[dict]) ->
                     }
                 )
     return rows
+
+
+def evaluation_table(con, gold_dir: Path) -> pa.Table | None:
+    """Measured accuracy of the stored metrics of every document that has a gold file."""
+    from pipeline.dataset.readers import gold_predictions
+    from pipeline.dataset.store import document_keys
+    from pipeline.extract.evaluate import load_records, normalise, score
+
+    rows = []
+    stored = {did for did, _, _ in document_keys(con)}
+    for gold in sorted(gold_dir.glob("*.jsonl")):
+        if gold.stem not in stored:
+            continue
+        predicted = [normalise(r) for r in gold_predictions(con, gold.stem)]
+        for measure, value in score(load_records(gold), predicted).as_dict().items():
+            rows.append({"document_id": gold.stem, "measure": measure, "value": float(value)})
+    return pa.Table.from_pylist(rows) if rows else None
+
+
+def indicator_accuracy(con, gold_dir: Path) -> pa.Table | None:
+    """Accuracy of the series per indicator against the hand-read keys (gold/series/*.csv),
+    on the keys' reports that are in this release."""
+    from pipeline.dataset.series import _records
+
+    keys = sorted((gold_dir / "series").glob("*.csv"))
+    if not keys:
+        return None
+    series = _records(con, "SELECT * FROM series ORDER BY indicator, subject, ref_area, period")
+    documents = _records(con, "SELECT document_id, symbols FROM documents ORDER BY document_id")
+    rows = accuracy_rows(series, documents, read_keys(keys))
+    return pa.Table.from_pylist(rows) if rows else None
