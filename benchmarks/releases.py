@@ -33,13 +33,16 @@ def texts(raw: Path, chars: int | None = None) -> list[tuple[str, str]]:
     """(stem, text) of every report in raw/ that reads, read once; with chars, each cut at
     the first paragraph break after that many characters (cheaper to extract)."""
     from pipeline.read.ingest import ingest
+    from pipeline.settings import Settings
+
+    options = Settings.from_env().read_options()  # scans from the repository's OCR snapshots
 
     out = []
     for path in sorted(raw.iterdir()):
         if path.suffix.lower() not in (".pdf", ".txt", ".md") or path.name == "manifest.csv":
             continue
         try:
-            text = ingest(path).text
+            text = ingest(path, options).text
             cut = text.find("\n\n", chars) if chars else -1
             out.append((path.stem, text[:cut] if cut > 0 else text))
         except Exception as err:  # noqa: BLE001 - a report that does not read is left out
