@@ -104,8 +104,14 @@ def validators(ws: Path) -> list[str]:
 
 
 def data_files(ws: Path) -> dict[str, bytes]:
-    """Every published data file's bytes."""
-    return {p.name: p.read_bytes() for p in sorted((ws / "published" / "data").iterdir())}
+    """The bytes of every data file the current release names (files of older releases are
+    kept until `indicators gc`, so the soaked folder holds more)."""
+    from pipeline.dataset.shards import resource_paths
+
+    published = ws / "published"
+    package = json.loads((published / "datapackage.json").read_text(encoding="utf-8"))
+    paths = sorted({p for r in package["resources"] for p in resource_paths(r)})
+    return {p: (published / p).read_bytes() for p in paths}
 
 
 def descriptor_without_history(ws: Path) -> dict:
