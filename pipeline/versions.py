@@ -26,6 +26,8 @@ ARTIFACT_INPUTS = (
 )
 DERIVED_INPUTS = (
     "dataset/series.py",
+    "dataset/series_rows.py",
+    "dataset/accuracy.py",
     "dataset/sdmx.py",
     "dataset/site.py",
     "dataset/site_data.py",
