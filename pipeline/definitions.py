@@ -9,6 +9,7 @@
 
 import json
 import urllib.request
+import warnings
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,6 +72,8 @@ def _report_path(settings: Settings, key: str) -> Path:
 
 # A backfill of 100,000 reports is not 100,000 runs (or pods): each run reads up to this many.
 REPORTS_PER_RUN = 50
+# backfill_policy is "beta" in the pinned Dagster: said once here, not on every command's output.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`")
 
 
 @dg.asset(

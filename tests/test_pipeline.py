@@ -88,14 +88,14 @@ def test_committed_published_folder_is_reproduced_exactly(workspace, instance, m
     # yet: it is learnt from published/), a rerun is a no-op that rewrites nothing.
     shutil.rmtree(workspace / ".dagster" / "releases", ignore_errors=True)
     shutil.rmtree(workspace / "published" / "data")
-    for name in ("datapackage.json", "CHANGELOG.md"):
+    for name in ("datapackage.json", "CHANGELOG.md", "index.html", "README.md"):
         shutil.copy(ROOT / "published" / name, workspace / "published" / name)
     shutil.copytree(committed, data)
     shutil.rmtree(workspace / "published" / "releases")
     shutil.copytree(ROOT / "published" / "releases", workspace / "published" / "releases")
     again = run_in_process(Settings.from_env(), instance=instance)
     assert not again.changed
-    for name in ("datapackage.json", "CHANGELOG.md"):
+    for name in ("datapackage.json", "CHANGELOG.md", "index.html", "README.md"):
         assert (workspace / "published" / name).read_bytes() == (
             ROOT / "published" / name
         ).read_bytes()

@@ -97,7 +97,7 @@ def report_tables(con, table: str, document_ids: list[str]) -> Iterator[tuple[st
     """(document_id, its rows of the table) for each listed report with rows, in id order;
     one report's rows in memory at a time."""
     target = arrow_schema(load(table))
-    reader = con.execute(_select(table), [sorted(document_ids)]).to_arrow_reader(BATCH_ROWS)
+    reader = con.sql(_select(table), params=[sorted(document_ids)]).to_arrow_reader(BATCH_ROWS)
     current, pieces = None, []
     for batch in reader:
         docs = batch.column(0).to_pylist()
