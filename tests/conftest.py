@@ -1,9 +1,12 @@
 """Shared fixtures: a throw-away workspace (raw/, published/, database) per test."""
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from workspace import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
@@ -47,3 +50,21 @@ def instance():
 
     with dg.DagsterInstance.ephemeral() as inst:
         yield inst
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server in its own process on localhost; yields its endpoint."""
+    pytest.importorskip("moto")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

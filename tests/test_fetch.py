@@ -8,8 +8,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import replace
@@ -19,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from typer.testing import CliRunner
+from workspace import s3_env
 
 from pipeline.build import artifact_store
 from pipeline.cli import app
@@ -430,39 +429,24 @@ def test_the_committed_manifest_matches_raw_and_the_corpus():
 
 @pytest.mark.slow  # starts moto's S3 server in its own process
 @needs_corpus
-def test_an_s3_bucket_is_a_source(tmp_path, monkeypatch):
+def test_an_s3_bucket_is_a_source(tmp_path, monkeypatch, s3_server):
     """Reports on a real S3-compatible server (moto's, on localhost), read through pyarrow."""
-    pytest.importorskip("moto")
     import pyarrow.fs as pafs
 
-    from tests.test_scale import _free_port, _s3_env, _wait_for_port
-
-    _s3_env(monkeypatch)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    s3_env(monkeypatch)
+    fs = pafs.S3FileSystem(
+        endpoint_override=s3_server,
+        scheme="http",
+        region="us-east-1",
+        allow_bucket_creation=True,
     )
-    try:
-        _wait_for_port(port)
-        endpoint = f"127.0.0.1:{port}"
-        fs = pafs.S3FileSystem(
-            endpoint_override=endpoint,
-            scheme="http",
-            region="us-east-1",
-            allow_bucket_creation=True,
-        )
-        fs.create_dir("reports")
-        for name in SMALL[:2]:
-            with fs.open_output_stream(f"reports/un/{name}") as out:
-                out.write((CORPUS / "pdf" / name).read_bytes())
-        base = f"s3://reports/un?endpoint_override={endpoint}&scheme=http&region=us-east-1"
-        settings = workspace(tmp_path, base, names=SMALL)
-        outcomes = fetch_missing(settings, say=lambda m: None)
-        assert [o.status for o in outcomes] == ["fetched", "failed", "fetched"], outcomes
-        assert f"{SMALL[2]}: not found at s3://reports/un/{SMALL[2]}" in outcomes[1].message
-        assert sorted(listed(settings)) == sorted(SMALL[:2])
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    fs.create_dir("reports")
+    for name in SMALL[:2]:
+        with fs.open_output_stream(f"reports/un/{name}") as out:
+            out.write((CORPUS / "pdf" / name).read_bytes())
+    base = f"s3://reports/un?endpoint_override={s3_server}&scheme=http&region=us-east-1"
+    settings = workspace(tmp_path, base, names=SMALL)
+    outcomes = fetch_missing(settings, say=lambda m: None)
+    assert [o.status for o in outcomes] == ["fetched", "failed", "fetched"], outcomes
+    assert f"{SMALL[2]}: not found at s3://reports/un/{SMALL[2]}" in outcomes[1].message
+    assert sorted(listed(settings)) == sorted(SMALL[:2])

@@ -11,26 +11,15 @@ from workspace import CLI, REPORT, cli_env, released_workspace
 
 from pipeline.build import artifact_store
 from pipeline.dataset.checks import frictionless_errors
+from pipeline.dataset.schema import TABLES as REPORT_TABLES
+from pipeline.dataset.series import DERIVED, OBSERVATIONS
 from pipeline.plan import plan_run
 from pipeline.release import _make_next, incremental_plan, load_release, next_database
 from pipeline.settings import Settings
 from pipeline.versions import DERIVED_KEY
 
-TABLES = (
-    "documents",
-    "sections",
-    "paragraphs",
-    "footnotes",
-    "tables",
-    "metrics",
-    "metric_countries",
-    "validation_failures",
-    "observations",
-    "indicators",
-    "series",
-    "series_revisions",
-    "artifact_keys",
-)
+# Every table of the release database: the report tables, the observations, the derived ones.
+TABLES = (*REPORT_TABLES, OBSERVATIONS, *DERIVED, "artifact_keys")
 
 
 def _key(name: str, sha: str = "a" * 64) -> str:

@@ -6,7 +6,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from workspace import dagster_home
+from workspace import dagster_home, free_port, s3_env, wait_for_port
 
 pytestmark = pytest.mark.slow  # real `indicators` processes: make test, not make check
 
@@ -23,54 +22,10 @@ CLI = str(Path(sys.executable).parent / "indicators")
 REPORT = ROOT / "raw" / "unodc-activities-report-2021.txt"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_port(port: int, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listens on port {port}")
-
-
-@pytest.fixture(scope="module")
-def s3_server():
-    """moto's S3 server in its own process on localhost; yields its endpoint."""
-    pytest.importorskip("moto")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_port(port)
-        yield f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def _s3_env(monkeypatch) -> None:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(key, value)
-
-
 def test_artifacts_on_s3_are_written_once_and_loaded(s3_server, tmp_path, monkeypatch):
     import pyarrow.fs as pafs
 
-    _s3_env(monkeypatch)
+    s3_env(monkeypatch)
     fs = pafs.S3FileSystem(
         endpoint_override=s3_server, scheme="http", region="us-east-1", allow_bucket_creation=True
     )
@@ -209,7 +164,7 @@ def postgres(tmp_path):
             capture_output=True,
             timeout=120,
         )
-        port = _free_port()
+        port = free_port()
         server = _start(
             [*run_as, str(programs / "postgres"), "-D", str(data / "db"), "-p", str(port)]
             + ["-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={data}"]
@@ -277,12 +232,12 @@ def test_partitioned_backfill_on_celery_with_postgres_and_s3(
     import yaml
     from celery import Celery
 
-    _s3_env(monkeypatch)
+    s3_env(monkeypatch)
     s3 = pafs.S3FileSystem(
         endpoint_override=s3_server, scheme="http", region="us-east-1", allow_bucket_creation=True
     )
     s3.create_dir("cluster-bucket")
-    port = _free_port()
+    port = free_port()
     raw = tmp_path / "raw"
     raw.mkdir()
     text = REPORT.read_text(encoding="utf-8")
@@ -317,7 +272,7 @@ def test_partitioned_backfill_on_celery_with_postgres_and_s3(
         )
     ]
     try:
-        _wait_for_port(port)
+        wait_for_port(port)
         # The worker as deploy/celery documents it, as if on another machine: its own Dagster
         # home and state folder; its PATH finds this venv's `celery`.
         worker_env = dict(

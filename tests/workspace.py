@@ -2,7 +2,9 @@
 
 import os
 import shutil
+import socket
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,3 +79,32 @@ def rehash(published: Path, path: Path) -> None:
                 if "bytes" in entry:
                     entry["bytes"] = len(data)
     descriptor.write_text(json.dumps(package), encoding="utf-8")
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, on localhost."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 60) -> None:
+    """Wait until a server listens on the port (TimeoutError after `seconds`)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+def s3_env(monkeypatch) -> None:
+    """Credentials for moto's S3 server, never the machine's own."""
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(key, value)

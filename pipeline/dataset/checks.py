@@ -7,26 +7,35 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pipeline.dataset.schema import all_schemas
-from pipeline.dataset.shards import resource_paths, shard_entries
+from pipeline.dataset.shards import file_problems, resource_paths, shard_entries
 from pipeline.dataset.shares import balance, file_size
 
 Locate = Callable[[str], Path]  # a path of the descriptor -> the file to read
 
 
+def _repeated(con, table: str, key: list[str]) -> int:
+    """How many values of a key repeat in a table (or view)."""
+    keys = ", ".join(f'"{c}"' for c in key)
+    return con.execute(
+        f'SELECT count(*) FROM (SELECT {keys} FROM "{table}" GROUP BY {keys} HAVING count(*) > 1)'
+    ).fetchone()[0]
+
+
+def _dangling(con, table: str, fields: list[str], target: str, ref_fields: list[str]) -> int:
+    """Rows of a table whose foreign key matches no row of its target; a key whose fields are
+    all empty points nowhere (as Table Schema reads it) and is no error."""
+    cond = " AND ".join(f'c."{a}" = p."{b}"' for a, b in zip(fields, ref_fields, strict=True))
+    some = " OR ".join(f'c."{a}" IS NOT NULL' for a in fields)
+    return con.execute(
+        f'SELECT count(*) FROM "{table}" c WHERE ({some}) AND NOT EXISTS '
+        f'(SELECT 1 FROM "{target}" p WHERE {cond})'
+    ).fetchone()[0]
+
+
 def duplicate_keys(con) -> dict[str, int]:
     """Tables whose primary key repeats, with the number of repeated keys."""
-    out = {}
-    for s in all_schemas():
-        if not s.primary_key:
-            continue
-        keys = ", ".join(f'"{c}"' for c in s.primary_key)
-        n = con.execute(
-            f'SELECT count(*) FROM (SELECT {keys} FROM "{s.name}" GROUP BY {keys} '
-            "HAVING count(*) > 1)"
-        ).fetchall()[0][0]
-        if n:
-            out[s.name] = n
-    return out
+    counts = {s.name: _repeated(con, s.name, s.primary_key) for s in all_schemas() if s.primary_key}
+    return {name: n for name, n in counts.items() if n}
 
 
 def broken_foreign_keys(con) -> dict[str, int]:
@@ -35,12 +44,7 @@ def broken_foreign_keys(con) -> dict[str, int]:
     for s in all_schemas():
         for fk in s.foreign_keys:
             ref = fk["reference"]
-            pairs = zip(fk["fields"], ref["fields"], strict=True)
-            cond = " AND ".join(f'c."{a}" = p."{b}"' for a, b in pairs)
-            n = con.execute(
-                f'SELECT count(*) FROM "{s.name}" c WHERE NOT EXISTS '
-                f'(SELECT 1 FROM "{ref["resource"]}" p WHERE {cond})'
-            ).fetchall()[0][0]
+            n = _dangling(con, s.name, fk["fields"], ref["resource"], ref["fields"])
             if n:
                 out[f"{s.name}({', '.join(fk['fields'])})"] = n
     return out
@@ -124,10 +128,6 @@ def parquet_twins(package: dict, locate: Locate, only: set[str] | None = None) -
     return errors
 
 
-def _quoted(columns: list[str]) -> str:
-    return ", ".join(f'"{c}"' for c in columns)
-
-
 def key_errors(package: dict, locate: Locate) -> list[str]:
     """Primary keys repeated across a table's files and foreign keys pointing to no row,
     found by DuckDB over the key columns of the Parquet files (never a whole table in
@@ -169,10 +169,7 @@ def _keys_of(con, res: dict, tables: dict) -> list[str]:
     pk = schema.get("primaryKey") or []
     pk = [pk] if isinstance(pk, str) else pk
     if pk:
-        n = con.execute(
-            f'SELECT count(*) FROM (SELECT {_quoted(pk)} FROM "{name}" '
-            f"GROUP BY ALL HAVING count(*) > 1)"
-        ).fetchone()[0]
+        n = _repeated(con, name, pk)
         if n:
             errors.append(f"{name}: {n} primary key value(s) ({', '.join(pk)}) repeated")
     for fk in schema.get("foreignKeys", []):
@@ -184,12 +181,7 @@ def _keys_of(con, res: dict, tables: dict) -> list[str]:
         if target not in tables:
             errors.append(f"{name}: foreign key to {target!r}, which is not in the package")
             continue
-        cond = " AND ".join(f'c."{a}" = p."{b}"' for a, b in zip(fields, ref_fields, strict=True))
-        some = " OR ".join(f'c."{a}" IS NOT NULL' for a in fields)
-        n = con.execute(
-            f'SELECT count(*) FROM "{name}" c WHERE ({some}) AND NOT EXISTS '
-            f'(SELECT 1 FROM "{target}" p WHERE {cond})'
-        ).fetchone()[0]
+        n = _dangling(con, name, fields, target, ref_fields)
         if n:
             errors.append(f"{name}: {n} row(s) whose {', '.join(fields)} match no row of {target}")
     return errors
@@ -322,20 +314,10 @@ def _new_files(staging: Path) -> set[str]:
 
 def _staged_hashes(package: dict, locate: Locate, new: set[str]) -> list[str]:
     """New files whose sha256 is not the descriptor's; files the descriptor names that exist
-    nowhere."""
-    import hashlib
+    nowhere (the files taken over were checked when they were published)."""
+    from pipeline.dataset.statcache import file_sha256
 
-    errors = []
-    for res in package.get("resources", []):
-        for entry in shard_entries(res) if isinstance(res, dict) else []:
-            path = locate(entry["path"])
-            if not path.is_file():
-                errors.append(f"{entry['path']}: missing")
-            elif entry["path"] in new and (
-                "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest() != entry.get("hash")
-            ):
-                errors.append(f"{entry['path']}: sha256 differs from datapackage.json")
-    return errors
+    return file_problems(package, locate, lambda rel, f: file_sha256(f) if rel in new else None)
 
 
 def _new_csv_resources(package: dict, new: set[str]) -> dict:

@@ -34,7 +34,7 @@ from pipeline.dataset.package import (
 from pipeline.dataset.releases import Release, from_files, last_release, read_descriptor, record
 from pipeline.dataset.schema import all_schemas, load
 from pipeline.dataset.series import DERIVED
-from pipeline.dataset.shards import shard_entries
+from pipeline.dataset.shards import file_problems
 from pipeline.dataset.staging import (
     ReleaseTables,
     Staging,
@@ -369,13 +369,6 @@ def verify_hashes(published: Path, cache: StatCache | None = None) -> list[str]:
     package, problem = read_descriptor(published)
     if package is None:
         return [problem]
-    problems = [problem] if problem else []
     cache = cache or StatCache(None)
-    for res in package.get("resources", []):
-        for entry in shard_entries(res) if isinstance(res, dict) else []:
-            path = Path(published) / str(entry["path"])
-            if not path.is_file():
-                problems.append(f"{entry['path']}: missing")
-            elif "sha256:" + cache.sha256(path) != entry.get("hash"):
-                problems.append(f"{entry['path']}: sha256 differs from datapackage.json")
-    return problems
+    problems = file_problems(package, Path(published).joinpath, lambda _, f: cache.sha256(f))
+    return ([problem] if problem else []) + problems

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -68,6 +69,22 @@ def shard_entries(resource: dict) -> list[dict]:
     if isinstance(path, list):
         return [{"path": p, "hash": None} for p in path if isinstance(p, str)]
     return []
+
+
+def file_problems(
+    package: dict, locate: Callable[[str], Path], digest: Callable[[str, Path], str | None]
+) -> list[str]:
+    """Files a descriptor names that are missing, or whose sha256 differs from it. digest:
+    the sha256 of a file (descriptor path, file), or None to leave it unchecked."""
+    problems = []
+    for res in package.get("resources", []):
+        for entry in shard_entries(res) if isinstance(res, dict) else []:
+            path = locate(str(entry["path"]))
+            if not path.is_file():
+                problems.append(f"{entry['path']}: missing")
+            elif (sha := digest(str(entry["path"]), path)) and "sha256:" + sha != entry.get("hash"):
+                problems.append(f"{entry['path']}: sha256 differs from datapackage.json")
+    return problems
 
 
 def resource_paths(resource: dict) -> list[str]:

@@ -133,8 +133,9 @@ def _table_resources(name: str, release: ReleaseTables, staging: Staging, prev) 
     for doc, table in report_tables(release.con, name, todo):
         for fmt, data in (("parquet", parquet_bytes(table)), ("csv", csv_bytes(table))):
             put = staging.put(file_path(name, fmt, data, doc), data)
-            shard = Shard(put["path"], put["hash"], put["bytes"], table.num_rows, doc, "")
-            files[fmt].append(dict(shard.entry(), artifact=release.artifacts.get(doc, "")))
+            artifact = release.artifacts.get(doc, "")
+            shard = Shard(put["path"], put["hash"], put["bytes"], table.num_rows, doc, artifact)
+            files[fmt].append(shard.entry())
     resources = []
     for fmt in ("parquet", "csv"):
         entries = sorted(files[fmt], key=lambda e: e["document_id"])
