@@ -88,9 +88,9 @@ def _parquet_field(field: dict) -> dict:
     return dict(kept, type="any", **{"x-list": {"itemType": field.get("itemType", "string")}})
 
 
-def table_resource(name: str, fmt: str, files: list[dict]) -> dict:
-    """The resource of a table of schemas/: one file, or a list of shards (x-shards gives
-    each file's report, rows, size and sha256)."""
+def table_resource(name: str, fmt: str, files: dict | list[dict]) -> dict:
+    """The resource of a table of schemas/: one file (a dict: path, hash, bytes), or a list
+    of shards (listed under x-shards with each file's report, rows, size and sha256)."""
     schema = load(name)
     suffix = "" if fmt == "csv" else "-parquet"
     desc = _foreign_keys(dict(schema.frictionless()), suffix)
@@ -104,21 +104,19 @@ def table_resource(name: str, fmt: str, files: list[dict]) -> dict:
     res = {
         "name": name + suffix,
         "type": "table",
-        "path": files[0]["path"]
-        if len(files) == 1 and "document_id" not in files[0]
-        else [f["path"] for f in files],
+        "path": files["path"] if isinstance(files, dict) else [f["path"] for f in files],
         "format": fmt,
         "mediatype": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
         "title": f"{name} ({fmt.upper()})",
         "description": schema.descriptor["description"],
     }
-    if isinstance(res["path"], str):
-        res["hash"] = files[0]["hash"]
+    if isinstance(files, dict):
+        res["hash"] = files["hash"]
         if fmt == "csv":  # frictionless reads Parquet through pyarrow and fails on "bytes"
-            res["bytes"] = files[0]["bytes"]
+            res["bytes"] = files["bytes"]
     if fmt == "csv":
         res["encoding"] = "utf-8"
-    if isinstance(res["path"], list):
+    if isinstance(files, list):
         res["x-shards"] = files
     res["schema"] = desc
     return res

@@ -142,8 +142,11 @@ def _table_resources(name: str, release: ReleaseTables, staging: Staging, prev) 
         if not entries:  # no report has rows here: one empty file keeps the table described
             empty = arrow_schema(load(name)).empty_table()
             data = parquet_bytes(empty) if fmt == "parquet" else csv_bytes(empty)
-            entries = [staging.put(file_path(name, fmt, data), data)]
-        resources.append(table_resource(name, fmt, entries))
+            resources.append(
+                table_resource(name, fmt, staging.put(file_path(name, fmt, data), data))
+            )
+        else:
+            resources.append(table_resource(name, fmt, entries))
     return resources
 
 
@@ -156,7 +159,7 @@ def _whole_resources(
         table = release.derived[name]
         for fmt, data in (("parquet", parquet_bytes(table)), ("csv", csv_bytes(table))):
             resources.append(
-                table_resource(name, fmt, [staging.put(file_path(name, fmt, data), data)])
+                table_resource(name, fmt, staging.put(file_path(name, fmt, data), data))
             )
     if "series" in release.derived:
         data = sdmx.sdmx_csv(release.derived["series"].to_pylist())
