@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from pipeline.dataset.keys import changed_key_errors, dangling_rows, key_errors, repeated_keys
 from pipeline.dataset.schema import all_schemas
 from pipeline.dataset.shards import file_problems, resource_paths, shard_entries
 from pipeline.dataset.shares import balance, file_size
@@ -13,28 +14,9 @@ from pipeline.dataset.shares import balance, file_size
 Locate = Callable[[str], Path]  # a path of the descriptor -> the file to read
 
 
-def _repeated(con, table: str, key: list[str]) -> int:
-    """How many values of a key repeat in a table (or view)."""
-    keys = ", ".join(f'"{c}"' for c in key)
-    return con.execute(
-        f'SELECT count(*) FROM (SELECT {keys} FROM "{table}" GROUP BY {keys} HAVING count(*) > 1)'
-    ).fetchone()[0]
-
-
-def _dangling(con, table: str, fields: list[str], target: str, ref_fields: list[str]) -> int:
-    """Rows of a table whose foreign key matches no row of its target; a key whose fields are
-    all empty points nowhere (as Table Schema reads it) and is no error."""
-    cond = " AND ".join(f'c."{a}" = p."{b}"' for a, b in zip(fields, ref_fields, strict=True))
-    some = " OR ".join(f'c."{a}" IS NOT NULL' for a in fields)
-    return con.execute(
-        f'SELECT count(*) FROM "{table}" c WHERE ({some}) AND NOT EXISTS '
-        f'(SELECT 1 FROM "{target}" p WHERE {cond})'
-    ).fetchone()[0]
-
-
 def duplicate_keys(con) -> dict[str, int]:
     """Tables whose primary key repeats, with the number of repeated keys."""
-    counts = {s.name: _repeated(con, s.name, s.primary_key) for s in all_schemas() if s.primary_key}
+    counts = {s.name: repeated_keys(con, s.name, s.primary_key) for s in all_schemas()}
     return {name: n for name, n in counts.items() if n}
 
 
@@ -44,7 +26,7 @@ def broken_foreign_keys(con) -> dict[str, int]:
     for s in all_schemas():
         for fk in s.foreign_keys:
             ref = fk["reference"]
-            n = _dangling(con, s.name, fk["fields"], ref["resource"], ref["fields"])
+            n = dangling_rows(con, s.name, fk["fields"], ref["resource"], ref["fields"])
             if n:
                 out[f"{s.name}({', '.join(fk['fields'])})"] = n
     return out
@@ -125,65 +107,6 @@ def parquet_twins(package: dict, locate: Locate, only: set[str] | None = None) -
             errors.append(f"{label}: columns or types differ from its Table Schema")
         elif csv_bytes(table) != csv_data:
             errors.append(f"{label}: rows differ from {twin_path}")
-    return errors
-
-
-def key_errors(package: dict, locate: Locate) -> list[str]:
-    """Primary keys repeated across a table's files and foreign keys pointing to no row,
-    found by DuckDB over the key columns of the Parquet files (never a whole table in
-    memory). Rows whose foreign key fields are all empty point nowhere."""
-    import duckdb
-
-    tables = {
-        str(r.get("name", "")).removesuffix("-parquet"): r
-        for r in package.get("resources", [])
-        if isinstance(r, dict) and r.get("format") == "parquet"
-    }
-    csvs = [
-        r for r in package.get("resources", []) if isinstance(r, dict) and r.get("format") == "csv"
-    ]
-    con = duckdb.connect(config={"memory_limit": "512MB"})
-    errors = []
-    try:
-        for name, res in tables.items():
-            files = ", ".join(
-                "'" + str(locate(p)).replace("'", "''") + "'" for p in resource_paths(res)
-            )
-            con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{files}])')
-        for res in csvs:
-            errors += _keys_of(con, res, tables)
-    except duckdb.Error as err:
-        errors.append(f"keys cannot be checked: {err}")
-    finally:
-        con.close()
-    return errors
-
-
-def _keys_of(con, res: dict, tables: dict) -> list[str]:
-    """One table's primary key repeats and broken foreign keys."""
-    name = res.get("name")
-    schema = res.get("schema") or {}
-    errors = []
-    if name not in tables:
-        return errors
-    pk = schema.get("primaryKey") or []
-    pk = [pk] if isinstance(pk, str) else pk
-    if pk:
-        n = _repeated(con, name, pk)
-        if n:
-            errors.append(f"{name}: {n} primary key value(s) ({', '.join(pk)}) repeated")
-    for fk in schema.get("foreignKeys", []):
-        ref = fk.get("reference", {})
-        target = ref.get("resource") or name
-        fields, ref_fields = fk.get("fields", []), ref.get("fields", [])
-        fields = [fields] if isinstance(fields, str) else fields
-        ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields
-        if target not in tables:
-            errors.append(f"{name}: foreign key to {target!r}, which is not in the package")
-            continue
-        n = _dangling(con, name, fields, target, ref_fields)
-        if n:
-            errors.append(f"{name}: {n} row(s) whose {', '.join(fields)} match no row of {target}")
     return errors
 
 
@@ -312,7 +235,7 @@ def _new_files(staging: Path) -> set[str]:
     return {p.relative_to(staging).as_posix() for p in data.rglob("*") if p.is_file()}
 
 
-def _staged_hashes(package: dict, locate: Locate, new: set[str]) -> list[str]:
+def _staged_hashes(package: dict, locate: Callable[[str], str], new: set[str]) -> list[str]:
     """New files whose sha256 is not the descriptor's; files the descriptor names that exist
     nowhere (the files taken over were checked when they were published)."""
     from pipeline.dataset.statcache import file_sha256
@@ -341,7 +264,7 @@ def _new_csv_resources(package: dict, new: set[str]) -> dict:
 def release_errors(staging: Path, published: Path) -> list[str]:
     """A staged release's problems, checked in proportion to the change: frictionless on the
     new CSV files, each new Parquet file against its CSV twin, the sha256 of each new file;
-    then primary and foreign keys over the key columns of every file (DuckDB)."""
+    then primary and foreign keys of what changed since the published release (keys.py)."""
     from pipeline.dataset.releases import read_descriptor
 
     package, problem = read_descriptor(staging)
@@ -353,12 +276,17 @@ def release_errors(staging: Path, published: Path) -> list[str]:
         return staging / path if path in new else Path(published) / path
 
     errors = [problem] if problem else []
-    errors += _staged_hashes(package, locate, new)
+
+    def where(path: str) -> str:  # a string: 100,000 Path objects cost more than the stats
+        return os.path.join(staging if path in new else published, path)
+
+    errors += _staged_hashes(package, where, new)
     if errors:
         return errors
     csvs = _new_csv_resources(package, new)
     if csvs["resources"]:
         errors += _frictionless(csvs, str(staging), [r["name"] for r in csvs["resources"]])
     errors += parquet_twins(package, locate, only=new)
-    errors += key_errors(package, locate)
+    previous, _ = read_descriptor(published)
+    errors += changed_key_errors(package, previous, locate, Path(published).joinpath)
     return list(dict.fromkeys(errors))

@@ -12,6 +12,7 @@ data/<table>/<table>-<sha16>.<ext> for a table published whole (series, indicato
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -72,7 +73,9 @@ def shard_entries(resource: dict) -> list[dict]:
 
 
 def file_problems(
-    package: dict, locate: Callable[[str], Path], digest: Callable[[str, Path], str | None]
+    package: dict,
+    locate: Callable[[str], str | Path],
+    digest: Callable[[str, str | Path], str | None],
 ) -> list[str]:
     """Files a descriptor names that are missing, or whose sha256 differs from it. digest:
     the sha256 of a file (descriptor path, file), or None to leave it unchecked."""
@@ -80,7 +83,7 @@ def file_problems(
     for res in package.get("resources", []):
         for entry in shard_entries(res) if isinstance(res, dict) else []:
             path = locate(str(entry["path"]))
-            if not path.is_file():
+            if not os.path.isfile(path):
                 problems.append(f"{entry['path']}: missing")
             elif (sha := digest(str(entry["path"]), path)) and "sha256:" + sha != entry.get("hash"):
                 problems.append(f"{entry['path']}: sha256 differs from datapackage.json")

@@ -41,9 +41,9 @@ class StatCache:
             except (OSError, ValueError):
                 self.entries = {}  # a damaged cache only costs one full hashing
 
-    def sha256(self, path: Path) -> str:
+    def sha256(self, path: str | Path) -> str:
         """The file's sha256, from the cache when its stat is the one recorded."""
-        key = str(Path(path).resolve())
+        key = os.path.abspath(path)  # not resolve(): a realpath per file costs more than the stat
         signature = _signature(os.stat(path))
         cached = self.entries.get(key)
         if isinstance(cached, list) and len(cached) == 2 and cached[0] == signature:
