@@ -218,7 +218,10 @@ _BATCH_DOCUMENTS = 200  # reports matched at a time: bounds the metrics held in 
 def create_observations(con) -> None:
     """The observations table (the metrics columns build_series reads), if missing."""
     cols = ", ".join(_METRIC_COLUMNS)
-    con.execute(f"CREATE TABLE IF NOT EXISTS {OBSERVATIONS} AS SELECT {cols} FROM metrics LIMIT 0")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {OBSERVATIONS} AS "
+        f"SELECT {cols}, NULL::VARCHAR AS matches FROM metrics LIMIT 0"
+    )
 
 
 def fill_observations(con, document_ids: list[str] | None = None) -> int:
@@ -238,15 +241,42 @@ def fill_observations(con, document_ids: list[str] | None = None) -> int:
             f"AND document_id IN (SELECT unnest(?::VARCHAR[]))",
             [batch],
         )
-        taken = [m["metric_id"] for m in metrics if match_metric(m)]
+        taken = {m["metric_id"]: found for m in metrics if (found := match_metric(m))}
         if taken:
-            con.execute(
-                f"INSERT INTO {OBSERVATIONS} SELECT {cols} FROM metrics "
-                "WHERE metric_id IN (SELECT unnest(?::VARCHAR[]))",
-                [taken],
-            )
+            _insert_observations(con, taken)
         added += len(taken)
     return added
+
+
+def _insert_observations(con, taken: dict[str, list[Match]]) -> None:
+    """Insert metrics with the indicators they map to, kept so that the derived tables are
+    rebuilt without matching every observation again."""
+    import pyarrow as pa
+
+    cols = ", ".join(f"m.{c}" for c in _METRIC_COLUMNS)
+    matches = pa.table(
+        {
+            "metric_id": list(taken),
+            "matches": [
+                json.dumps([[x.indicator, x.rule, x.rank] for x in found])
+                for found in taken.values()
+            ],
+        }
+    )
+    con.register("taken_matches", matches)
+    con.execute(
+        f"INSERT INTO {OBSERVATIONS} SELECT {cols}, t.matches FROM metrics m "
+        "JOIN taken_matches t ON t.metric_id = m.metric_id"
+    )
+    con.unregister("taken_matches")
+
+
+def stored_matches(metric: dict) -> list[Match]:
+    """The indicators an observation was found to map to when it was stored."""
+    return [
+        Match(code, metric["metric_id"], rule, rank)
+        for code, rule, rank in json.loads(metric["matches"])
+    ]
 
 
 def drop_observations(con, document_ids: list[str]) -> None:
@@ -264,9 +294,12 @@ def derived_rows(con) -> dict[str, list[dict]]:
     a value or unit are not observations and are left out."""
     metrics = _records(
         con,
-        f"SELECT {', '.join(_METRIC_COLUMNS)} FROM {OBSERVATIONS} "
+        f"SELECT {', '.join(_METRIC_COLUMNS)}, matches FROM {OBSERVATIONS} "
         "ORDER BY document_id, char_start, metric_id",
     )
+    found = {m["metric_id"]: stored_matches(m) for m in metrics}
+    for m in metrics:
+        del m["matches"]
     countries: dict[str, list[str]] = {}
     for row in _records(
         con,
@@ -282,11 +315,11 @@ def derived_rows(con) -> dict[str, list[dict]]:
     }
     from pipeline.dataset.series_rows import build_series  # it builds on this module
 
-    series, revisions = build_series(metrics, countries, documents)
+    series, revisions = build_series(metrics, countries, documents, found=found)
     undated: dict[str, int] = {}
     for metric in metrics:
         if metric.get("value") is not None and not metric.get("as_of"):
-            for match in match_metric(metric):
+            for match in found[metric["metric_id"]]:
                 undated[match.indicator] = undated.get(match.indicator, 0) + 1
     return {
         "indicators": indicator_rows(series=series, undated=undated),

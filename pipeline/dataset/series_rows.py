@@ -35,6 +35,7 @@ def _candidates(
     countries: dict[str, list[str]],
     documents: dict[str, dict],
     indicators: tuple[Indicator, ...],
+    found: dict[str, list] | None = None,
 ) -> dict[tuple, list[tuple]]:
     """Every dated value an indicator takes, by series key (indicator, subject, area, period),
     each with the order that ranks it: latest report first; within a report the earlier
@@ -45,7 +46,8 @@ def _candidates(
         if metric.get("value") is None or not metric.get("as_of"):
             continue
         doc = documents.get(metric["document_id"], {})
-        for match in match_metric(metric, indicators):
+        matches = found[metric["metric_id"]] if found else match_metric(metric, indicators)
+        for match in matches:
             ind = by_code[match.indicator]
             subject = doc.get("subject") or doc.get("subject_name") or metric["document_id"]
             area = _area(ind, countries.get(metric["metric_id"], []), doc)
@@ -110,11 +112,13 @@ def build_series(
     countries: dict[str, list[str]],
     documents: dict[str, dict],
     indicators: tuple[Indicator, ...] | None = None,
+    found: dict[str, list] | None = None,
 ) -> tuple[list[dict], list[dict]]:
     """The `series` rows and their `series_revisions` (every value of every key) from metrics
     rows, their countries (metric_id -> ISO3 codes) and the documents rows (document_id ->
-    row with subject, subject_country and date of issue)."""
-    candidates = _candidates(metrics, countries, documents, indicators or codelist())
+    row with subject, subject_country and date of issue). found: the indicators each metric
+    maps to, when they are known already (else each metric is matched)."""
+    candidates = _candidates(metrics, countries, documents, indicators or codelist(), found)
     rows, revisions = [], []
     for key in sorted(candidates):
         ranked = sorted(candidates[key], key=lambda c: c[0])
