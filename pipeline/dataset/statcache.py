@@ -62,6 +62,7 @@ class StatCache:
         kept = {k: v for k, v in self.entries.items() if os.path.exists(k)}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(msgspec.json.encode(kept, order="sorted"))
+        # sorted here: msgspec's own sort slows to seconds on a sorted dict with new keys at its end
+        tmp.write_bytes(msgspec.json.encode(dict(sorted(kept.items()))))
         os.replace(tmp, self.path)
         self.changed = False
