@@ -18,6 +18,8 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import msgspec
+
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 # "## 1.2.0", or dated by `indicators release`: "## 1.2.0 (2026-05-04)".
 _HEADING = re.compile(r"^## (\S+)(?: \(\d{4}-\d{2}-\d{2}\))?\s*$", re.M)
@@ -85,9 +87,9 @@ def last_release(folder: Path) -> Release | None:
     """The newest release recorded in the history folder (a damaged record is skipped)."""
     for path in reversed(_records(folder)):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = msgspec.json.decode(path.read_bytes())
             return Release(data["version"], data["state"], data["descriptor"], data["changelog"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, msgspec.DecodeError):
             continue
     return None
 
@@ -106,9 +108,8 @@ def record(folder: Path, release: Release, bump: str, published: Path | None = N
         seq = int(records[-1].stem) + 1 if records else 1
         path = folder / f"{seq:06d}.json"
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(
-        json.dumps(dict(asdict(release), bump=bump), ensure_ascii=False), encoding="utf-8"
-    )
+    # msgspec: straight to bytes (the record holds the descriptor: 57 MB at 10,000 reports)
+    tmp.write_bytes(msgspec.json.encode(dict(asdict(release), bump=bump)))
     os.replace(tmp, path)
 
 
