@@ -53,6 +53,20 @@ def _date_near(
     return (anchored[0][2], anchored[0][3] + " (as at, after it)") if anchored else None
 
 
+def _same_period(f: Figure, year: int, rules: dict, report: Report) -> tuple[str | None, str]:
+    """'compared with 396 over the same period in 2016': the last period stated before it in
+    its paragraph (or 'the reporting period'), moved to that year; none if there is none."""
+    text = f.text[max(0, f.start - 3000) : f.start]
+    found = periods_in(text, rules, report)
+    if report.period_start and report.period_end:
+        period = f"{report.period_start.isoformat()}/{report.period_end.isoformat()}"
+        pattern = rules["reporting_period"]["pattern"]
+        found += [(m.start(), m.end(), period, "") for m in pattern.finditer(text)]
+    if found and (moved := shifted(max(found)[2], year)):
+        return moved, "same_period: the period stated before it, in the year it names"
+    return None, "same_period: no period stated before it to move to that year"
+
+
 def _event_date_after(text: str, end: int, rules: dict, report: Report) -> str | None:
     """For an incident: the first date after it with no other figure between ('two
     peacekeepers were injured in an ambush on 16 December')."""
@@ -73,7 +87,7 @@ def _reporting_period(text: str, rules: dict, report: Report) -> str | None:
 
 def _in_text(f: Figure, lo: int, hi: int, rules: dict, report: Report) -> tuple[str, str] | None:
     """A period or date right after the figure in its own words, else a period its clause or
-    sentence (text[lo:hi]) states ('for the same period in 2018' moves it to that year)."""
+    sentence (text[lo:hi]) states."""
     text, pos, end = f.text[lo:hi], f.start - lo, f.end - lo
     periods = periods_in(text, rules, report)
     dates = [  # a day that starts or ends a period is not a date of its own
@@ -82,9 +96,6 @@ def _in_text(f: Figure, lo: int, hi: int, rules: dict, report: Report) -> tuple[
         if not any(a < x[1] and x[0] < b for a, b, _, _ in periods)
     ]
     before = [x for x in periods if x[1] <= pos]
-    same = rules["same_period"]["pattern"].match(text, end)
-    if same and before and (moved := shifted(before[-1][2], int(same.group("y")))):
-        return moved, "same_period: the period stated before it, in the year it names"
     if (after := _right_after(periods + dates, end, text)) is not None:
         s0, s1 = f.sentence
         if after[3] == "year_after" and (q := rules["quarter"]["pattern"].search(f.text[s0:s1])):
@@ -149,6 +160,8 @@ def as_of(
     """The date or period the figure refers to (ISO 8601), and the rule that says so."""
     rules = {r["name"]: r for r in compiled("as_of")}
     events = concept in table()["paragraph_date_for"]
+    if same := rules["same_period"]["pattern"].match(f.text, f.end):
+        return _same_period(f, int(same.group("y")), rules, report)
     if found := _stated(f, report, rules, before, events):
         return found
     s0, s1 = f.sentence
