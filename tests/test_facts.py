@@ -43,7 +43,10 @@ EXAMPLES = _examples()
 
 def _report(spec: dict | None) -> Report:
     spec = {**DEFAULT_REPORT, **(spec or {})}
-    return Report(date.fromisoformat(spec["issued"]), spec["subject"], spec["name"])
+    period = [
+        date.fromisoformat(spec[k]) if spec.get(k) else None for k in ("period_start", "period_end")
+    ]
+    return Report(date.fromisoformat(spec["issued"]), spec["subject"], spec["name"], *period)
 
 
 @pytest.mark.parametrize(
@@ -77,3 +80,21 @@ def test_acronyms_a_report_spells_out() -> None:
         "IPTF": "International Police Task Force",
         "UNMIBH": "United Nations Mission in Bosnia and Herzegovina",
     }
+
+
+def test_a_report_that_covers_since_its_last_report_covers_to_its_date_of_issue() -> None:
+    """'since my previous report of 1 June': the reporting period the facts use, when the
+    front matter gives none (rules/facts.yaml report_since)."""
+    from types import SimpleNamespace
+
+    meta = SimpleNamespace(
+        date_issued="2018-08-30",
+        subject="MINUJUSTH",
+        subject_name=None,
+        period_start=None,
+        period_end=None,
+    )
+    text = "1. The report covers developments since my previous report of 1 June (S/2018/527)."
+    report = Report.of(meta, text)
+    assert (report.period_start, report.period_end) == (date(2018, 6, 1), date(2018, 8, 30))
+    assert Report.of(meta, "1. The report covers developments in Haiti.").period_start is None

@@ -4,45 +4,34 @@ the report's."""
 
 from __future__ import annotations
 
-import calendar
 import re
-from datetime import date
 
+from pipeline.extract.dates_stated import (
+    ENDS_A_PERIOD,
+    dates_in,
+    day_of,
+    periods_in,
+    quarter_of,
+    shifted,
+    year_interval,
+    years_in,
+)
 from pipeline.extract.fact_rules import Figure, compiled, table
 from pipeline.extract.report import Report
-from pipeline.read.dates import day_before_or_on, iso_day, month_number
+
+# Between a figure and a date that follows it: only its own words, no other figure; or one
+# more figure joined by "and", whose date it shares ("the killing of 8 civilians and the
+# injuring of 10 others on 24 April").
+_OWN_WORDS = re.compile(
+    r"[^\d;,(]{0,40}(?:\([^)]{0,30}\)[^\d;,]{0,30})?"
+    r"|[^\d;,(]{0,40}\band\s+[^\d;,(]{0,30}\d[\d,.]*[^\d;,(]{0,40}"
+)
 
 
-def _year(text: str | None, month: int, day: int | None, report: Report) -> int | None:
-    if text:
-        return int(text)
-    if report.issued is None:
-        return None
-    if day is not None:
-        found = day_before_or_on(day, month, report.issued)
-        return found.year if found else None
-    return report.issued.year if month <= report.issued.month else report.issued.year - 1
-
-
-def _day(m: re.Match, report: Report, d: str = "d", mo: str = "m", y: str = "y") -> str | None:
-    month = month_number(m.group(mo))
-    year = _year(m.group(y), month, int(m.group(d)), report)
-    return iso_day(m.group(d), m.group(mo), str(year)) if year else None
-
-
-def _interval(m: re.Match, report: Report) -> str | None:
-    end = _day(m, report, "d2", "m2", "y2")  # "between 1 June and 2 August": the report's year
-    if end is None:
-        return None
-    year1 = m.group("y1") or (
-        end[:4] if month_number(m.group("m1")) <= int(end[5:7]) else str(int(end[:4]) - 1)
-    )
-    start = iso_day(m.group("d1"), m.group("m1"), year1)
-    return f"{start}/{end}" if start else None
-
-
-# Between a figure and a date that follows it: only its own words, no other figure.
-_OWN_WORDS = re.compile(r"[^\d;,(]{0,40}(?:\([^)]{0,30}\)[^\d;,]{0,30})?")
+def _right_after(found: list, end: int, text: str) -> tuple[int, int, str, str] | None:
+    """The first date or period after a figure with only its own words between."""
+    after = [x for x in sorted(found) if x[0] >= end and _OWN_WORDS.fullmatch(text[end : x[0]])]
+    return after[0] if after else None
 
 
 def _date_near(
@@ -50,35 +39,11 @@ def _date_near(
 ) -> tuple[str, str] | None:
     """The date of the figure at text[start:end]: one right after it (before any other
     figure: 'from 1,641 at the end of July to 1,480 by 7 January'), else the last before it,
-    else the first after it. Days first, then months."""
-    found = []
-    for name in ("day_month_year", "month_year"):
-        for m in rules[name]["pattern"].finditer(text):
-            value = _day(m, report) if name == "day_month_year" else _month(m, report)
-            # "extended until 15 April 2017", "since inception to 30 November": the end of
-            # something else's period, not the figure's date
-            if value is None or re.search(
-                r"\b(?:until|till|up to|to|through)\s*$",
-                text[: m.start("d" if name == "day_month_year" else "m")],
-                re.I,
-            ):
-                continue
-            since = re.search(
-                r"\b(?:since|from)\s*$",
-                text[: m.start("d" if name == "day_month_year" else "m")],
-                re.I,
-            )
-            if since and report.issued and name == "day_month_year":
-                value, name_used = f"{value}/{report.issued.isoformat()}", f"{name} after 'since'"
-            else:
-                name_used = name
-            found.append((m.start(), m.end(), value, name_used))
-    if not found:
-        return None
-    after = [x for x in found if x[0] >= end and _OWN_WORDS.fullmatch(text[end : x[0]])]
-    if after:
-        return after[0][2], after[0][3] + " right after it"
-    before = [x for x in found if x[1] <= start]
+    else the first after it anchored by 'as at'. Day ranges and days, then months."""
+    found = dates_in(text, rules, report)
+    if after := _right_after(found, end, text):
+        return after[2], after[3] + " right after it"
+    before = [x for x in found if x[1] <= start and x[3] != ENDS_A_PERIOD]
     if before:
         return before[-1][2], before[-1][3]
     # "1,195 officers, including 79 women, deployed as at 20 September": an explicit anchor
@@ -88,51 +53,78 @@ def _date_near(
     return (anchored[0][2], anchored[0][3] + " (as at, after it)") if anchored else None
 
 
-def _month(m: re.Match, report: Report) -> str | None:
-    """'in March 2005' as 2005-03; 'at the beginning of March' as its first day, 'at the end
-    of July' as its last."""
-    month = month_number(m.group("m"))
-    year = _year(m.group("y"), month, None, report)
-    if year is None:
+def _same_period(f: Figure, year: int, rules: dict, report: Report) -> tuple[str | None, str]:
+    """'compared with 396 over the same period in 2016': the last period stated before it in
+    its paragraph (or 'the reporting period'), moved to that year; none if there is none."""
+    text = f.text[max(0, f.start - 3000) : f.start]
+    found = periods_in(text, rules, report)
+    if report.period_start and report.period_end:
+        period = f"{report.period_start.isoformat()}/{report.period_end.isoformat()}"
+        pattern = rules["reporting_period"]["pattern"]
+        found += [(m.start(), m.end(), period, "") for m in pattern.finditer(text)]
+    if found and (moved := shifted(max(found)[2], year)):
+        return moved, "same_period: the period stated before it, in the year it names"
+    return None, "same_period: no period stated before it to move to that year"
+
+
+def _event_date_after(text: str, end: int, rules: dict, report: Report) -> str | None:
+    """For an incident: the first date after it with no other figure between ('two
+    peacekeepers were injured in an ambush on 16 December')."""
+    after = [x for x in dates_in(text, rules, report) if x[0] >= end and x[3] != ENDS_A_PERIOD]
+    if after and re.fullmatch(r"[^\d;]{0,120}", text[end : after[0][0]]):
+        return after[0][2]
+    return None
+
+
+def _reporting_period(text: str, rules: dict, report: Report) -> str | None:
+    """'during the reporting period': the period the report says it covers, when it does."""
+    if not (report.period_start and report.period_end):
         return None
-    edge = re.search(r"\b(beginning|start|end)\s+of\b", m.group(), re.I)
-    last = calendar.monthrange(year, month)[1]
-    if edge is not None:
-        return date(year, month, 1 if edge.group(1).lower() != "end" else last).isoformat()
-    if re.match(r"since\b", m.group(), re.I) and report.issued:
-        return f"{date(year, month, 1).isoformat()}/{report.issued.isoformat()}"
-    return f"{date(year, month, 1).isoformat()}/{date(year, month, last).isoformat()}"
-
-
-def year_interval(year: int) -> str:
-    """A year as the interval of its days: 2001 is 2001-01-01/2001-12-31."""
-    return f"{year}-01-01/{year}-12-31"
-
-
-_QUARTERS = {"first": 1, "second": 4, "third": 7, "fourth": 10, "last": 10}
-
-
-def _quarter(text: str, pos: int) -> str | None:
-    """'in the first quarter of 2002' before or right after the figure, as an interval."""
-    m = None
-    for m in re.finditer(r"\b(first|second|third|fourth|last) quarter of (\d{4})\b", text, re.I):
-        if m.end() <= pos:
-            continue
-        break
-    if m is None:
+    if not rules["reporting_period"]["pattern"].search(text):
         return None
-    first, year = _QUARTERS[m.group(1).lower()], int(m.group(2))
-    end = date(year, first + 2, calendar.monthrange(year, first + 2)[1])
-    return f"{date(year, first, 1).isoformat()}/{end.isoformat()}"
+    return f"{report.period_start.isoformat()}/{report.period_end.isoformat()}"
 
 
-def _stated(f: Figure, report: Report, rules: dict, before: str) -> tuple[str, str] | None:
+def _in_text(f: Figure, lo: int, hi: int, rules: dict, report: Report) -> tuple[str, str] | None:
+    """A period or date right after the figure in its own words, else a period its clause or
+    sentence (text[lo:hi]) states."""
+    text, pos, end = f.text[lo:hi], f.start - lo, f.end - lo
+    periods = periods_in(text, rules, report)
+    dates = [  # a day that starts or ends a period is not a date of its own
+        x
+        for x in dates_in(text, rules, report) + years_in(text, rules)
+        if not any(a < x[1] and x[0] < b for a, b, _, _ in periods)
+    ]
+    before = [x for x in periods if x[1] <= pos]
+    if (after := _right_after(periods + dates, end, text)) is not None:
+        s0, s1 = f.sentence
+        if after[3] == "year_after" and (q := rules["quarter"]["pattern"].search(f.text[s0:s1])):
+            # "In the first quarter of this year, returns quadrupled, from 1,711 in 1999 to
+            # 7,300": like is compared with like, the same quarter of the year named
+            year = after[2][:4]
+            moved = quarter_of(f"{q.group('q')} quarter of {year}", 0, rules, report)
+            return moved, "quarter: the quarter its sentence states, in the year right after it"
+        return after[2], f"{after[3]} right after it"
+    if before:
+        return before[-1][2:]
+    # a day-to-day period later in the clause ("$97.8 million, for the period from 1 July
+    # 2005 to 30 June 2006"); a looser month-to-month one there belongs to other words
+    later = [x for x in periods if x[3] == "period_from_to"]
+    return later[0][2:] if later else None
+
+
+def _stated(
+    f: Figure, report: Report, rules: dict, before: str, events: bool
+) -> tuple[str, str] | None:
     """A date the figure's own words give: an annex it points to, 'current', or a period or
-    date in its clause, else in its sentence."""
+    date in its clause, else in its sentence; 'during the reporting period' for people
+    killed, injured, displaced or returned (paragraph_date_for), not for a strength."""
     s0, s1 = f.sentence
     c0, c1 = f.clause
-    # "UNMOP consists of 28 observers (see annex)": the annex's table is as at its own date
-    if report.annex_date and re.search(r"\bsee annex\b", f.text[s0:s1], re.I):
+    # "UNMOP consists of 28 observers (see annex)": the annex's table is as at its own date;
+    # only for the figure whose clause points to it ("authorized strength of 1,850; its
+    # current strength is 1,586 (see annex)": the ceiling is not in the annex)
+    if report.annex_date and re.search(r"\bsee annex\b", f.text[c0:c1], re.I):
         return report.annex_date.isoformat(), "annex_date: the date of the annex it points to"
     # "from the current 1,023 officers": its own word dates it, whatever dates follow
     if report.issued and re.search(
@@ -142,17 +134,19 @@ def _stated(f: Figure, report: Report, rules: dict, before: str) -> tuple[str, s
     ):
         return report.issued.isoformat(), "current: 'current' right before it: date of issue"
     for lo, hi, where in ((c0, c1, "clause"), (s0, s1, "sentence")):
-        text, pos = f.text[lo:hi], f.start - lo
-        if m := rules["period_from_to"]["pattern"].search(text):
-            if (value := _interval(m, report)) is not None:
-                return value, f"period_from_to (in its {where})"
-        if rules["same_date"]["pattern"].search(text):
+        if found := _in_text(f, lo, hi, rules, report):
+            return found[0], f"{found[1]} (in its {where})"
+        if rules["same_date"]["pattern"].search(f.text[lo:hi]):
             earlier = before + "\n" + f.text[max(0, s0 - 3000) : s0]
             if (value := _last_date(earlier[-3000:], report)) is not None:
                 return value, "same_date: the last date stated before it"
-        if found := _date_near(text, pos, pos + f.end - f.start, rules, report):
+        if found := _date_near(f.text[lo:hi], f.start - lo, f.end - lo, rules, report):
             value, rule = found
             return value, f"{rule} (in its {where})"
+        if events and (found := _event_date_after(f.text[lo:hi], f.end - lo, rules, report)):
+            return found, f"event_date_after: the incident's date later in its {where}"
+        if events and (period := _reporting_period(f.text[lo:hi], rules, report)):
+            return period, f"reporting_period: the period the report covers (in its {where})"
     return None
 
 
@@ -165,7 +159,10 @@ def as_of(
 ) -> tuple[str | None, str]:
     """The date or period the figure refers to (ISO 8601), and the rule that says so."""
     rules = {r["name"]: r for r in compiled("as_of")}
-    if found := _stated(f, report, rules, before):
+    events = concept in table()["paragraph_date_for"]
+    if same := rules["same_period"]["pattern"].match(f.text, f.end):
+        return _same_period(f, int(same.group("y")), rules, report)
+    if found := _stated(f, report, rules, before, events):
         return found
     s0, s1 = f.sentence
     c0, c1 = f.clause
@@ -176,7 +173,7 @@ def as_of(
         current.search(f.text[c0 : f.start]) or current.search(f.text[f.end : c1][:40])
     ):
         return report.issued.isoformat(), "current: present tense or 'current': date of issue"
-    if (quarter := _quarter(f.text[s0:s1], f.start - s0)) is not None:
+    if (quarter := quarter_of(f.text[s0:s1], f.start - s0, rules, report)) is not None:
         return quarter, "quarter: 'in the first quarter of 2002'"
     since = re.search(
         r"\bsince (?:the (?:beginning|start) of )?(\d{4})\b", f.text[s0 : f.start], re.I
@@ -194,15 +191,29 @@ def as_of(
             "ceiling_in_force: a ceiling no date limits, in force when the report was issued",
         )
     if concept in table()["paragraph_date_for"]:
-        if found := _date_near(
-            f.text[max(0, f.sentence[0] - 3000) : f.sentence[0]],
-            min(f.sentence[0], 3000),
-            min(f.sentence[0], 3000),
-            rules,
-            report,
-        ):
-            return found[0], "paragraph_date: an incident's date stated before it in its paragraph"
+        earlier = f.text[max(0, f.sentence[0] - 3000) : f.sentence[0]]
+        if found := _last_stated(earlier, rules, report):
+            return found, "paragraph_date: an incident's date stated before it in its paragraph"
+        if found := _event_year(earlier, rules):
+            return found, "year_of_event: the year of the event named before it in its paragraph"
     return None, "none: nothing ties a date to it"
+
+
+def _last_stated(text: str, rules: dict, report: Report) -> str | None:
+    """The last date, or mention of the reporting period (when the report says which), a
+    text states."""
+    found = [x for x in dates_in(text, rules, report) if x[3] != ENDS_A_PERIOD]
+    if report.period_start and report.period_end:
+        period = f"{report.period_start.isoformat()}/{report.period_end.isoformat()}"
+        pattern = rules["reporting_period"]["pattern"]
+        found += [(m.start(), m.end(), period, "") for m in pattern.finditer(text)]
+    return max(found)[2] if found else None
+
+
+def _event_year(text: str, rules: dict) -> str | None:
+    """The year of the last event a text names by its year ('the 2005 hurricane season')."""
+    found = list(rules["year_of_event"]["pattern"].finditer(text))
+    return year_interval(int(found[-1].group("y"))) if found else None
 
 
 def _last_date(text: str, report: Report) -> str | None:
@@ -210,5 +221,5 @@ def _last_date(text: str, report: Report) -> str | None:
     pattern = {r["name"]: r for r in compiled("as_of")}["day_month_year"]["pattern"]
     last = None
     for m in pattern.finditer(text):
-        last = _day(m, report) or last
+        last = day_of(m, report) or last
     return last

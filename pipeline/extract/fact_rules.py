@@ -41,7 +41,7 @@ def compiled(section: str) -> list[dict]:
     out = []
     for rule in table()[section]:
         item = dict(rule)
-        for key in ("entity", "left", "right", "pattern"):
+        for key in ("entity", "left", "right", "pattern", "in_sentence"):
             item[key] = rx(rule.get(key))
         out.append(item)
     return out

@@ -86,6 +86,9 @@ def counted(f: Figure, report: Report) -> tuple[str | None, str]:
     for rule in compiled("counted"):
         if rule.get("unit") and rule["unit"] != kind:
             continue
+        # `in_sentence`: the rule holds only in a sentence that says this
+        if rule["in_sentence"] and not rule["in_sentence"].search(f.text[slice(*f.sentence)]):
+            continue
         context = (rule["left"] and rule["left"].search(left)) or (
             rule["right"] and rule["right"].search(right)
         )
@@ -106,11 +109,56 @@ def counted(f: Figure, report: Report) -> tuple[str | None, str]:
         if name == "appropriation" and re.match(r"\W*net\b", right, re.I):
             return "appropriation_net", "appropriation_net: the amount net of staff assessment"
         return name, name
+    if framed := _number_of(f, report):
+        return framed
     generic = f.entity is None or re.search(r"\bstrength\b", f"{left} {f.entity}", re.I)
     for where in (left, f.text[f.sentence[0] : f.start]):
         if generic and (component := _component_named(where, report)) is not None:
             return _COMPONENT_CONCEPT[component], f"strength of the {component} component"
     return None, "none: no rule of rules/facts.yaml counted says what this counts"
+
+
+def _concept_of(phrase: str, concepts: list[str]) -> str | None:
+    """The first of these concepts whose rule reads a phrase as what it counts."""
+    for rule in compiled("counted"):
+        if rule["name"] not in concepts or rule.get("with_context"):
+            continue
+        if (rule["entity"] and rule["entity"].search(phrase)) or (
+            rule["right"] and rule["right"].search(" " + phrase)
+        ):
+            return rule["name"]
+    return None
+
+
+def _number_of(f: Figure, report: Report) -> tuple[str, str] | None:
+    """'the number of returns ... from 230 to 2,440 persons': what the sentence says the
+    number of is, for a figure whose own words name nothing else."""
+    rules = table()["number_of"]
+    entity = _expand(f.entity or "", report).lower()
+    if not re.search(rules["entity"], entity) or re.search(r"\brespectively\b", right_of(f)[:40]):
+        return None
+    before = f.text[f.sentence[0] : f.start]
+    for pattern in rules["patterns"]:
+        m = re.search(pattern, before, re.I)
+        if m and (concept := _concept_of(m.group("what"), rules["concepts"])) is not None:
+            return concept, f"number_of: '{m.group('what')[-60:]}' before it says what it counts"
+    return None
+
+
+def takes_previous(f: Figure, concept: str | None, previous: str | None) -> str | None:
+    """What the figure before it counts, for a figure compared with it ('compared with 17')
+    or in brackets right after it (a breakdown), when that is a concept listed."""
+    rules = table()["takes_previous"]
+    if previous not in rules["concepts"] or concept == previous:
+        return None
+    if re.search(r"\brespectively\b", right_of(f)[:40]):
+        return None
+    left = left_of(f)
+    if re.search(rules["compared"], left, re.I):
+        return f"takes_previous: compared with a figure of {previous}"
+    if concept in (None, *rules["concepts"]) and re.search(rules["aside"], left):
+        return f"takes_previous: in brackets after a figure of {previous}"
+    return None
 
 
 @cache  # once per report, not once per figure (Report is frozen, so hashable)
@@ -276,6 +324,8 @@ def decide(f: Figure, report: Report, previous: str | None = None, before: str =
     """Every fact of one figure. previous: what the figure before it in its sentence counts;
     before: the end of the previous paragraph ('as of the same date' may point there)."""
     concept, why_counted = counted(f, report)
+    if (taken := takes_previous(f, concept, previous)) is not None:
+        concept, why_counted = previous, taken
     facts = Facts(counted=concept)
     facts.why["counted"] = why_counted
     facts.holder, facts.why["holder"] = holder(f, concept, report)

@@ -116,7 +116,8 @@ def patterns() -> dict[str, re.Pattern[str]]:
             r"(?:https?://|www\.)\S+|<[^>\s]+>|\b(?=[\w.+-]{1,64}@)[\w.+-]+@[\w-]+\.\w+"
         ),
         "duration": re.compile(
-            rf"(?:\s+|-)(?:(?:and\s+a\s+half|more|other|further|consecutive|"
+            # "12- month": a hyphen a line break left a space after
+            rf"(?:\s+|-\s?)(?:(?:and\s+a\s+half|more|other|further|consecutive|"
             rf"working|calendar|full|additional|straight|subsequent|business)"
             rf"\s+)?{TIME_UNITS}\b",
             re.I,

@@ -38,12 +38,20 @@ class Report:
             except ValueError:
                 return None
 
-        return Report(
+        issued, start, end = (
             day(metadata.date_issued),
-            metadata.subject,
-            metadata.subject_name,
             day(metadata.period_start),
             day(metadata.period_end),
+        )
+        if start is None and issued is not None:
+            start, end = covered_since(text, issued), (issued if end is None else end)
+            start, end = (start, end) if start else (None, None)
+        return Report(
+            issued,
+            metadata.subject,
+            metadata.subject_name,
+            start,
+            end,
             defined_acronyms(text),
             annex_date(text),
         )
@@ -64,6 +72,22 @@ def annex_date(text: str) -> date | None:
         return None
     found = iso_day(m.group(1), m.group(2), m.group(3))
     return date.fromisoformat(found) if found else None
+
+
+def covered_since(text: str, issued: date) -> date | None:
+    """The day a report says it covers developments since ('since my report of 26 March
+    2008'), in its opening; its year, when left out, is the last before the date of issue."""
+    from pipeline.extract.fact_rules import rx, table  # rules of facts.yaml
+
+    m = rx(table()["report_since"]).search(text[:6000])
+    if m is None:
+        return None
+    year = m.group("y") or str(issued.year)
+    found = iso_day(m.group("d"), m.group("m"), year)
+    if found and not m.group("y") and date.fromisoformat(found) > issued:
+        found = iso_day(m.group("d"), m.group("m"), str(issued.year - 1))
+    day = date.fromisoformat(found) if found else None
+    return day if day and day < issued else None
 
 
 def defined_acronyms(text: str) -> tuple[tuple[str, str], ...]:
