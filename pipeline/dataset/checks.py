@@ -196,8 +196,6 @@ def frictionless_errors(
     parquet: let frictionless read the Parquet files and check every foreign key itself
     (slow: minutes for a thousand reports). workers: processes validating resources side by
     side (default: two for a large package, else one)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     from pipeline.dataset.publish import verify_hashes
     from pipeline.dataset.releases import read_descriptor
@@ -207,26 +205,37 @@ def frictionless_errors(
         return [problem]
     package = full if parquet else _csv_package(full)
     basepath = Path(published)
-    shares = balance(_costs(package, basepath), _workers(package, basepath, workers))
 
     def ours() -> list[str]:
         if parquet:
             return []
         return parquet_twins(full, basepath.joinpath) + key_errors(full, basepath.joinpath)
 
-    if len(shares) <= 1:
-        errors = _frictionless(package, str(basepath), [n for g in shares for n in g]) + ours()
-    else:  # spawn, not fork: the caller may hold threads and open databases
-        with ProcessPoolExecutor(
-            len(shares), mp_context=multiprocessing.get_context("spawn")
-        ) as pool:
-            parts = pool.map(
-                _frictionless, [package] * len(shares), [str(basepath)] * len(shares), shares
-            )
-            mine = ours()  # meanwhile, here
-            errors = [e for part in parts for e in part] + mine
+    errors = _side_by_side(package, basepath, ours, workers)
     # frictionless repeats a descriptor's own problem for every resource it validates
     return list(dict.fromkeys(errors + verify_hashes(published)))
+
+
+def _side_by_side(
+    package: dict, basepath: Path, ours: Callable[[], list[str]], workers: int | None = None
+) -> list[str]:
+    """frictionless on every resource of a package, in two processes for a large one (shares
+    of about equal cost), while this process runs our own checks (ours)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if not package.get("resources"):
+        return ours()
+    shares = balance(_costs(package, basepath), _workers(package, basepath, workers))
+    if len(shares) <= 1:
+        return _frictionless(package, str(basepath), [n for g in shares for n in g]) + ours()
+    # spawn, not fork: the caller may hold threads and open databases
+    with ProcessPoolExecutor(len(shares), mp_context=multiprocessing.get_context("spawn")) as pool:
+        parts = pool.map(
+            _frictionless, [package] * len(shares), [str(basepath)] * len(shares), shares
+        )
+        mine = ours()  # meanwhile, here
+        return [e for part in parts for e in part] + mine
 
 
 def _new_files(staging: Path) -> set[str]:
@@ -283,10 +292,14 @@ def release_errors(staging: Path, published: Path) -> list[str]:
     errors += _staged_hashes(package, where, new)
     if errors:
         return errors
-    csvs = _new_csv_resources(package, new)
-    if csvs["resources"]:
-        errors += _frictionless(csvs, str(staging), [r["name"] for r in csvs["resources"]])
-    errors += parquet_twins(package, locate, only=new)
     previous, _ = read_descriptor(published)
-    errors += changed_key_errors(package, previous, locate, Path(published).joinpath)
+
+    def ours() -> list[str]:
+        return parquet_twins(package, locate, only=new) + changed_key_errors(
+            package, previous, locate, Path(published).joinpath
+        )
+
+    # A first release is all new files: frictionless on them in two processes, as validate
+    # does, while this one compares the Parquet twins and checks the keys.
+    errors += _side_by_side(_new_csv_resources(package, new), Path(staging), ours)
     return list(dict.fromkeys(errors))
