@@ -102,8 +102,22 @@ def periods_in(text: str, rules: dict, report: Report) -> list[tuple[int, int, s
     return sorted(found)
 
 
+# The dates of a sentence or clause are asked for once per figure in it: read each text once.
+_READ: dict[tuple, list] = {}
+_READ_MAX = 4096
+
+
 def dates_in(text: str, rules: dict, report: Report) -> list[tuple[int, int, str, str]]:
     """Every day range, day and month a text states: (start, end, ISO value, rule)."""
+    key = (text, id(rules), report)
+    if (found := _READ.get(key)) is None:
+        if len(_READ) >= _READ_MAX:
+            _READ.clear()
+        found = _READ[key] = _dates_in(text, rules, report)
+    return list(found)
+
+
+def _dates_in(text: str, rules: dict, report: Report) -> list[tuple[int, int, str, str]]:
     found = [
         (m.start(), m.end(), value, "day_range")
         for m in rules["day_range"]["pattern"].finditer(text)
