@@ -3,7 +3,6 @@ changed report's files are checked against its own files, the whole tables' new 
 pointing into a changed or removed report against those reports' files; the published release,
 checked against itself, is clean both ways."""
 
-import copy
 import json
 from pathlib import Path
 
@@ -55,6 +54,17 @@ def _series_reports(package: dict) -> list[str]:
     return [c["values"] for c in sorted(counts, key=lambda c: -c["counts"])]
 
 
+def _with_anothers_row(tmp: Path) -> tuple[dict, dict, str]:
+    """The published package with one report's metrics file holding a row of another report:
+    (package, overridden paths, that report)."""
+    package, over = _package(), {}
+    one, other = _series_reports(package)[:2]
+    mine = pq.read_table(PUBLISHED / _shard(package, "metrics", one)["path"])
+    theirs = pq.read_table(PUBLISHED / _shard(package, "metrics", other)["path"])
+    _replace(package, "metrics", one, pa.concat_tables([mine, theirs.slice(0, 1)]), tmp, over)
+    return package, over, one
+
+
 def test_the_published_release_is_clean_checked_whole_and_against_itself():
     package = _package()
     assert changed_reports(package, package) == (set(), set())
@@ -63,11 +73,7 @@ def test_the_published_release_is_clean_checked_whole_and_against_itself():
 
 
 def test_a_changed_report_holding_another_reports_row_is_caught(tmp_path):
-    previous, package, over = _package(), _package(), {}
-    one, other = _series_reports(package)[:2]
-    mine = pq.read_table(PUBLISHED / _shard(package, "metrics", one)["path"])
-    theirs = pq.read_table(PUBLISHED / _shard(package, "metrics", other)["path"])
-    _replace(package, "metrics", one, pa.concat_tables([mine, theirs.slice(0, 1)]), tmp_path, over)
+    previous, (package, over, one) = _package(), _with_anothers_row(tmp_path)
     assert changed_reports(package, previous) == ({one}, set())
     errors = changed_key_errors(package, previous, _locate(over), _locate({}))
     assert "metrics: 1 row(s) in another report's file" in errors
@@ -126,12 +132,7 @@ def test_a_new_whole_row_pointing_to_a_missing_metric_of_an_unchanged_report_is_
 
 
 def test_another_schema_is_checked_whole(tmp_path):
-    previous, package, over = _package(), _package(), {}
-    one, other = _series_reports(package)[:2]
-    mine = pq.read_table(PUBLISHED / _shard(package, "metrics", one)["path"])
-    theirs = pq.read_table(PUBLISHED / _shard(package, "metrics", other)["path"])
-    _replace(package, "metrics", one, pa.concat_tables([mine, theirs.slice(0, 1)]), tmp_path, over)
-    previous = copy.deepcopy(previous)
+    previous, (package, over, _) = _package(), _with_anothers_row(tmp_path)
     previous["x-schemas-sha256"] = "another"
     errors = changed_key_errors(package, previous, _locate(over), _locate({}))
     assert errors == key_errors(package, _locate(over))

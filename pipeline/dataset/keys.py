@@ -122,9 +122,16 @@ def key_errors(package: dict, locate: Locate) -> list[str]:
         con.close()
 
 
-def _table(con, name: str, schemas: dict, views: dict[str, str]) -> list[str]:
+def _table(
+    con,
+    name: str,
+    schemas: dict,
+    views: dict[str, str],
+    dangling: Callable[[list[str], str, list[str]], int | None] | None = None,
+) -> list[str]:
     """One table's primary key repeats and broken foreign keys: the rows of its view checked
-    against the views of the tables it points to (views: table name -> view)."""
+    against the views of the tables it points to (views: table name -> view). dangling: how
+    to count a foreign key's broken rows instead, when it says (not None)."""
     schema, errors = schemas[name], []
     pk = _listed(schema.get("primaryKey"))
     if pk and (n := repeated_keys(con, views[name], pk)):
@@ -133,7 +140,11 @@ def _table(con, name: str, schemas: dict, views: dict[str, str]) -> list[str]:
         target = target or name
         if target not in views:
             errors.append(f"{name}: foreign key to {target!r}, which is not in the package")
-        elif n := dangling_rows(con, views[name], fields, views[target], ref_fields):
+            continue
+        n = dangling(fields, target, ref_fields) if dangling else None
+        if n is None:
+            n = dangling_rows(con, views[name], fields, views[target], ref_fields)
+        if n:
             errors.append(f"{name}: {n} row(s) whose {', '.join(fields)} match no row of {target}")
     return errors
 
@@ -278,24 +289,16 @@ def _whole(con, name, tables, schemas, sharded, old, locate, locate_previous) ->
     """A whole table: its primary key over every row, its foreign keys into whole tables over
     every row, into per-report tables over the rows that are new or point into a changed or
     removed report (against those reports' shards)."""
-    schema, errors = schemas[name], []
-    pk = _listed(schema.get("primaryKey"))
-    if pk and (n := repeated_keys(con, name, pk)):
-        errors.append(f"{name}: {n} primary key value(s) ({', '.join(pk)}) repeated")
-    suspects = None
-    for fields, target, ref_fields in _foreign_keys(schema):
-        target = target or name
-        if target not in tables:
-            errors.append(f"{name}: foreign key to {target!r}, which is not in the package")
-            continue
-        if target in sharded:
-            suspects = suspects or _suspects(con, name, schemas, old.get(name), locate_previous)
-            n = _dangling_into(con, suspects, fields, target, ref_fields, sharded[target], locate)
-        else:
-            n = dangling_rows(con, name, fields, target, ref_fields)
-        if n:
-            errors.append(f"{name}: {n} row(s) whose {', '.join(fields)} match no row of {target}")
-    return errors
+    suspects: list[str] = []  # made once, when a foreign key into a per-report table needs it
+
+    def into_shards(fields: list[str], target: str, ref_fields: list[str]) -> int | None:
+        if target not in sharded:
+            return None
+        if not suspects:
+            suspects.append(_suspects(con, name, schemas, old.get(name), locate_previous))
+        return _dangling_into(con, suspects[0], fields, target, ref_fields, sharded[target], locate)
+
+    return _table(con, name, schemas, {t: t for t in tables}, into_shards)
 
 
 def _report_of(field: str, column: str) -> str:
