@@ -52,11 +52,11 @@ def test_hard_indicators_floors(scores):
 
 
 def test_soft_indicators_floor(scores):
-    """Recall 0.75 (64/85) on the whole collection, as_of right for 48 of the 61 found that
+    """Recall 0.76 (65/85) on the whole collection, as_of right for 50 of the 62 found that
     the key dates (README); it was 0.54 and 23/45 before the as_of and counted rules of
     issue 17's second round."""
     assert scores["soft"].recall >= 0.72
-    assert scores["soft"].as_of_right >= 0.75
+    assert scores["soft"].as_of_right >= 0.78
     for name in ("people_killed", "people_injured"):
         assert scores["per"][name].recall >= 0.78, name
 

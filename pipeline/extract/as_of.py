@@ -4,7 +4,9 @@ the report's."""
 
 from __future__ import annotations
 
+import calendar
 import re
+from datetime import date
 
 from pipeline.extract.dates_stated import (
     ENDS_A_PERIOD,
@@ -25,6 +27,8 @@ from pipeline.extract.report import Report
 _OWN_WORDS = re.compile(
     r"[^\d;,(]{0,40}(?:\([^)]{0,30}\)[^\d;,]{0,30})?"
     r"|[^\d;,(]{0,40}\band\s+[^\d;,(]{0,30}\d[\d,.]*[^\d;,(]{0,40}"
+    # the rest of a list closed by "respectively": a date after it is every member's
+    r"|[^;()]{0,60}?\brespectively\b,?[^\d;,(]{0,20}"
 )
 
 
@@ -53,15 +57,20 @@ def _date_near(
     return (anchored[0][2], anchored[0][3] + " (as at, after it)") if anchored else None
 
 
-def _same_period(f: Figure, year: int, rules: dict, report: Report) -> tuple[str | None, str]:
+def _same_period(
+    f: Figure, year: int | None, rules: dict, report: Report
+) -> tuple[str | None, str]:
     """'compared with 396 over the same period in 2016': the last period stated before it in
-    its paragraph (or 'the reporting period'), moved to that year; none if there is none."""
+    its paragraph (or 'the reporting period'), moved to that year (a year back for 'of the
+    previous year', year None); none if there is none."""
     text = f.text[max(0, f.start - 3000) : f.start]
     found = periods_in(text, rules, report)
     if report.period_start and report.period_end:
         period = f"{report.period_start.isoformat()}/{report.period_end.isoformat()}"
         pattern = rules["reporting_period"]["pattern"]
         found += [(m.start(), m.end(), period, "") for m in pattern.finditer(text)]
+    if found and year is None:
+        year = int(max(found)[2][:4]) - 1
     if found and (moved := shifted(max(found)[2], year)):
         return moved, "same_period: the period stated before it, in the year it names"
     return None, "same_period: no period stated before it to move to that year"
@@ -158,10 +167,28 @@ def as_of(
     before: str = "",
 ) -> tuple[str | None, str]:
     """The date or period the figure refers to (ISO 8601), and the rule that says so."""
+    value, why = _as_of(f, report, concept, state, before)
+    if (
+        value
+        and len(value) == 10
+        and why.startswith("month_year")
+        and (concept in table()["aggregation"]["flow"])
+    ):
+        # "took place at the end of June after a demonstration in which one life was lost":
+        # a stock is counted on the month's last day, an event only known to fall in it
+        return month_interval(value), why + "; an event at a month's edge: the month"
+    return value, why
+
+
+def _as_of(
+    f: Figure, report: Report, concept: str | None, state: str | None, before: str
+) -> tuple[str | None, str]:
+    """as_of, before an event's edge of a month is widened to the month."""
     rules = {r["name"]: r for r in compiled("as_of")}
     events = concept in table()["paragraph_date_for"]
     if same := rules["same_period"]["pattern"].match(f.text, f.end):
-        return _same_period(f, int(same.group("y")), rules, report)
+        year = int(same.group("y")) if same.group("y") else None
+        return _same_period(f, year, rules, report)
     if found := _stated(f, report, rules, before, events):
         return found
     s0, s1 = f.sentence
@@ -191,12 +218,21 @@ def as_of(
             "ceiling_in_force: a ceiling no date limits, in force when the report was issued",
         )
     if concept in table()["paragraph_date_for"]:
+        if rules["recent_event"]["pattern"].search(f.text[s0 : f.start]):
+            return None, "recent_event: a date stated before it is another event's"
         earlier = f.text[max(0, f.sentence[0] - 3000) : f.sentence[0]]
         if found := _last_stated(earlier, rules, report):
             return found, "paragraph_date: an incident's date stated before it in its paragraph"
         if found := _event_year(earlier, rules):
             return found, "year_of_event: the year of the event named before it in its paragraph"
     return None, "none: nothing ties a date to it"
+
+
+def month_interval(day: str) -> str:
+    """The month a day falls in, as the interval of its days."""
+    d = date.fromisoformat(day)
+    last = calendar.monthrange(d.year, d.month)[1]
+    return f"{d.replace(day=1).isoformat()}/{d.replace(day=last).isoformat()}"
 
 
 def _last_stated(text: str, rules: dict, report: Report) -> str | None:

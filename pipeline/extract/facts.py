@@ -32,6 +32,19 @@ class Facts:
     why: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """A figure's sentence: every figure's offsets, and what those before it count."""
+
+    spans: tuple[tuple[int, int], ...] = ()
+    counted: tuple[str | None, ...] = ()
+
+    @property
+    def previous(self) -> str | None:
+        """What the nearest figure before it that counts something counts."""
+        return next((c for c in reversed(self.counted) if c), None)
+
+
 @cache
 def _components() -> dict[str, re.Pattern]:
     return {name: rx(p) for name, p in table()["components"].items()}
@@ -159,6 +172,35 @@ def takes_previous(f: Figure, concept: str | None, previous: str | None) -> str 
     if concept in (None, *rules["concepts"]) and re.search(rules["aside"], left):
         return f"takes_previous: in brackets after a figure of {previous}"
     return None
+
+
+def respectively(f: Figure, earlier: Earlier) -> tuple[str, str] | None:
+    """'three officers killed and eight wounded, compared with two and three, respectively':
+    the k-th bare figure of a list closed by 'respectively' counts what the k-th of the n
+    figures before the list counts."""
+    rules = table()["respectively"]
+    if not re.match(rules["bare"], f.text[f.end : f.end + 20], re.I):
+        return None
+    close = re.match(rules["closed_by"], right_of(f), re.I)
+    k = len(earlier.counted)
+    if not close or k >= len(earlier.spans) or earlier.spans[k] != (f.start, f.end):
+        return None
+    stop, spans = f.end + close.end(), earlier.spans
+    first = k
+    while first > 0 and re.fullmatch(rules["glue"], f.text[spans[first - 1][1] : spans[first][0]]):
+        first -= 1
+    last = k
+    while last + 1 < len(spans) and spans[last + 1][0] < stop:
+        last += 1
+    n = last - first + 1
+    before = earlier.counted[:first][-n:]
+    if n < 2 or len(before) < n or before[k - first] is None:
+        return None
+    i = k - first + 1
+    return before[i - 1], (
+        f"respectively: figure {i} of {n} in a list closed by 'respectively' counts what "
+        f"figure {i} of the list before it counts"
+    )
 
 
 @cache  # once per report, not once per figure (Report is frozen, so hashable)
@@ -320,11 +362,14 @@ SPECIFIC = {
 }
 
 
-def decide(f: Figure, report: Report, previous: str | None = None, before: str = "") -> Facts:
-    """Every fact of one figure. previous: what the figure before it in its sentence counts;
-    before: the end of the previous paragraph ('as of the same date' may point there)."""
+def decide(f: Figure, report: Report, earlier: Earlier = Earlier(), before: str = "") -> Facts:
+    """Every fact of one figure. earlier: its sentence's figures and what those before it
+    count; before: the end of the previous paragraph ('as of the same date' may point there)."""
+    previous = earlier.previous
     concept, why_counted = counted(f, report)
-    if (taken := takes_previous(f, concept, previous)) is not None:
+    if (listed := respectively(f, earlier)) is not None:
+        concept, why_counted = listed
+    elif (taken := takes_previous(f, concept, previous)) is not None:
         concept, why_counted = previous, taken
     facts = Facts(counted=concept)
     facts.why["counted"] = why_counted

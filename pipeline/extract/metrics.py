@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 
 from pipeline.extract.countries import find_countries
 from pipeline.extract.entity_context import WINDOW, Around, Memory, entity_of
-from pipeline.extract.facts import Facts, Figure, decide
+from pipeline.extract.facts import Earlier, Facts, Figure, decide
 from pipeline.extract.money import is_money
 from pipeline.extract.phrases import noun_phrase
 from pipeline.extract.quantities import Quantity, find_quantities
@@ -141,10 +141,11 @@ def extract_paragraph(
     for (s_start, s_end), in_sentence in _by_sentence(text, quantities):
         sentence = _sentence(text, s_start, s_end)
         memory.sentence = {}
-        previous_counted: str | None = None
+        spans = tuple((q.start, q.end) for q in in_sentence)
+        counted: list[str | None] = []
         for q in in_sentence:
-            metric = _metric(context, sentence, q, memory, previous_counted)
-            previous_counted = metric.counted or previous_counted
+            metric = _metric(context, sentence, q, memory, Earlier(spans, tuple(counted)))
+            counted.append(metric.counted)
             metrics.append(metric)
     return metrics
 
@@ -179,9 +180,9 @@ def _sentence(text: str, s_start: int, s_end: int) -> _Sentence:
 
 
 def _metric(
-    ctx: _Paragraph, sentence: _Sentence, q: Quantity, memory: Memory, previous: str | None
+    ctx: _Paragraph, sentence: _Sentence, q: Quantity, memory: Memory, earlier: Earlier
 ) -> Metric:
-    """The metric of one figure; previous: what the figure before it in its sentence counts."""
+    """The metric of one figure; earlier: its sentence's figures and what those before it count."""
     text = ctx.par.text
     part = sentence.part(q)
     clause_start, clause_end = part.clause(q)
@@ -190,7 +191,7 @@ def _metric(
     found = entity_of(text, q, Around(near, part.start, (sentence.start, sentence.end)), memory)
     place = Place(clause_start, clause_end, part.end, near)
     year, year_why = decide_year(text, q, place, part.years_for(q))
-    facts = _facts(ctx, sentence, part, q, found.entity, year, previous)
+    facts = _facts(ctx, sentence, part, q, found.entity, year, earlier)
     if ctx.trace is not None:
         ctx.trace.append(
             {
@@ -214,7 +215,7 @@ def _facts(
     q: Quantity,
     entity: str | None,
     year: int | None,
-    previous: str | None,
+    earlier: Earlier,
 ) -> Facts:
     """The facts of a figure, read within a bounded window around it, so that a sentence
     with thousands of figures stays linear."""
@@ -231,7 +232,7 @@ def _facts(
         q.unit == "count",
         w0 == sentence.start,
     )
-    return decide(figure, ctx.report, previous, ctx.before)
+    return decide(figure, ctx.report, earlier, ctx.before)
 
 
 def _record(
