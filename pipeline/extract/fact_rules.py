@@ -41,7 +41,7 @@ def compiled(section: str) -> list[dict]:
     out = []
     for rule in table()[section]:
         item = dict(rule)
-        for key in ("entity", "left", "right", "pattern", "in_sentence"):
+        for key in ("entity", "left", "right", "pattern", "in_sentence", "unless_right"):
             item[key] = rx(rule.get(key))
         out.append(item)
     return out

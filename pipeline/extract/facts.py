@@ -102,6 +102,8 @@ def counted(f: Figure, report: Report) -> tuple[str | None, str]:
         # `in_sentence`: the rule holds only in a sentence that says this
         if rule["in_sentence"] and not rule["in_sentence"].search(f.text[slice(*f.sentence)]):
             continue
+        if rule["unless_right"] and rule["unless_right"].search(right):
+            continue
         context = (rule["left"] and rule["left"].search(left)) or (
             rule["right"] and rule["right"].search(right)
         )
