@@ -22,6 +22,18 @@ def test_unusual_values_are_written_alike():
 
 
 def test_floats_json_writes_otherwise_are_written_by_json():
-    for number in (1e16, 1e-05, -2.5e-07, 1.5e300, 0.00012, 123.5, 0.1):
+    for number in (
+        1e16,
+        1e-05,
+        -2.5e-07,
+        1.5e300,
+        0.00012,
+        123.5,
+        0.1,
+        1e-4,
+        9.999e15,
+        -0.0,
+        float("inf"),
+    ):
         value = {"x": number, "list": [number], "s": "1e5"}
         assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"

@@ -145,13 +145,18 @@ def gc(
 ) -> None:
     """Remove all but the newest --keep releases from published/releases/, then every data
     file no remaining release names (the current release is always kept)."""
+    from pipeline.dataset.releases import history_dir
     from pipeline.dataset.snapshots import UnknownRelease, collect_garbage
+    from pipeline.dataset.staging import published_cache
     from pipeline.lock import RunLocked, run_lock
 
     settings = command_settings()
     try:
         with run_lock(settings, wait, lambda m: typer.echo(m, err=True)):
             done = collect_garbage(settings.published_dir, keep)
+            # the removed files' sha256 are forgotten (a run does not look for gone files)
+            history = history_dir(settings.state_dir, settings.published_dir)
+            published_cache(history).save(prune=True)
     except (UnknownRelease, ValueError, RunLocked) as err:
         fail(str(err))
     removed = ", ".join(done.removed_releases) or "none"

@@ -244,12 +244,20 @@ def _new_files(staging: Path) -> set[str]:
     return {p.relative_to(staging).as_posix() for p in data.rglob("*") if p.is_file()}
 
 
-def _staged_hashes(package: dict, locate: Callable[[str], str], new: set[str]) -> list[str]:
+def _staged_hashes(
+    package: dict, locate: Callable[[str], str], new: set[str], intact: frozenset[str]
+) -> list[str]:
     """New files whose sha256 is not the descriptor's; files the descriptor names that exist
-    nowhere (the files taken over were checked when they were published)."""
+    nowhere (the files taken over were checked when they were published; intact: those this
+    run has just found with their bytes, not looked at again)."""
     from pipeline.dataset.statcache import file_sha256
 
-    return file_problems(package, locate, lambda rel, f: file_sha256(f) if rel in new else None)
+    return file_problems(
+        package,
+        locate,
+        lambda rel, f: file_sha256(f) if rel in new else None,
+        skip=intact,
+    )
 
 
 def _new_csv_resources(package: dict, new: set[str]) -> dict:
@@ -270,7 +278,9 @@ def _new_csv_resources(package: dict, new: set[str]) -> dict:
     return {k: v for k, v in package.items() if k != "resources"} | {"resources": resources}
 
 
-def release_errors(staging: Path, published: Path) -> list[str]:
+def release_errors(
+    staging: Path, published: Path, intact: frozenset[str] = frozenset()
+) -> list[str]:
     """A staged release's problems, checked in proportion to the change: frictionless on the
     new CSV files, each new Parquet file against its CSV twin, the sha256 of each new file;
     then primary and foreign keys of what changed since the published release (keys.py)."""
@@ -289,7 +299,7 @@ def release_errors(staging: Path, published: Path) -> list[str]:
     def where(path: str) -> str:  # a string: 100,000 Path objects cost more than the stats
         return os.path.join(staging if path in new else published, path)
 
-    errors += _staged_hashes(package, where, new)
+    errors += _staged_hashes(package, where, new, intact)
     if errors:
         return errors
     previous, _ = read_descriptor(published)

@@ -135,7 +135,8 @@ class ReleaseInvalid(RuntimeError):
     """The new release failed validation before it was swapped in: nothing was published."""
 
 
-Check = Callable[[Path, Path], list[str]]  # (staging folder, published folder) -> problems
+# (staging folder, published folder, files taken over that this run found intact) -> problems
+Check = Callable[[Path, Path, frozenset[str]], list[str]]
 
 
 def _finish(staging: Staging, release: Release, check: Check | None, url: str = "") -> None:
@@ -152,7 +153,7 @@ def _finish(staging: Staging, release: Release, check: Check | None, url: str = 
 
     for name, data in build_site(root, url, also=staging.published).items():  # index.html, README
         (root / name).write_bytes(data)
-    if check is not None and (errors := check(root, staging.published)):
+    if check is not None and (errors := check(root, staging.published, frozenset(staging.intact))):
         staging.discard()
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         raise ReleaseInvalid(

@@ -94,6 +94,20 @@ def last_release(folder: Path) -> Release | None:
     return None
 
 
+class _Version(msgspec.Struct):
+    version: str
+
+
+def _last_version(records: list[Path]) -> str | None:
+    """The version of the newest readable record, its other fields skipped unread."""
+    for path in reversed(records):
+        try:
+            return msgspec.json.decode(path.read_bytes(), type=_Version).version
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+            continue
+    return None
+
+
 def record(folder: Path, release: Release, bump: str, published: Path | None = None) -> None:
     """Store a release, atomically; a repair or a state-only update replaces the newest."""
     folder = Path(folder)
@@ -101,8 +115,7 @@ def record(folder: Path, release: Release, bump: str, published: Path | None = N
     if published is not None:
         (folder / "PUBLISHED").write_text(str(Path(published).resolve()) + "\n", encoding="utf-8")
     records = _records(folder)
-    last = last_release(folder)
-    if records and last is not None and last.version == release.version:
+    if records and _last_version(records) == release.version:
         path = records[-1]
     else:
         seq = int(records[-1].stem) + 1 if records else 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,17 +76,27 @@ def file_problems(
     package: dict,
     locate: Callable[[str], str | Path],
     digest: Callable[[str, str | Path], str | None],
+    skip: Collection[str] = (),
 ) -> list[str]:
     """Files a descriptor names that are missing, or whose sha256 differs from it. digest:
-    the sha256 of a file (descriptor path, file), or None to leave it unchecked."""
+    the sha256 of a file (descriptor path, file), or None to leave it unchecked; skip: paths
+    known intact."""
     problems = []
     for res in package.get("resources", []):
         for entry in shard_entries(res) if isinstance(res, dict) else []:
-            path = locate(str(entry["path"]))
-            if not os.path.isfile(path):
-                problems.append(f"{entry['path']}: missing")
-            elif (sha := digest(str(entry["path"]), path)) and "sha256:" + sha != entry.get("hash"):
-                problems.append(f"{entry['path']}: sha256 differs from datapackage.json")
+            rel = str(entry["path"])
+            if rel in skip:
+                continue
+            path = locate(rel)
+            try:
+                sha = digest(rel, path)
+            except OSError:  # missing, or not a file
+                problems.append(f"{rel}: missing")
+                continue
+            if sha is None and not os.path.isfile(path):
+                problems.append(f"{rel}: missing")
+            elif sha and "sha256:" + sha != entry.get("hash"):
+                problems.append(f"{rel}: sha256 differs from datapackage.json")
     return problems
 
 

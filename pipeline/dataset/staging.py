@@ -58,14 +58,18 @@ class Staging:
             shutil.rmtree(self.root)
         self.root.mkdir(parents=True)
         self.new: list[str] = []
+        self.intact: set[str] = set()  # files of published/ found with the bytes expected
 
     def has(self, path: str, digest: str) -> bool:
         """Whether published/ already holds this file with these bytes (sha256 hex)."""
         target = os.path.join(self.published, path)  # a string: no Path per file
         try:
-            return self.cache.sha256(target) == digest
+            found = self.cache.sha256(target) == digest
         except OSError:  # missing, or not a file
             return False
+        if found:
+            self.intact.add(path)
+        return found
 
     def put(self, path: str, data: bytes) -> dict:
         """Stage a data file unless published/ holds it already; its entry for the descriptor."""
@@ -74,6 +78,8 @@ class Staging:
             target = self.root / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+            # known here, so the run's own check after the swap need not hash it again
+            self.cache.remember(os.path.join(self.published, path), target.stat(), digest)
             self.new.append(path)
             checkpoint("write")
         return {"path": path, "hash": f"sha256:{digest}", "bytes": len(data)}

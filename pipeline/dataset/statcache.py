@@ -54,15 +54,24 @@ class StatCache:
         self.changed = True
         return digest
 
-    def save(self) -> None:
-        """Write the cache (atomically) when it learnt something; entries of files that are
-        gone are dropped."""
-        if self.path is None or not self.changed:
+    def remember(self, path: str, stat: os.stat_result, digest: str) -> None:
+        """Record a file's sha256 known from its bytes (a staged file, under the path it is
+        moved to: a rename keeps its size, mtime and inode)."""
+        self.entries[os.path.abspath(path)] = [_signature(stat), digest]
+        self.changed = True
+
+    def save(self, prune: bool = False) -> None:
+        """Write the cache (atomically) when it learnt something. prune: drop the entries of
+        files that are gone (a stat per entry: done by `indicators gc`, which removes files,
+        not by every run)."""
+        if self.path is None or not (self.changed or prune):
             return
-        kept = {k: v for k, v in self.entries.items() if os.path.exists(k)}
+        kept = (
+            {k: v for k, v in self.entries.items() if os.path.exists(k)} if prune else self.entries
+        )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        # sorted here: msgspec's own sort slows to seconds on a sorted dict with new keys at its end
-        tmp.write_bytes(msgspec.json.encode(dict(sorted(kept.items()))))
+        # unsorted: the cache is private state, and sorting 100,000 keys costs more than writing
+        tmp.write_bytes(msgspec.json.encode(kept))
         os.replace(tmp, self.path)
         self.changed = False
