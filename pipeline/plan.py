@@ -126,9 +126,7 @@ def plan_run(settings: Settings, store: ArtifactStore) -> Plan:
         p
         for p, d in files.items()
         if d is None
-        or (
-            store.manifest(artifact_key(p, d)) is None and store.failure(artifact_key(p, d)) is None
-        )
+        or (not store.complete(artifact_key(p, d)) and store.failure(artifact_key(p, d)) is None)
     ]
     return Plan(files, aside, todo, check_raw(settings.manifest, present))
 

@@ -39,7 +39,7 @@ def _value(ws: Path, sql: str):
         con.close()
 
 
-@pytest.mark.parametrize("damage", ["edit", "truncate", "delete"])
+@pytest.mark.parametrize("damage", ["edit", "truncate", "delete", "manifest"])
 def test_a_damaged_artifact_is_named_and_made_again(workspace, instance, damage):
     settings = Settings.from_env()
     first = run_in_process(settings, instance=instance)
@@ -59,12 +59,16 @@ def test_a_damaged_artifact_is_named_and_made_again(workspace, instance, damage)
         )
     elif damage == "truncate":
         metrics.write_bytes(metrics.read_bytes()[:1000])
+    elif damage == "manifest":  # planning only asks whether it exists; loading reads it
+        manifest = metrics.with_name("manifest.json")
+        manifest.write_bytes(manifest.read_bytes()[:40])
     else:
         metrics.unlink()
     (workspace / "published" / "indicators.duckdb").unlink()
     again = run_in_process(settings, instance=instance)
     assert again.published and again.exit_code == 0, again.errors
-    assert any("metrics.parquet" in n and "made again from raw/" in n for n in again.notes)
+    if damage != "manifest":  # an unreadable manifest is an unfinished artifact: made again
+        assert any("metrics.parquet" in n and "made again from raw/" in n for n in again.notes)
     assert _value(workspace, "select count(*) from metrics where value = 999999") == 0
     assert _value(workspace, "select count(*) from metrics") == first.rows["metrics"]
 

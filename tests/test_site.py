@@ -152,6 +152,23 @@ def test_site_is_deterministic_and_says_what_people_need(package):
     assert 'href="http:' not in page
 
 
+def test_a_page_made_with_the_rows_of_earlier_releases_is_the_same(package, tmp_path, monkeypatch):
+    from pipeline.dataset import site
+    from pipeline.dataset.site import RowsMemo
+
+    memo_file = tmp_path / "state" / "site-rows.json"
+    first = build_site(package, URL, memo=RowsMemo(memo_file))
+    assert not memo_file.exists()  # kept only when the release is published
+    memo = RowsMemo(memo_file)
+    assert build_site(package, URL, memo=memo) == first
+    memo.save()
+    kept = json.loads(memo_file.read_text(encoding="utf-8"))
+    assert "data/series.csv" in kept and kept["data/series.csv"]
+    # a file read for an earlier release is not read again (its name is its content's hash)
+    monkeypatch.setattr(site, "_read_csv", lambda path: pytest.fail(f"{path} read again"))
+    assert build_site(package, URL, memo=RowsMemo(memo_file)) == first
+
+
 def test_without_an_address_the_page_cites_the_one_it_is_opened_at(package):
     page = build_site(package)["index.html"].decode()
     assert '<span class="page-url">the address of this page</span>' in page

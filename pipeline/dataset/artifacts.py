@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,15 @@ class ArtifactStore:
                 return json.loads(f.read().decode("utf-8"))
         except (FileNotFoundError, OSError, ValueError):
             return None
+
+    def complete(self, key: ArtifactKey) -> bool:
+        """Whether the artifact's manifest exists (it is written last), without reading it:
+        planning asks this of every report; a damaged manifest is found when the artifact
+        is loaded (release._verified) and the report read again."""
+        path = self._path(key, MANIFEST)
+        if self.local:
+            return os.path.isfile(path)
+        return self.fs.get_file_info(path).type == pafs.FileType.File
 
     def manifest(self, key: ArtifactKey) -> dict | None:
         """The manifest of a complete artifact (tables and row counts), or None."""

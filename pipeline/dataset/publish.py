@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -44,6 +45,9 @@ from pipeline.dataset.staging import (
 )
 from pipeline.dataset.statcache import StatCache
 from pipeline.dataset.swap import mark_complete, recover, swap
+
+if TYPE_CHECKING:  # the page's module imports altair: only when publishing
+    from pipeline.dataset.site import RowsMemo
 
 __all__ = [
     "PUBLISH_FORMAT",
@@ -115,14 +119,16 @@ def _differences(published: Path, release: Release, staging: Staging) -> list[st
     return problems + [f"{p}: missing or differed from the release" for p in staging.new]
 
 
-def _pages_differ(staging: Staging, release: Release, url: str) -> list[str]:
+def _pages_differ(
+    staging: Staging, release: Release, url: str, memo: RowsMemo | None = None
+) -> list[str]:
     """The landing page and README that differ from what the release makes of its data (a
     page changed with the code, not the data, is republished within the same version)."""
     from pipeline.dataset.site import build_site
 
     (staging.root / "datapackage.json").write_text(release.descriptor, encoding="utf-8")
     (staging.root / "CHANGELOG.md").write_text(release.changelog, encoding="utf-8")
-    pages = build_site(staging.root, url, also=staging.published)
+    pages = build_site(staging.root, url, staging.published, memo)
     return [
         f"{name}: differed from the release's page"
         for name, data in pages.items()
@@ -139,7 +145,13 @@ class ReleaseInvalid(RuntimeError):
 Check = Callable[[Path, Path, frozenset[str]], list[str]]
 
 
-def _finish(staging: Staging, release: Release, check: Check | None, url: str = "") -> None:
+def _finish(
+    staging: Staging,
+    release: Release,
+    check: Check | None,
+    url: str = "",
+    memo: RowsMemo | None = None,
+) -> None:
     """Stage the descriptor, its copy kept for snapshots, the changelog and the pages, then
     validate the staged release; an invalid one is removed. url: the address the release is
     published at, cited on its landing page."""
@@ -151,7 +163,7 @@ def _finish(staging: Staging, release: Release, check: Check | None, url: str = 
     (kept / "datapackage.json").write_text(release.descriptor, encoding="utf-8")
     from pipeline.dataset.site import build_site  # altair: imported only when publishing
 
-    for name, data in build_site(root, url, also=staging.published).items():  # index.html, README
+    for name, data in build_site(root, url, staging.published, memo).items():  # index.html, README
         (root / name).write_bytes(data)
     if check is not None and (errors := check(root, staging.published, frozenset(staging.intact))):
         staging.discard()
@@ -301,8 +313,13 @@ def publish(
     contents = Contents(sources, schemas, state, resources, release.artifacts)
     version, bump, changelog, same = _versioning(last, contents, release, planned)
     new = Release(version, state, dumps(package_descriptor(version, contents)), changelog)
+    from pipeline.dataset.site import RowsMemo  # the page's module: only when publishing
+
+    memo = RowsMemo(Path(history) / "site-rows.json" if history is not None else None)
     problems = (
-        _differences(published, new, staging) + _pages_differ(staging, new, url) if same else []
+        _differences(published, new, staging) + _pages_differ(staging, new, url, memo)
+        if same
+        else []
     )
     if same and set(problems) <= {"x-state"}:
         staging.discard()
@@ -313,14 +330,16 @@ def publish(
         if history is not None and new != last:
             record(history, new, "state", published)
         cache.save()
+        memo.save()
         return PublishResult(version, False, None, published)
-    _finish(staging, new, check, url)
+    _finish(staging, new, check, url, memo)
     # Recorded before the swap: if the swap is interrupted, the next run finds the files
     # differing from the recorded release and rewrites them.
     if history is not None:
         record(history, new, bump, published)
     _seal_and_swap(published, staging.root)
     cache.save()
+    memo.save()
     return PublishResult(
         version, True, bump, published, repaired=[p for p in problems if p != "x-state"]
     )

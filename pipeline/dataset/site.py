@@ -12,8 +12,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from pathlib import Path
+
+import msgspec
 
 from pipeline.dataset import site_data
 from pipeline.dataset import site_sections as sections
@@ -50,11 +53,52 @@ def _located(folders: list[Path], path: str) -> Path:
     return next((f / path for f in folders if (f / path).exists()), folders[-1] / path)
 
 
-def resource_rows(folders: list[Path], package: dict, name: str) -> list[dict]:
+class RowsMemo:
+    """The rows of published CSV files by path, kept between releases (in the state folder):
+    a data file is named by its content's hash, so its rows never change, and a release's
+    page reads only its new files (at 10,000 reports, one `documents` file per report)."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path) if path is not None else None
+        self.entries: dict[str, list[dict]] = {}
+        self.used: set[str] = set()
+        if self.path is not None and self.path.is_file():
+            try:
+                loaded = msgspec.json.decode(self.path.read_bytes())
+                self.entries = loaded if isinstance(loaded, dict) else {}
+            except (OSError, msgspec.DecodeError):
+                self.entries = {}  # a damaged memo only costs reading the files again
+
+    def rows(self, folders: list[Path], rel: str) -> list[dict]:
+        """A CSV file's rows, read once."""
+        self.used.add(rel)
+        if isinstance(found := self.entries.get(rel), list):
+            return found
+        located = _located(folders, rel)
+        rows = _read_csv(located)
+        if located.exists():  # a missing file is not remembered as empty
+            self.entries[rel] = rows
+        return rows
+
+    def save(self) -> None:
+        """Keep the rows of the files this page used, atomically."""
+        if self.path is None:
+            return
+        kept = {k: v for k, v in self.entries.items() if k in self.used}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        tmp.write_bytes(msgspec.json.encode(kept))
+        os.replace(tmp, self.path)
+
+
+def resource_rows(
+    folders: list[Path], package: dict, name: str, memo: RowsMemo | None = None
+) -> list[dict]:
     """Every row of a CSV resource, from all its files (shards) in order."""
+    memo = memo or RowsMemo()
     for res in package.get("resources", []):
         if res.get("name") == name and res.get("format") == "csv":
-            return [r for p in resource_paths(res) for r in _read_csv(_located(folders, p))]
+            return [r for p in resource_paths(res) for r in memo.rows(folders, p)]
     return []
 
 
@@ -197,17 +241,20 @@ def render_readme(page: Page) -> str:
     return "\n".join(lines)
 
 
-def build_site(published: Path, url: str = "", also: Path | None = None) -> dict[str, bytes]:
+def build_site(
+    published: Path, url: str = "", also: Path | None = None, memo: RowsMemo | None = None
+) -> dict[str, bytes]:
     """index.html and README.md for a published folder, as bytes (not written).
     url: the address the folder is published at, cited on the page ('' when unknown).
-    also: the published folder a staged release's unchanged files are in."""
+    also: the published folder a staged release's unchanged files are in. memo: the rows
+    of files read for earlier releases."""
     published = Path(published)
     folders = [published, *([Path(also)] if also is not None else [])]
     package = json.loads((published / "datapackage.json").read_text(encoding="utf-8"))
     log = published / "CHANGELOG.md"
     changelog = log.read_text(encoding="utf-8") if log.exists() else ""
     release = Release(package, changelog, release_date(changelog, str(package.get("version"))), url)
-    tables = {name: resource_rows(folders, package, name) for name in TABLES}
+    tables = {name: resource_rows(folders, package, name, memo) for name in TABLES}
     page = make_page(release, downloads(folders, package), tables)
     return {
         "index.html": render_html(page).encode("utf-8"),
