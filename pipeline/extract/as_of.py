@@ -189,9 +189,13 @@ def _as_of(
     if same := rules["same_period"]["pattern"].match(f.text, f.end):
         year = int(same.group("y")) if same.group("y") else None
         return _same_period(f, year, rules, report)
-    if found := _stated(f, report, rules, before, events):
-        return found
     s0, s1 = f.sentence
+    recent = events and rules["recent_event"]["pattern"].search(f.text[s0:s1])
+    if found := _stated(f, report, rules, before, events):
+        if recent and found[1].startswith("same_date"):
+            # "At the same time, three ... have been murdered in recent weeks"
+            return None, "recent_event: 'the same time' as recent events, not an earlier date"
+        return found
     c0, c1 = f.clause
     if m := rules["year_in_brackets"]["pattern"].match(f.text, f.end):
         return year_interval(int(m.group("y"))), "year_in_brackets"
@@ -218,7 +222,7 @@ def _as_of(
             "ceiling_in_force: a ceiling no date limits, in force when the report was issued",
         )
     if concept in table()["paragraph_date_for"]:
-        if rules["recent_event"]["pattern"].search(f.text[s0 : f.start]):
+        if recent:
             return None, "recent_event: a date stated before it is another event's"
         earlier = f.text[max(0, f.sentence[0] - 3000) : f.sentence[0]]
         if found := _last_stated(earlier, rules, report):
