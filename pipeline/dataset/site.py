@@ -12,17 +12,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from pathlib import Path
-
-import msgspec
 
 from pipeline.dataset import site_data
 from pipeline.dataset import site_sections as sections
 from pipeline.dataset.shards import resource_paths, shard_entries
 from pipeline.dataset.site_data import Download, Page, Release
 from pipeline.dataset.site_sections import citation, e
+from pipeline.dataset.statcache import read_entries, write_entries
 
 # The tables the page is made from (rows of the published CSV files).
 TABLES = ("documents", "series", "indicators", "indicator_accuracy", "evaluation")
@@ -60,14 +58,8 @@ class RowsMemo:
 
     def __init__(self, path: Path | None = None):
         self.path = Path(path) if path is not None else None
-        self.entries: dict[str, list[dict]] = {}
+        self.entries: dict[str, list[dict]] = read_entries(self.path) if self.path else {}
         self.used: set[str] = set()
-        if self.path is not None and self.path.is_file():
-            try:
-                loaded = msgspec.json.decode(self.path.read_bytes())
-                self.entries = loaded if isinstance(loaded, dict) else {}
-            except (OSError, msgspec.DecodeError):
-                self.entries = {}  # a damaged memo only costs reading the files again
 
     def rows(self, folders: list[Path], rel: str) -> list[dict]:
         """A CSV file's rows, read once."""
@@ -84,11 +76,7 @@ class RowsMemo:
         """Keep the rows of the files this page used, atomically."""
         if self.path is None:
             return
-        kept = {k: v for k, v in self.entries.items() if k in self.used}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        tmp.write_bytes(msgspec.json.encode(kept))
-        os.replace(tmp, self.path)
+        write_entries(self.path, {k: v for k, v in self.entries.items() if k in self.used})
 
 
 def resource_rows(

@@ -30,13 +30,24 @@ def _signature(stat: os.stat_result) -> list[int]:
 
 # The caches this process read or wrote, by file, with the file's signature then: a run's
 # steps (planning, publishing, the blocking check) each open the same cache, 90,000 entries
-# at 10,000 reports. Entries are facts (this stat had this sha256), so sharing one dict
-# between them is safe.
+# at 10,000 reports. Entries are facts (this stat had this sha256; this file held these
+# rows), so sharing one dict between them is safe.
 _LOADED: dict[str, tuple[list[int], dict[str, list]]] = {}
 
 
-def _load(path: Path) -> dict[str, list]:
-    """A cache file's entries, decoded once per process while the file stays the same."""
+def write_entries(path: Path, entries: dict) -> None:
+    """Write a cache file atomically (a killed run leaves the old one or the new one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # unsorted: a cache is private state, and sorting 100,000 keys costs more than writing
+    tmp.write_bytes(msgspec.json.encode(entries))
+    os.replace(tmp, path)
+    _LOADED[os.path.abspath(path)] = (_signature(os.stat(path)), entries)
+
+
+def read_entries(path: Path) -> dict:
+    """A cache file's entries (empty when it is missing or damaged: a cache only saves
+    work), decoded once per process while the file stays the same."""
     key = os.path.abspath(path)
     try:
         signature = _signature(os.stat(path))
@@ -59,7 +70,7 @@ class StatCache:
         self.entries: dict[str, list] = {}
         self.changed = False
         if self.path is not None and self.path.is_file():
-            self.entries = _load(self.path)
+            self.entries = read_entries(self.path)
 
     def sha256(self, path: str | Path) -> str:
         """The file's sha256, from the cache when its stat is the one recorded."""
@@ -88,10 +99,5 @@ class StatCache:
         kept = (
             {k: v for k, v in self.entries.items() if os.path.exists(k)} if prune else self.entries
         )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        # unsorted: the cache is private state, and sorting 100,000 keys costs more than writing
-        tmp.write_bytes(msgspec.json.encode(kept))
-        os.replace(tmp, self.path)
-        _LOADED[os.path.abspath(self.path)] = (_signature(os.stat(self.path)), kept)
+        write_entries(self.path, kept)
         self.changed = False

@@ -4,7 +4,6 @@ the report's."""
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date
 
@@ -12,6 +11,7 @@ from pipeline.extract.dates_stated import (
     ENDS_A_PERIOD,
     dates_in,
     day_of,
+    month_interval,
     periods_in,
     quarter_of,
     shifted,
@@ -176,7 +176,8 @@ def as_of(
     ):
         # "took place at the end of June after a demonstration in which one life was lost":
         # a stock is counted on the month's last day, an event only known to fall in it
-        return month_interval(value), why + "; an event at a month's edge: the month"
+        day = date.fromisoformat(value)
+        return month_interval(day.year, day.month), why + "; an event at a month's edge: the month"
     return value, why
 
 
@@ -230,13 +231,6 @@ def _as_of(
         if found := _event_year(earlier, rules):
             return found, "year_of_event: the year of the event named before it in its paragraph"
     return None, "none: nothing ties a date to it"
-
-
-def month_interval(day: str) -> str:
-    """The month a day falls in, as the interval of its days."""
-    d = date.fromisoformat(day)
-    last = calendar.monthrange(d.year, d.month)[1]
-    return f"{d.replace(day=1).isoformat()}/{d.replace(day=last).isoformat()}"
 
 
 def _last_stated(text: str, rules: dict, report: Report) -> str | None:

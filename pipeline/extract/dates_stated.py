@@ -184,6 +184,12 @@ def month_of(m: re.Match, report: Report) -> str | None:
         return date(year, month, 1 if edge.group(1).lower() != "end" else last).isoformat()
     if re.match(r"since\b", m.group(), re.I) and report.issued:
         return f"{date(year, month, 1).isoformat()}/{report.issued.isoformat()}"
+    return month_interval(year, month)
+
+
+def month_interval(year: int, month: int) -> str:
+    """A month as the interval of its days: 2005-03 is 2005-03-01/2005-03-31."""
+    last = calendar.monthrange(year, month)[1]
     return f"{date(year, month, 1).isoformat()}/{date(year, month, last).isoformat()}"
 
 
