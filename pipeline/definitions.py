@@ -242,10 +242,14 @@ def quarantine_below_threshold(
 def published_dataset(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.Output:
     """Parquet, CSV and datapackage.json in published/, then the database: swapped in."""
     settings = settings.value()
+    from pipeline.dataset.publish import record_checked
     from pipeline.dataset.readers import metrics_preview, open_read_only
+    from pipeline.dataset.releases import history_dir
 
     with run_lock(settings, _wait(settings), context.log.info):
         result = publish_release(settings)
+        history = history_dir(settings.state_dir, settings.published_dir)
+        record_checked(history, context.run.run_id, result)
     con = open_read_only(settings.db_path)
     try:
         preview = metrics_preview(con)
@@ -277,16 +281,18 @@ def frictionless_valid(
 ) -> dg.AssetCheckResult:
     """The published files are the ones validated before the swap: every release is validated
     in its staging folder (frictionless, Parquet twins, foreign keys, sha256) and only swapped
-    in when valid; here every published file must still match its sha256."""
+    in when valid; here the files the run moved in must match their sha256 (every published
+    file, when this run did not record what it checked)."""
     settings = settings.value()
-    from pipeline.dataset.publish import verify_hashes
+    from pipeline.dataset.publish import verify_run
     from pipeline.dataset.releases import history_dir
     from pipeline.dataset.staging import published_cache
 
     # A file is re-hashed when its stat changed: reading every byte here would make a no-op
     # cost as much as the collection (`indicators validate` reads them all).
-    cache = published_cache(history_dir(settings.state_dir, settings.published_dir))
-    errors = verify_hashes(settings.published_dir, cache)
+    history = history_dir(settings.state_dir, settings.published_dir)
+    cache = published_cache(history)
+    errors = verify_run(settings.published_dir, cache, history, context.run.run_id)
     if not errors:
         cache.save()
     return dg.AssetCheckResult(
@@ -294,7 +300,8 @@ def frictionless_valid(
         metadata={
             "errors": errors[:20],
             "scope": "validated before the swap (indicators validate); now the sha256 of "
-            "every file whose size, mtime or inode changed since it was hashed",
+            "the files the run moved in (of every file when it recorded none), re-read when "
+            "their size, mtime or inode changed since they were hashed",
         },
     )
 

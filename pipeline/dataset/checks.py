@@ -263,7 +263,10 @@ def _staged_hashes(
 def _new_csv_resources(package: dict, new: set[str]) -> dict:
     """A package of each CSV table's new files (one multipart resource per table), without
     foreign keys: those are checked over every file by key_errors, and the sha256 of each
-    file by _staged_hashes."""
+    file by _staged_hashes. Without the package's list of sources and x- properties either:
+    they grow with the collection (megabytes at 10,000 reports) and frictionless would check
+    all of them against its JSON schema for every change; `indicators validate` checks the
+    whole descriptor."""
     resources = []
     for res in package.get("resources", []):
         if not isinstance(res, dict) or res.get("format") != "csv" or res.get("type") != "table":
@@ -275,7 +278,12 @@ def _new_csv_resources(package: dict, new: set[str]) -> dict:
         resources.append(
             _without_foreign_keys(dict(one, path=paths[0] if len(paths) == 1 else paths))
         )
-    return {k: v for k, v in package.items() if k != "resources"} | {"resources": resources}
+    kept = {k: v for k, v in package.items() if k not in _GROWING and not k.startswith("x-")}
+    return kept | {"resources": resources}
+
+
+# Package properties whose size grows with the collection.
+_GROWING = ("resources", "sources")
 
 
 def release_errors(

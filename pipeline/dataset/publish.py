@@ -43,7 +43,7 @@ from pipeline.dataset.staging import (
     published_cache,
     release_resources,
 )
-from pipeline.dataset.statcache import StatCache
+from pipeline.dataset.statcache import StatCache, read_entries, write_entries
 from pipeline.dataset.swap import mark_complete, recover, swap
 
 if TYPE_CHECKING:  # the page's module imports altair: only when publishing
@@ -71,6 +71,7 @@ class PublishResult:
     bump: str | None  # major | minor | patch | none (first) | repair | None (nothing done)
     path: Path
     repaired: list[str] = field(default_factory=list)  # what a repair rewrote, and why
+    written: dict[str, str] = field(default_factory=dict)  # data files moved in: path -> sha256
 
 
 def _history(history: Path | None, published: Path) -> Release | None:
@@ -341,7 +342,12 @@ def publish(
     cache.save()
     memo.save()
     return PublishResult(
-        version, True, bump, published, repaired=[p for p in problems if p != "x-state"]
+        version,
+        True,
+        bump,
+        published,
+        repaired=[p for p in problems if p != "x-state"],
+        written=staging.new,
     )
 
 
@@ -393,3 +399,50 @@ def verify_hashes(published: Path, cache: StatCache | None = None) -> list[str]:
     base = str(published)  # strings: 100,000 Path objects cost more than the stats
     problems = file_problems(package, lambda p: os.path.join(base, p), lambda _, f: cache.sha256(f))
     return ([problem] if problem else []) + problems
+
+
+# What a run found or made of published/, kept with the release history for its own check.
+CHECKED = "checked.json"
+
+
+def _descriptor_stat(published: Path) -> list[int] | None:
+    try:
+        st = os.stat(Path(published) / "datapackage.json")
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def record_checked(history: Path | None, run: str, result: PublishResult) -> None:
+    """Record that a run left published/ checked: the files it took over were found with
+    their bytes and those it wrote were validated before it moved them in (result.written),
+    or (nothing to publish) it found every file as released."""
+    if history is not None:
+        entry = {"run": run, "descriptor": _descriptor_stat(result.path), "written": result.written}
+        write_entries(Path(history) / CHECKED, entry)
+
+
+def verify_run(published: Path, cache: StatCache, history: Path | None, run: str) -> list[str]:
+    """Problems with the published files after a run. When this run recorded published/ as
+    checked and the descriptor is still the one it left, only the files it moved in are
+    looked at again (the swap moved nothing else; the others were found intact under the run
+    lock moments before); otherwise every file is (verify_hashes)."""
+    entry = read_entries(Path(history) / CHECKED) if history is not None else {}
+    written = entry.get("written")
+    if (
+        not run
+        or entry.get("run") != run
+        or entry.get("descriptor") != _descriptor_stat(published)
+        or not isinstance(written, dict)
+    ):
+        return verify_hashes(published, cache)
+    problems = []
+    for rel, digest in sorted(written.items()):
+        try:
+            found = cache.sha256(os.path.join(published, rel))
+        except OSError:
+            problems.append(f"{rel}: missing")
+            continue
+        if found != digest:
+            problems.append(f"{rel}: sha256 differs from datapackage.json")
+    return problems

@@ -57,7 +57,7 @@ class Staging:
         if self.root.exists():
             shutil.rmtree(self.root)
         self.root.mkdir(parents=True)
-        self.new: list[str] = []
+        self.new: dict[str, str] = {}  # files staged: path -> sha256 hex
         self.intact: set[str] = set()  # files of published/ found with the bytes expected
 
     def has(self, path: str, digest: str) -> bool:
@@ -80,7 +80,7 @@ class Staging:
             target.write_bytes(data)
             # known here, so the run's own check after the swap need not hash it again
             self.cache.remember(os.path.join(self.published, path), target.stat(), digest)
-            self.new.append(path)
+            self.new[path] = digest
             checkpoint("write")
         return {"path": path, "hash": f"sha256:{digest}", "bytes": len(data)}
 
