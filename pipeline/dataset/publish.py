@@ -32,7 +32,14 @@ from pipeline.dataset.package import (
     package_descriptor,
     with_entry,
 )
-from pipeline.dataset.releases import Release, from_files, last_release, read_descriptor, record
+from pipeline.dataset.releases import (
+    Release,
+    descriptor_head,
+    from_files,
+    last_release,
+    read_descriptor,
+    record,
+)
 from pipeline.dataset.schema import all_schemas, load
 from pipeline.dataset.series import DERIVED
 from pipeline.dataset.shards import file_problems
@@ -269,10 +276,8 @@ def check_folder(published: Path, history: Path | None = None) -> None:
     ]
     if not entries:
         return
-    try:
-        name = json.loads((published / "datapackage.json").read_text(encoding="utf-8"))["name"]
-    except (OSError, ValueError, KeyError, TypeError):
-        name = None
+    head = descriptor_head(published)
+    name = head.name if head is not None else None
     ours = name == PACKAGE["name"] or (history is not None and last_release(history) is not None)
     if not ours:
         shown = ", ".join(sorted(entries)[:5]) + (", ..." if len(entries) > 5 else "")
@@ -356,6 +361,9 @@ def unchanged(published: Path, state: str, history: Path | None = None) -> Publi
     None when publish() has something to do (never raises on damaged files)."""
     published = Path(published)
     recover(published)
+    head = descriptor_head(published)  # most runs have a new state: known without the rest
+    if head is None or head.state != state:
+        return None
     package, problem = read_descriptor(published)
     if problem or package.get("x-state") != state:
         return None
@@ -396,7 +404,7 @@ def verify_hashes(published: Path, cache: StatCache | None = None) -> list[str]:
     if package is None:
         return [problem]
     cache = cache or StatCache(None)
-    base = str(published)  # strings: 100,000 Path objects cost more than the stats
+    base = os.path.abspath(published)  # strings: 100,000 Path objects cost more than the stats
     problems = file_problems(package, lambda p: os.path.join(base, p), lambda _, f: cache.sha256(f))
     return ([problem] if problem else []) + problems
 

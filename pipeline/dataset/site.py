@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from pathlib import Path
 
 from pipeline.dataset import site_data
 from pipeline.dataset import site_sections as sections
+from pipeline.dataset.releases import decode_json
 from pipeline.dataset.shards import resource_paths, shard_entries
 from pipeline.dataset.site_data import Download, Page, Release
 from pipeline.dataset.site_sections import citation, e
@@ -238,7 +238,7 @@ def build_site(
     of files read for earlier releases."""
     published = Path(published)
     folders = [published, *([Path(also)] if also is not None else [])]
-    package = json.loads((published / "datapackage.json").read_text(encoding="utf-8"))
+    package = decode_json((published / "datapackage.json").read_bytes())
     log = published / "CHANGELOG.md"
     changelog = log.read_text(encoding="utf-8") if log.exists() else ""
     release = Release(package, changelog, release_date(changelog, str(package.get("version"))), url)

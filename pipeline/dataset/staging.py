@@ -53,6 +53,7 @@ class Staging:
 
     def __init__(self, published: Path, cache: StatCache):
         self.published, self.cache = published, cache
+        self._base = os.path.abspath(published)  # joined with each file's path: a string
         self.root = published / STAGING
         if self.root.exists():
             shutil.rmtree(self.root)
@@ -62,7 +63,7 @@ class Staging:
 
     def has(self, path: str, digest: str) -> bool:
         """Whether published/ already holds this file with these bytes (sha256 hex)."""
-        target = os.path.join(self.published, path)  # a string: no Path per file
+        target = os.path.join(self._base, path)  # a string: no Path per file
         try:
             found = self.cache.sha256(target) == digest
         except OSError:  # missing, or not a file
@@ -79,7 +80,7 @@ class Staging:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             # known here, so the run's own check after the swap need not hash it again
-            self.cache.remember(os.path.join(self.published, path), target.stat(), digest)
+            self.cache.remember(os.path.join(self._base, path), target.stat(), digest)
             self.new[path] = digest
             checkpoint("write")
         return {"path": path, "hash": f"sha256:{digest}", "bytes": len(data)}

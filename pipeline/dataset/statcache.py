@@ -62,6 +62,14 @@ def read_entries(path: Path) -> dict:
     return entries
 
 
+def _key(path: str | Path) -> str:
+    """A file's key: its absolute path (not resolve(): a realpath per file costs more than the
+    stat); a string that is absolute already is taken as it is (callers join an absolute
+    folder with a descriptor's relative path: abspath on each of 100,000 would cost as much
+    as their stats)."""
+    return path if isinstance(path, str) and path.startswith("/") else os.path.abspath(path)
+
+
 class StatCache:
     """sha256 of files by path, trusted while their (size, mtime, inode) stay the same."""
 
@@ -74,7 +82,7 @@ class StatCache:
 
     def sha256(self, path: str | Path) -> str:
         """The file's sha256, from the cache when its stat is the one recorded."""
-        key = os.path.abspath(path)  # not resolve(): a realpath per file costs more than the stat
+        key = _key(path)
         signature = _signature(os.stat(path))
         cached = self.entries.get(key)
         if isinstance(cached, list) and len(cached) == 2 and cached[0] == signature:
@@ -87,7 +95,7 @@ class StatCache:
     def remember(self, path: str, stat: os.stat_result, digest: str) -> None:
         """Record a file's sha256 known from its bytes (a staged file, under the path it is
         moved to: a rename keeps its size, mtime and inode)."""
-        self.entries[os.path.abspath(path)] = [_signature(stat), digest]
+        self.entries[_key(path)] = [_signature(stat), digest]
         self.changed = True
 
     def save(self, prune: bool = False) -> None:
