@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
@@ -76,11 +77,19 @@ class ArtifactStore:
         self.fs.move(tmp, path)
 
     def _read_json(self, key: ArtifactKey, name: str) -> dict | None:
+        # a run reads every report's manifest: a local file is opened directly and decoded
+        # by msgspec (pyarrow's stream and the json module cost more than the read itself)
+        path = self._path(key, name)
         try:
-            with self.fs.open_input_stream(self._path(key, name)) as f:
-                return json.loads(f.read().decode("utf-8"))
-        except (FileNotFoundError, OSError, ValueError):
+            if self.local:
+                with open(path, "rb") as f:
+                    value = msgspec.json.decode(f.read())
+            else:
+                with self.fs.open_input_stream(path) as f:
+                    value = msgspec.json.decode(f.read())
+        except (OSError, ValueError, msgspec.DecodeError):
             return None
+        return value if isinstance(value, dict) else None
 
     def complete(self, key: ArtifactKey) -> bool:
         """Whether the artifact's manifest exists (it is written last), without reading it:

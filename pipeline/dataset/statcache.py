@@ -64,10 +64,11 @@ def read_entries(path: Path) -> dict:
 
 def _key(path: str | Path) -> str:
     """A file's key: its absolute path (not resolve(): a realpath per file costs more than the
-    stat); a string that is absolute already is taken as it is (callers join an absolute
+    stat); a path that is absolute already is taken as it is (callers join an absolute
     folder with a descriptor's relative path: abspath on each of 100,000 would cost as much
     as their stats)."""
-    return path if isinstance(path, str) and path.startswith("/") else os.path.abspath(path)
+    text = os.fspath(path)
+    return text if text.startswith("/") else os.path.abspath(text)
 
 
 class StatCache:
