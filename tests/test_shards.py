@@ -144,3 +144,36 @@ def test_a_damaged_shard_is_found_and_rewritten_by_the_next_run(ws):
     repaired = _cli(ws, "run")
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     assert frictionless_errors(published) == []
+
+
+def test_the_runs_own_check_looks_again_at_the_files_it_moved_in(ws):
+    """After the swap, the run's blocking check hashes again the files that run moved in (the
+    others it found intact under the run lock just before); a check run outside that run
+    (another run id) or without its record looks at every file."""
+    from pipeline.dataset.publish import CHECKED, verify_run
+    from pipeline.dataset.releases import history_dir
+    from pipeline.dataset.staging import published_cache
+    from pipeline.settings import Settings
+
+    _change_one_report(ws)
+    changed = _cli(ws, "run")
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    settings = Settings.from_env(cli_env(ws))
+    history, published = history_dir(settings.state_dir, settings.published_dir), ws / "published"
+    record = json.loads((history / CHECKED).read_text(encoding="utf-8"))
+    written = sorted(record["written"])
+    assert any(p.startswith("data/metrics/unodc") for p in written)
+    assert not any("UNMOT" in p for p in written)  # unchanged report: taken over
+
+    def check(run: str) -> list[str]:
+        return verify_run(published, published_cache(history), history, run)
+
+    assert check(record["run"]) == []
+    taken = next(p for p in _named(published) if p.startswith("data/metrics/UNMOT_S_1997_56-"))
+    (published / taken).write_bytes(b"damaged\n")
+    assert check(record["run"]) == []  # not this run's doing: found by any later run or check
+    assert any(taken in p for p in check("another run"))
+    (published / written[0]).write_bytes(b"damaged\n")
+    assert any(written[0] in p for p in check(record["run"]))
+    (history / CHECKED).unlink()
+    assert any(taken in p for p in check(record["run"]))
