@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 
 from pipeline.extract.dates_stated import (
     ENDS_A_PERIOD,
@@ -32,6 +33,20 @@ _OWN_WORDS = re.compile(
 )
 
 
+# Patterns asked for once per figure, compiled once.
+_AS_AT = re.compile(r"(?i)as (?:at|of)\b")
+_NO_FIGURE = re.compile(r"[^\d;]{0,120}")
+_SEE_ANNEX = re.compile(r"\bsee annex\b", re.I)
+_CURRENT_BEFORE = re.compile(r"\b(?:current|currently|present|presently)\s+(?:\w+\s+)?$", re.I)
+_SINCE_YEAR = re.compile(r"\bsince (?:the (?:beginning|start) of )?(\d{4})\b", re.I)
+
+
+@cache
+def _rules() -> dict[str, dict]:
+    """The rules of the as_of section by name (one dict: dates_in remembers texts by it)."""
+    return {r["name"]: r for r in compiled("as_of")}
+
+
 def _right_after(found: list, end: int, text: str) -> tuple[int, int, str, str] | None:
     """The first date or period after a figure with only its own words between."""
     after = [x for x in sorted(found) if x[0] >= end and _OWN_WORDS.fullmatch(text[end : x[0]])]
@@ -51,9 +66,7 @@ def _date_near(
     if before:
         return before[-1][2], before[-1][3]
     # "1,195 officers, including 79 women, deployed as at 20 September": an explicit anchor
-    anchored = [
-        x for x in found if x[0] >= end and re.match(r"(?i)as (?:at|of)\b", text[x[0] : x[0] + 6])
-    ]
+    anchored = [x for x in found if x[0] >= end and _AS_AT.match(text[x[0] : x[0] + 6])]
     return (anchored[0][2], anchored[0][3] + " (as at, after it)") if anchored else None
 
 
@@ -80,7 +93,7 @@ def _event_date_after(text: str, end: int, rules: dict, report: Report) -> str |
     """For an incident: the first date after it with no other figure between ('two
     peacekeepers were injured in an ambush on 16 December')."""
     after = [x for x in dates_in(text, rules, report) if x[0] >= end and x[3] != ENDS_A_PERIOD]
-    if after and re.fullmatch(r"[^\d;]{0,120}", text[end : after[0][0]]):
+    if after and _NO_FIGURE.fullmatch(text[end : after[0][0]]):
         return after[0][2]
     return None
 
@@ -133,14 +146,10 @@ def _stated(
     # "UNMOP consists of 28 observers (see annex)": the annex's table is as at its own date;
     # only for the figure whose clause points to it ("authorized strength of 1,850; its
     # current strength is 1,586 (see annex)": the ceiling is not in the annex)
-    if report.annex_date and re.search(r"\bsee annex\b", f.text[c0:c1], re.I):
+    if report.annex_date and _SEE_ANNEX.search(f.text[c0:c1]):
         return report.annex_date.isoformat(), "annex_date: the date of the annex it points to"
     # "from the current 1,023 officers": its own word dates it, whatever dates follow
-    if report.issued and re.search(
-        r"\b(?:current|currently|present|presently)\s+(?:\w+\s+)?$",
-        f.text[max(c0, f.start - 40) : f.start],
-        re.I,
-    ):
+    if report.issued and _CURRENT_BEFORE.search(f.text[max(c0, f.start - 40) : f.start]):
         return report.issued.isoformat(), "current: 'current' right before it: date of issue"
     for lo, hi, where in ((c0, c1, "clause"), (s0, s1, "sentence")):
         if found := _in_text(f, lo, hi, rules, report):
@@ -185,7 +194,7 @@ def _as_of(
     f: Figure, report: Report, concept: str | None, state: str | None, before: str
 ) -> tuple[str | None, str]:
     """as_of, before an event's edge of a month is widened to the month."""
-    rules = {r["name"]: r for r in compiled("as_of")}
+    rules = _rules()
     events = concept in table()["paragraph_date_for"]
     if same := rules["same_period"]["pattern"].match(f.text, f.end):
         year = int(same.group("y")) if same.group("y") else None
@@ -207,9 +216,7 @@ def _as_of(
         return report.issued.isoformat(), "current: present tense or 'current': date of issue"
     if (quarter := quarter_of(f.text[s0:s1], f.start - s0, rules, report)) is not None:
         return quarter, "quarter: 'in the first quarter of 2002'"
-    since = re.search(
-        r"\bsince (?:the (?:beginning|start) of )?(\d{4})\b", f.text[s0 : f.start], re.I
-    )
+    since = _SINCE_YEAR.search(f.text[s0 : f.start])
     if since and report.issued:
         return (
             f"{since.group(1)}-01-01/{report.issued.isoformat()}",
@@ -252,7 +259,7 @@ def _event_year(text: str, rules: dict) -> str | None:
 
 def _last_date(text: str, report: Report) -> str | None:
     """The last day-month date stated in a text (for 'as of the same date')."""
-    pattern = {r["name"]: r for r in compiled("as_of")}["day_month_year"]["pattern"]
+    pattern = _rules()["day_month_year"]["pattern"]
     last = None
     for m in pattern.finditer(text):
         last = day_of(m, report) or last

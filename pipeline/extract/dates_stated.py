@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from datetime import date
 
 from pipeline.extract.report import Report
@@ -92,8 +93,28 @@ def shifted(interval: str, year: int) -> str | None:
         return None
 
 
+# The dates of a sentence or clause are asked for once per figure in it: read each text once.
+_READ: dict[tuple, list] = {}
+_READ_MAX = 4096
+
+
+def _read_once(reader: Callable, text: str, rules: dict, report: Report | None) -> list:
+    """reader(text, rules, report), remembered for the next figure that asks (a copy: the
+    caller may add to it)."""
+    key = (reader, text, id(rules), report)
+    if (found := _READ.get(key)) is None:
+        if len(_READ) >= _READ_MAX:
+            _READ.clear()
+        found = _READ[key] = reader(text, rules, report)
+    return list(found)
+
+
 def periods_in(text: str, rules: dict, report: Report) -> list[tuple[int, int, str, str]]:
     """Every period from one date to another a text states: (start, end, ISO, rule)."""
+    return _read_once(_periods_in, text, rules, report)
+
+
+def _periods_in(text: str, rules: dict, report: Report) -> list[tuple[int, int, str, str]]:
     found = []
     for name in ("period_from_to", "month_to_date"):
         for m in rules[name]["pattern"].finditer(text):
@@ -102,19 +123,15 @@ def periods_in(text: str, rules: dict, report: Report) -> list[tuple[int, int, s
     return sorted(found)
 
 
-# The dates of a sentence or clause are asked for once per figure in it: read each text once.
-_READ: dict[tuple, list] = {}
-_READ_MAX = 4096
-
-
 def dates_in(text: str, rules: dict, report: Report) -> list[tuple[int, int, str, str]]:
     """Every day range, day and month a text states: (start, end, ISO value, rule)."""
-    key = (text, id(rules), report)
-    if (found := _READ.get(key)) is None:
-        if len(_READ) >= _READ_MAX:
-            _READ.clear()
-        found = _READ[key] = _dates_in(text, rules, report)
-    return list(found)
+    return _read_once(_dates_in, text, rules, report)
+
+
+# Words right before a date that say whose date it is.
+_UNTIL = re.compile(r"\b(?:until|till|up to|to|through)\s*$", re.I)
+_ENDING = re.compile(r"\b(?:ending|ended)\s*$", re.I)
+_SINCE = re.compile(r"\b(?:since|from)\s*$", re.I)
 
 
 def _dates_in(text: str, rules: dict, report: Report) -> list[tuple[int, int, str, str]]:
@@ -138,18 +155,14 @@ def _dates_in(text: str, rules: dict, report: Report) -> list[tuple[int, int, st
             # "extended until 15 April 2017", "since inception to 30 November": the end of
             # something else's period, not the figure's date
             head = text[: m.start("d" if name == "day_month_year" else "m")]
-            if value is None or re.search(r"\b(?:until|till|up to|to|through)\s*$", head, re.I):
+            if value is None or _UNTIL.search(head):
                 continue
             rule = name
-            if re.search(r"\b(?:ending|ended)\s*$", head, re.I):
+            if _ENDING.search(head):
                 # "for the mandate periods ending 7 November": only the figure right before
                 # it is that period's; it dates no figure after it
                 rule = ENDS_A_PERIOD
-            if (
-                name == "day_month_year"
-                and report.issued
-                and re.search(r"\b(?:since|from)\s*$", head, re.I)
-            ):
+            if name == "day_month_year" and report.issued and _SINCE.search(head):
                 value, rule = f"{value}/{report.issued.isoformat()}", f"{name} after 'since'"
             found.append((m.start(), m.end(), value, rule))
     return sorted(found)
@@ -161,6 +174,10 @@ ENDS_A_PERIOD = "day_month_year (the end of a period)"
 def years_in(text: str, rules: dict) -> list[tuple[int, int, str, str]]:
     """Years a text states as a period ('during the entirety of 2018'): read only right
     after a figure (a year before it is the extractor's `year`)."""
+    return _read_once(_years_in, text, rules, None)
+
+
+def _years_in(text: str, rules: dict, _report: None) -> list[tuple[int, int, str, str]]:
     return [
         (m.start(), m.end(), year_interval(int(m.group("y"))), "year_after")
         for m in rules["year_after"]["pattern"].finditer(text)

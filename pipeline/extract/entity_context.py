@@ -29,6 +29,9 @@ SAME_AS_PREVIOUS = re.compile(
     r"\bcompared\s+(?:with|to)|\bof\s+(?:which|whom))\s+(?:\S+\s+)?$",
     re.I,
 )
+# "of which 35.3 million were refugees": a part named after the figure
+_OF_WHICH = re.compile(r"\bof\s+(?:which|whom)\s+(?:\S+\s+)?$")
+_PART_VERB = re.compile(r"\s+(?:were|was|are|is)\s+(?![a-z]+ed\b|[a-z]+\s+by\b)")
 # Decisions made from the words before a figure: for money, a sum's own noun may overrule them.
 FROM_LEFT = ("value_verb", "value_verb_at_distance", "subject", "previous_in_sentence", "none")
 
@@ -74,12 +77,10 @@ class EntityDecision:
 
 def part_named(text: str, q: Quantity) -> str | None:
     """'of which 35.3 million were refugees', 'of whom 41 per cent were women': the part."""
-    if re.search(r"\bof\s+(?:which|whom)\s+(?:\S+\s+)?$", text[max(0, q.start - 20) : q.start]):
-        if (
-            m := re.match(
-                r"\s+(?:were|was|are|is)\s+(?![a-z]+ed\b|[a-z]+\s+by\b)", text[q.end : q.end + 40]
-            )
-        ) and (found := noun_phrase(text, q.end + m.end())):
+    if _OF_WHICH.search(text[max(0, q.start - 20) : q.start]):
+        if (m := _PART_VERB.match(text[q.end : q.end + 40])) and (
+            found := noun_phrase(text, q.end + m.end())
+        ):
             return found[0]  # "of which 12 were children"; "of which 5 was owed by" is passive
     return None
 

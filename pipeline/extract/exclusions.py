@@ -139,6 +139,15 @@ def _enumeration(text: str, m: re.Match[str], start: int) -> bool:
     )
 
 
+# Asked for once per number read, compiled once.
+_PERIOD_END = re.compile(r"\b(?:19|20)\d\d\s*[-–—]\s*$")
+_YEAR_AND_MARKER = re.compile(r"(?:1[89]|20)\d\d\.\d{1,3}")
+_SENTENCE_AFTER = re.compile(r"\s+[A-Z“\"(]")
+_DIGITS = re.compile(r"\d+")
+_LEADING_ZERO = re.compile(r"0\d+")
+_PER = re.compile(r"\b(?:per|every|for\s+every)\s+$", re.I)
+
+
 def not_a_quantity(text: str, m: re.Match[str], start: int, currency: str | None) -> str | None:
     """The rule that makes this number something else (identifier, marker, period...)."""
     raw, in_words = m.group("num"), not m.group("num")[0].isdigit()
@@ -147,7 +156,7 @@ def not_a_quantity(text: str, m: re.Match[str], start: int, currency: str | None
     if _glued(text, m, start, in_words):
         return "glued"
     # a period ends in digits: "since 1991 - four of the five" is a dash, then a count
-    if not in_words and re.search(r"\b(?:19|20)\d\d\s*[-–—]\s*$", text[max(0, start - 8) : start]):
+    if not in_words and _PERIOD_END.search(text[max(0, start - 8) : start]):
         return "period_end"  # "2013–2022", with or without a glued note marker
     # "observations,74 the", "23.7%6": a footnote marker glued to the text before it.
     if (
@@ -162,22 +171,20 @@ def not_a_quantity(text: str, m: re.Match[str], start: int, currency: str | None
         return "acronym_before"
     if before == "(" and after == ")" and _enumeration(text, m, start):
         return "enumeration"
-    if re.fullmatch(r"(?:1[89]|20)\d\d\.\d{1,3}", raw) and re.match(
-        r"\s+[A-Z“\"(]", text[m.end() : m.end() + 2]
-    ):
+    if _YEAR_AND_MARKER.fullmatch(raw) and _SENTENCE_AFTER.match(text[m.end() : m.end() + 2]):
         return "footnote_marker"  # "in 2022.1 It": a year ending a sentence, then a marker
     if after != "" and after in "′″":
         return "glued"  # angles in minutes and seconds
     if (
         not in_words
         and currency is None
-        and re.fullmatch(r"\d+", raw)
+        and _DIGITS.fullmatch(raw)
         and _is_label(text, start, m.end())
     ):
         return "label_after_name"
-    if re.fullmatch(r"0\d+", raw):
+    if _LEADING_ZERO.fullmatch(raw):
         return "leading_zero_code"  # "030697": a code or a date stamp, not an amount
-    if re.search(r"\b(?:per|every|for\s+every)\s+$", text[max(0, start - 12) : start], re.I):
+    if _PER.search(text[max(0, start - 12) : start]):
         return "rate_denominator"  # "1.15 officers per 1,000 inhabitants"
     return None
 

@@ -10,13 +10,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from pipeline.extract.as_of import as_of
-from pipeline.extract.fact_rules import Figure, compiled, left_of, right_of, rx, table
+from pipeline.extract.fact_rules import Figure, compiled, fact_pattern, left_of, right_of, rx, table
 from pipeline.extract.report import Report
 
 _MISSION_ACRONYM = re.compile(r"\b(?:UN[A-Z]{2,8}|MINU[A-Z]{2,6}|ONU[A-Z]{2,6}|MONU[A-Z]{1,6})\b")
+# Patterns asked for once per figure, compiled once.
+_RESPECTIVELY = re.compile(r"\brespectively\b")
+_NET = re.compile(r"\W*net\b", re.I)
+_STRENGTH = re.compile(r"\bstrength\b", re.I)
+_CLAUSE_BREAK = re.compile(r"[,;:—–]\s")
+_BREAKDOWN = re.compile(r"(?i)including|of whom|of which|among|comprising|consisting|out of")
+# "I recommend ... with the current authorized strength of 2,370", "it might be necessary
+# to go above the current ceiling of 1,721": the current one is stated, not proposed
+_RESTATED = re.compile(
+    r"\b(?:current|existing|present)\s+(?:\w+\s+){0,2}"
+    r"(?:strengths?|ceilings?|levels?)\s+(?:of|at|is|stands at)\s+"
+    r"(?:[^.;]{0,40}\band\s+)?(?:some\s+|about\s+)?$",
+    re.I,
+)
 
 
 @dataclass
@@ -58,10 +72,21 @@ def _bodies() -> list[tuple[str, re.Pattern]]:
     ]
 
 
+@cache  # once per report (Report is frozen, so hashable)
+def _acronym_subs(report: Report) -> tuple[tuple[re.Pattern, str], ...]:
+    """Each acronym the report spells out, as a pattern and what replaces it."""
+    return tuple(
+        (re.compile(rf"\b{re.escape(acronym)}\b"), f"{acronym} ({words})")
+        for acronym, words in report.acronyms
+    )
+
+
+# Several figures share their entity words and their sentence: each text is read once.
+@lru_cache(maxsize=4096)
 def _expand(text: str, report: Report) -> str:
     """Text with each acronym the report spells out followed by its words."""
-    for acronym, words in report.acronyms:
-        text = re.sub(rf"\b{re.escape(acronym)}\b", f"{acronym} ({words})", text)
+    for acronym, replacement in _acronym_subs(report):
+        text = acronym.sub(replacement, text)
     return text
 
 
@@ -91,25 +116,54 @@ def _component(text: str) -> str | None:
 _COMPONENT_CONCEPT = {"police": "police", "military": "troops", "observers": "military_observers"}
 
 
+@cache
+def _counted_rules(kind: str) -> tuple[tuple[int, dict], ...]:
+    """The rules of `counted` that hold for a kind of figure (money, count, other), with
+    their place among all the rules."""
+    return tuple(
+        (i, rule)
+        for i, rule in enumerate(compiled("counted"))
+        if not rule.get("unit") or rule["unit"] == kind
+    )
+
+
+@lru_cache(maxsize=4096)  # figures share their entity words
+def _named_by(entity: str) -> frozenset[int]:
+    """The places of the rules of `counted` whose `entity` pattern finds these words."""
+    return frozenset(
+        i
+        for i, rule in enumerate(compiled("counted"))
+        if rule["entity"] and rule["entity"].search(entity)
+    )
+
+
+def _in_context(rule: dict, left: str, right: str) -> bool:
+    """The rule's words before the figure, or after it, are there."""
+    return bool(
+        (rule["left"] and rule["left"].search(left))
+        or (rule["right"] and rule["right"].search(right))
+    )
+
+
 def counted(f: Figure, report: Report) -> tuple[str | None, str]:
     """What the figure counts, and the rule that says so."""
     entity = _expand(f.entity or "", report).lower()
+    named_by = _named_by(entity)
     left, right = left_of(f), right_of(f)
     kind = "money" if f.money else "count" if f.count else "other"
-    for rule in compiled("counted"):
-        if rule.get("unit") and rule["unit"] != kind:
-            continue
+    for i, rule in _counted_rules(kind):
         # `in_sentence`: the rule holds only in a sentence that says this
         if rule["in_sentence"] and not rule["in_sentence"].search(f.text[slice(*f.sentence)]):
             continue
         if rule["unless_right"] and rule["unless_right"].search(right):
             continue
-        context = (rule["left"] and rule["left"].search(left)) or (
-            rule["right"] and rule["right"].search(right)
-        )
-        named = rule["entity"] and rule["entity"].search(entity)
-        # `with_context`: what it counts must be named AND its context must say so
-        hit = (named and context) if rule.get("with_context") else (named or context)
+        named = i in named_by
+        # `with_context`: what it counts must be named AND its context must say so (the
+        # context is searched only when the entity alone does not decide)
+        if rule.get("with_context"):
+            hit = named and _in_context(rule, left, right)
+        else:
+            hit = named or _in_context(rule, left, right)
         if not hit:
             continue
         name = rule["name"]
@@ -121,12 +175,12 @@ def counted(f: Figure, report: Report) -> tuple[str | None, str]:
                         _COMPONENT_CONCEPT[component],
                         f"personnel of the {component} component",
                     )
-        if name == "appropriation" and re.match(r"\W*net\b", right, re.I):
+        if name == "appropriation" and _NET.match(right):
             return "appropriation_net", "appropriation_net: the amount net of staff assessment"
         return name, name
     if framed := _number_of(f, report):
         return framed
-    generic = f.entity is None or re.search(r"\bstrength\b", f"{left} {f.entity}", re.I)
+    generic = f.entity is None or _STRENGTH.search(f"{left} {f.entity}")
     for where in (left, f.text[f.sentence[0] : f.start]):
         if generic and (component := _component_named(where, report)) is not None:
             return _COMPONENT_CONCEPT[component], f"strength of the {component} component"
@@ -145,16 +199,23 @@ def _concept_of(phrase: str, concepts: list[str]) -> str | None:
     return None
 
 
+@cache
+def _number_of_patterns() -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(p, re.I) for p in table()["number_of"]["patterns"])
+
+
 def _number_of(f: Figure, report: Report) -> tuple[str, str] | None:
     """'the number of returns ... from 230 to 2,440 persons': what the sentence says the
     number of is, for a figure whose own words name nothing else."""
     rules = table()["number_of"]
     entity = _expand(f.entity or "", report).lower()
-    if not re.search(rules["entity"], entity) or re.search(r"\brespectively\b", right_of(f)[:40]):
+    if not fact_pattern("number_of", "entity").search(entity) or _RESPECTIVELY.search(
+        right_of(f)[:40]
+    ):
         return None
     before = f.text[f.sentence[0] : f.start]
-    for pattern in rules["patterns"]:
-        m = re.search(pattern, before, re.I)
+    for number_of in _number_of_patterns():
+        m = number_of.search(before)
         if m and (concept := _concept_of(m.group("what"), rules["concepts"])) is not None:
             return concept, f"number_of: '{m.group('what')[-60:]}' before it says what it counts"
     return None
@@ -166,12 +227,14 @@ def takes_previous(f: Figure, concept: str | None, previous: str | None) -> str 
     rules = table()["takes_previous"]
     if previous not in rules["concepts"] or concept == previous:
         return None
-    if re.search(r"\brespectively\b", right_of(f)[:40]):
+    if _RESPECTIVELY.search(right_of(f)[:40]):
         return None
     left = left_of(f)
-    if re.search(rules["compared"], left, re.I):
+    if fact_pattern("takes_previous", "compared", re.I).search(left):
         return f"takes_previous: compared with a figure of {previous}"
-    if concept in (None, *rules["concepts"]) and re.search(rules["aside"], left):
+    if concept in (None, *rules["concepts"]) and fact_pattern("takes_previous", "aside").search(
+        left
+    ):
         return f"takes_previous: in brackets after a figure of {previous}"
     return None
 
@@ -180,16 +243,16 @@ def respectively(f: Figure, earlier: Earlier) -> tuple[str, str] | None:
     """'three officers killed and eight wounded, compared with two and three, respectively':
     the k-th bare figure of a list closed by 'respectively' counts what the k-th of the n
     figures before the list counts."""
-    rules = table()["respectively"]
-    if not re.match(rules["bare"], f.text[f.end : f.end + 20], re.I):
+    if not fact_pattern("respectively", "bare", re.I).match(f.text[f.end : f.end + 20]):
         return None
-    close = re.match(rules["closed_by"], right_of(f), re.I)
+    close = fact_pattern("respectively", "closed_by", re.I).match(right_of(f))
     k = len(earlier.counted)
     if not close or k >= len(earlier.spans) or earlier.spans[k] != (f.start, f.end):
         return None
     stop, spans = f.end + close.end(), earlier.spans
     first = k
-    while first > 0 and re.fullmatch(rules["glue"], f.text[spans[first - 1][1] : spans[first][0]]):
+    glue = fact_pattern("respectively", "glue")
+    while first > 0 and glue.fullmatch(f.text[spans[first - 1][1] : spans[first][0]]):
         first -= 1
     last = k
     while last + 1 < len(spans) and spans[last + 1][0] < stop:
@@ -227,7 +290,8 @@ def _weak_subject() -> re.Pattern:
     return re.compile(f"(?i:{table()['holders']['subject_words']}|{components})")
 
 
-def _mentions(text: str, report: Report) -> list[tuple[int, str]]:
+@lru_cache(maxsize=4096)  # figures of a sentence share their words before and after
+def _mentions(text: str, report: Report) -> tuple[tuple[int, str], ...]:
     """(end offset, holder) of every body named in a text. The subject by name wins over
     another body where they overlap, another body over the subject's common words ('the
     national police strength' is not the mission's police; 'the United Nations Mission in X'
@@ -249,7 +313,7 @@ def _mentions(text: str, report: Report) -> list[tuple[int, str]]:
         for m in _weak_subject().finditer(text)
         if not any(s < m.end() and m.start() < e for s, e, _ in others)
     ]
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def holder(f: Figure, concept: str | None, report: Report) -> tuple[str, str]:
@@ -263,51 +327,48 @@ def holder(f: Figure, concept: str | None, report: Report) -> tuple[str, str]:
         before = _mentions(left, report)
         if before:
             end, body = before[-1]
-            if personnel and re.search(rules["acts_on"], left[end:], re.I):
+            if personnel and fact_pattern("holders", "acts_on", re.I).search(left[end:]):
                 return "unknown", f"{body} named before it acts on them, does not own them"
             return body, f"nearest body named before it in its {where}"
         after = _mentions(right_of(f)[:80], report)
         if after:
             end, body = after[0]
-            if personnel and re.search(rules["acts_on"], right_of(f)[:end], re.I):
+            if personnel and fact_pattern("holders", "acts_on", re.I).search(right_of(f)[:end]):
                 return "unknown", f"{body} named after it acts on them, does not own them"
             return body, "body named right after it"
     sentence = f.text[f.sentence[0] : f.sentence[1]]
-    if f.money and re.search(rules["money_subject"], sentence, re.I):
+    if f.money and fact_pattern("holders", "money_subject", re.I).search(sentence):
         return "subject", "money of the mission's special account or upkeep"
     if concept in rules["personnel_default"] and report.subject:
         return "subject", "personnel no body claims, in a report about the mission"
     return "unknown", "no body named"
 
 
+@cache
+def _status_rules() -> list[dict]:
+    """The rules of `status`, their `sentence` pattern compiled too (case-blind)."""
+    return [
+        {**rule, "sentence": re.compile(rule["sentence"], re.I) if rule.get("sentence") else None}
+        for rule in compiled("status")
+    ]
+
+
 def status(f: Figure) -> tuple[str, str]:
     """The figure's status (actual, authorized, planned, needed, pledged, received, negated)."""
-    left, right = re.split(r"[,;:—–]\s", left_of(f))[-1], right_of(f)
+    left, right = _CLAUSE_BREAK.split(left_of(f))[-1], right_of(f)
     sentence = f.text[f.sentence[0] : f.start]
     kind = "money" if f.money else "count"
-    # "I recommend ... with the current authorized strength of 2,370", "it might be necessary
-    # to go above the current ceiling of 1,721": the current one is stated, not proposed
-    restated = re.search(
-        r"\b(?:current|existing|present)\s+(?:\w+\s+){0,2}"
-        r"(?:strengths?|ceilings?|levels?)\s+(?:of|at|is|stands at)\s+"
-        r"(?:[^.;]{0,40}\band\s+)?(?:some\s+|about\s+)?$",
-        left,
-        re.I,
-    )
-    for rule in compiled("status"):
+    restated = _RESTATED.search(left)
+    for rule in _status_rules():
         if rule.get("unit") and rule["unit"] != kind:
             continue
         if restated and rule["status"] == "planned":
             continue
-        if (
-            rule.get("sentence")
-            and f.whole_sentence
-            and re.search(rule["sentence"], sentence, re.I)
-        ):
+        if rule["sentence"] and f.whole_sentence and rule["sentence"].search(sentence):
             return rule["status"], f"{rule['name']}: the sentence proposes or supposes"
         if rule["left"] is not None and rule["left"].search(left):
             return rule["status"], f"{rule['name']}: marker before it"
-    for rule in compiled("status"):
+    for rule in _status_rules():
         if rule.get("unit") and rule["unit"] != kind:
             continue
         if rule["right"] is not None and rule["right"].search(right):
@@ -318,7 +379,7 @@ def status(f: Figure) -> tuple[str, str]:
 def aggregation(f: Figure, concept: str | None) -> tuple[str | None, str]:
     """A stock at a date, a flow within a period, or a cumulative total since a start."""
     rules = table()["aggregation"]
-    if re.search(rules["cumulative"], left_of(f) + " " + right_of(f)[:60], re.I):
+    if fact_pattern("aggregation", "cumulative", re.I).search(left_of(f) + " " + right_of(f)[:60]):
         return "cumulative", "cumulative: since, to date, so far"
     if concept in rules["stock"]:
         return "stock", f"stock: {concept} are counted at a date"
@@ -330,20 +391,17 @@ def aggregation(f: Figure, concept: str | None) -> tuple[str | None, str]:
 def scope(f: Figure, concept: str | None, previous: str | None) -> tuple[str, str]:
     """The whole or a part; a breakdown's part with a concept of its own ("a civilian component
     comprising 321 international staff") is that concept's whole."""
-    rules = table()["scope"]
     left, right = left_of(f), right_of(f)
-    if m := re.search(rules["part_left"], left, re.I):
-        breakdown = re.match(
-            r"(?i)including|of whom|of which|among|comprising|consisting|out of", m.group().strip()
-        )
+    if m := fact_pattern("scope", "part_left", re.I).search(left):
+        breakdown = _BREAKDOWN.match(m.group().strip())
         if breakdown and concept in SPECIFIC and concept != previous:
             return "whole", "whole: a breakdown's part that has a concept of its own"
         return "part", f"part: '{m.group().strip()[:40]}' before it"
-    if re.search(rules["whole"], left, re.I):
+    if fact_pattern("scope", "whole", re.I).search(left):
         return "whole", "whole: a total, overall, or the strength of the whole"
-    if not f.money and re.search(rules["part_in_brackets"], left):
+    if not f.money and fact_pattern("scope", "part_in_brackets").search(left):
         return "part", "part: in brackets after another figure (a breakdown)"
-    if m := re.search(rules["part_right"], right):
+    if m := fact_pattern("scope", "part_right").search(right):
         return "part", f"part: '{m.group().strip()[:40]}' after it"
     return "whole", "whole: nothing restricts it"
 

@@ -35,6 +35,10 @@ INTRO = re.compile(
     r"Of|Among|Within|Across|To|From|Over|Together|Pursuant|Owing|Due)\b[^,]*,\s*"
 )
 Words = list[re.Match[str]]
+# Asked for once per word or phrase read, compiled once.
+_GAP = re.compile(r"[ \t\n]+")
+_QUOTES = re.compile(r"[“”\"‘]|’(?=\s|$)")
+_SPACES = re.compile(r"\s+")
 
 
 def words_after(text: str, pos: int, limit: int = 12) -> Words:
@@ -46,7 +50,7 @@ def words_after(text: str, pos: int, limit: int = 12) -> Words:
         if not m:
             break
         out.append(m)
-        gap = re.match(r"[ \t\n]+", text[m.end() :])
+        gap = _GAP.match(text, m.end())  # not a slice of the rest of the paragraph
         if not gap:
             break
         pos = m.end() + len(gap.group())
@@ -188,8 +192,8 @@ def noun_phrase(
         taken.pop()
     if not taken:
         return None
-    phrase = re.sub(r"[“”\"‘]|’(?=\s|$)", "", text[taken[0].start() : taken[-1].end()])
-    return re.sub(r"\s+", " ", phrase).lower(), taken[-1].end()
+    phrase = _QUOTES.sub("", text[taken[0].start() : taken[-1].end()])
+    return _SPACES.sub(" ", phrase).lower(), taken[-1].end()
 
 
 def _verb_after_subject(left: str, w: re.Match[str], prev: str) -> bool:

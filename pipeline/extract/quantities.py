@@ -284,11 +284,14 @@ def _count_exclusion(
     return None, None, end
 
 
+_FROM = re.compile(r"\bfrom\s+$", re.I)
+
+
 def _from_duration(text: str, masked: str, start: int, end: int) -> bool:
     """'from 2 to 15 years': both ends of a duration."""
     pats = patterns()
     return bool(
-        re.search(r"\bfrom\s+$", text[max(0, start - 10) : start], re.I)
+        _FROM.search(text[max(0, start - 10) : start])
         and (partner := pats["second"].match(masked, end))
         and (duration := pats["duration"].match(text, partner.end()))
         and is_duration(duration, 2)

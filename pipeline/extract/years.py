@@ -51,15 +51,22 @@ PREVIOUS_YEAR = re.compile(
 RESOLUTION_NUMBER = re.compile(r"\s*\((?:1[89]\d\d|20\d\d)\)")
 RESOLUTION_BEFORE = re.compile(r"\b(?i:resolutions?|decisions?)\s+$")
 Years = list[tuple[int, int, tuple[int, int] | None]]  # position, year, enclosing aside
+# Asked for once per sentence part or figure, compiled once.
+_ASIDE = re.compile(r"\([^()]*\)")
+_QUOTED = re.compile(r"\*[^*]+\*|“[^”]+”")
+_MID_YEAR = re.compile(r"\b(mid|end)-(?=(?:19|20)\d\d)")
+_RANGE_TO_YEAR = re.compile(r"\s*(?:–|-|to|and)\s*(?:1[89]|20)\d\d")
+_BRINGING = re.compile(r"(?:bringing|raising)\b")
+_SINCE = re.compile(r"\bsince\b")
 
 
 def candidate_years(text: str, start: int, end: int) -> Years:
     """The years of text[start:end] a figure may refer to (no periods, baselines, targets,
     titles), each with the aside in brackets it stands in, if any."""
     part = text[start:end]
-    asides = [(start + m.start(), start + m.end()) for m in re.finditer(r"\([^()]*\)", part)]
-    masked = re.sub(r"\*[^*]+\*|“[^”]+”", lambda m: " " * len(m.group()), part)
-    masked = re.sub(r"\b(mid|end)-(?=(?:19|20)\d\d)", r"\1 ", masked)  # "by mid-2022"
+    asides = [(start + m.start(), start + m.end()) for m in _ASIDE.finditer(part)]
+    masked = _QUOTED.sub(lambda m: " " * len(m.group()), part)
+    masked = _MID_YEAR.sub(r"\1 ", masked)  # "by mid-2022"
     years = []
     for m in YEAR.finditer(masked):
         if YEAR_EXCLUDED_BEFORE.search(masked[max(0, m.start() - 40) : m.start()]):
@@ -67,7 +74,7 @@ def candidate_years(text: str, start: int, end: int) -> Years:
         title = TITLE_BEFORE.search(masked[max(0, m.start() - 30) : m.start()])
         if title and title.group(1) not in NOT_TITLE:
             continue
-        if re.match(r"\s*(?:–|-|to|and)\s*(?:1[89]|20)\d\d", masked[m.end() : m.end() + 12]):
+        if _RANGE_TO_YEAR.match(masked[m.end() : m.end() + 12]):
             continue
         if RESOLUTION_NUMBER.match(masked, m.end()) or RESOLUTION_BEFORE.search(
             masked[max(0, m.start() - 20) : m.start()]
@@ -118,8 +125,8 @@ def decide_year(
     """The figure's year and why, in words; years: the candidates of its sentence part."""
     clause_end = place.clause_end
     cumulative = bool(
-        re.match(r"(?:bringing|raising)\b", text[place.clause_start : place.clause_start + 9])
-        or re.search(r"\bsince\b", text[place.near : q.start])
+        _BRINGING.match(text[place.clause_start : place.clause_start + 9])
+        or _SINCE.search(text[place.near : q.start])
     )
     after = YEAR_RIGHT_AFTER.match(text, q.end, place.part_end)
     # a year after "compared with ..." belongs to the baseline, not to this figure
