@@ -116,6 +116,18 @@ def test_old_releases_stay_queryable_until_collected(ws):
     # Only files some kept release names remain.
     named = _named(published) | _named(published, "releases/v1.0.2/datapackage.json")
     assert set(_files(published)) == named
+    # The release history in the state folder keeps only the kept releases' records (each
+    # holds a descriptor), and the next release follows the last one.
+    from pipeline.dataset.releases import history_dir
+
+    history = history_dir(ws / ".dagster", published)
+    versions = [
+        json.loads(p.read_text(encoding="utf-8"))["version"] for p in history.glob("0*.json")
+    ]
+    assert sorted(versions) == ["1.0.2", "1.0.3"]
+    _change_one_report(ws)
+    after = _cli(ws, "run")
+    assert after.returncode == 0 and "version 1.0.4" in after.stdout, after.stdout + after.stderr
 
 
 @pytest.mark.parametrize("point", ["write", "swap-file", "swap-data", "swap"])

@@ -145,7 +145,7 @@ def gc(
 ) -> None:
     """Remove all but the newest --keep releases from published/releases/, then every data
     file no remaining release names (the current release is always kept)."""
-    from pipeline.dataset.releases import history_dir
+    from pipeline.dataset.releases import history_dir, prune_history
     from pipeline.dataset.snapshots import UnknownRelease, collect_garbage
     from pipeline.dataset.staging import published_cache
     from pipeline.lock import RunLocked, run_lock
@@ -157,6 +157,7 @@ def gc(
             # the removed files' sha256 are forgotten (a run does not look for gone files)
             history = history_dir(settings.state_dir, settings.published_dir)
             published_cache(history).save(prune=True)
+            prune_history(history, set(done.kept))
     except (UnknownRelease, ValueError, RunLocked) as err:
         fail(str(err))
     removed = ", ".join(done.removed_releases) or "none"
