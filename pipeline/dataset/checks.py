@@ -287,11 +287,15 @@ _GROWING = ("resources", "sources")
 
 
 def release_errors(
-    staging: Path, published: Path, intact: frozenset[str] = frozenset()
+    staging: Path,
+    published: Path,
+    intact: frozenset[str] = frozenset(),
+    previous: dict | None = None,
 ) -> list[str]:
     """A staged release's problems, checked in proportion to the change: frictionless on the
     new CSV files, each new Parquet file against its CSV twin, the sha256 of each new file;
-    then primary and foreign keys of what changed since the published release (keys.py)."""
+    then primary and foreign keys of what changed since the published release (keys.py).
+    previous: the published descriptor, when the caller has it decoded already."""
     from pipeline.dataset.releases import read_descriptor
 
     package, problem = read_descriptor(staging)
@@ -310,7 +314,8 @@ def release_errors(
     errors += _staged_hashes(package, where, new, intact)
     if errors:
         return errors
-    previous, _ = read_descriptor(published)
+    if previous is None:
+        previous, _ = read_descriptor(published)
 
     def ours() -> list[str]:
         return parquet_twins(package, locate, only=new) + changed_key_errors(

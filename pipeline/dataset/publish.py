@@ -145,12 +145,25 @@ def _pages_differ(
     ]
 
 
+def _published_package(published: Path, last: Release | None) -> dict | None:
+    """The published descriptor as a dict when it is the last release's (already decoded:
+    comparing 50 MB of bytes costs a tenth of decoding them), else None (read it)."""
+    if last is None or last.package is None:
+        return None
+    try:
+        text = (Path(published) / "datapackage.json").read_bytes()
+    except OSError:
+        return None
+    return last.package if text == last.descriptor.encode("utf-8") else None
+
+
 class ReleaseInvalid(RuntimeError):
     """The new release failed validation before it was swapped in: nothing was published."""
 
 
-# (staging folder, published folder, files taken over that this run found intact) -> problems
-Check = Callable[[Path, Path, frozenset[str]], list[str]]
+# (staging folder, published folder, files taken over that this run found intact, the
+# published descriptor when known decoded) -> problems
+Check = Callable[[Path, Path, frozenset[str], dict | None], list[str]]
 
 
 def _finish(
@@ -159,10 +172,11 @@ def _finish(
     check: Check | None,
     url: str = "",
     memo: RowsMemo | None = None,
+    previous: dict | None = None,
 ) -> None:
     """Stage the descriptor, its copy kept for snapshots, the changelog and the pages, then
     validate the staged release; an invalid one is removed. url: the address the release is
-    published at, cited on its landing page."""
+    published at, cited on its landing page. previous: the published descriptor, if known."""
     root = staging.root
     (root / "CHANGELOG.md").write_text(release.changelog, encoding="utf-8")
     (root / "datapackage.json").write_text(release.descriptor, encoding="utf-8")
@@ -173,7 +187,8 @@ def _finish(
 
     for name, data in build_site(root, url, staging.published, memo).items():  # index.html, README
         (root / name).write_bytes(data)
-    if check is not None and (errors := check(root, staging.published, frozenset(staging.intact))):
+    intact = frozenset(staging.intact)
+    if check is not None and (errors := check(root, staging.published, intact, previous)):
         staging.discard()
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         raise ReleaseInvalid(
@@ -338,7 +353,7 @@ def publish(
         cache.save()
         memo.save()
         return PublishResult(version, False, None, published)
-    _finish(staging, new, check, url, memo)
+    _finish(staging, new, check, url, memo, _published_package(published, last))
     # Recorded before the swap: if the swap is interrupted, the next run finds the files
     # differing from the recorded release and rewrites them.
     if history is not None:
