@@ -128,7 +128,11 @@ def _differences(published: Path, release: Release, staging: Staging) -> list[st
 
 
 def _pages_differ(
-    staging: Staging, release: Release, url: str, memo: RowsMemo | None = None
+    staging: Staging,
+    release: Release,
+    url: str,
+    memo: RowsMemo | None = None,
+    package: dict | None = None,
 ) -> list[str]:
     """The landing page and README that differ from what the release makes of its data (a
     page changed with the code, not the data, is republished within the same version)."""
@@ -136,7 +140,7 @@ def _pages_differ(
 
     (staging.root / "datapackage.json").write_text(release.descriptor, encoding="utf-8")
     (staging.root / "CHANGELOG.md").write_text(release.changelog, encoding="utf-8")
-    pages = build_site(staging.root, url, staging.published, memo)
+    pages = build_site(staging.root, url, staging.published, memo, package)
     return [
         f"{name}: differed from the release's page"
         for name, data in pages.items()
@@ -173,10 +177,12 @@ def _finish(
     url: str = "",
     memo: RowsMemo | None = None,
     previous: dict | None = None,
+    package: dict | None = None,
 ) -> None:
     """Stage the descriptor, its copy kept for snapshots, the changelog and the pages, then
     validate the staged release; an invalid one is removed. url: the address the release is
-    published at, cited on its landing page. previous: the published descriptor, if known."""
+    published at, cited on its landing page. previous: the published descriptor, if known;
+    package: the release's descriptor as made (the pages need not decode it again)."""
     root = staging.root
     (root / "CHANGELOG.md").write_text(release.changelog, encoding="utf-8")
     (root / "datapackage.json").write_text(release.descriptor, encoding="utf-8")
@@ -185,7 +191,8 @@ def _finish(
     (kept / "datapackage.json").write_text(release.descriptor, encoding="utf-8")
     from pipeline.dataset.site import build_site  # altair: imported only when publishing
 
-    for name, data in build_site(root, url, staging.published, memo).items():  # index.html, README
+    pages = build_site(root, url, staging.published, memo, package)
+    for name, data in pages.items():  # index.html, README.md
         (root / name).write_bytes(data)
     intact = frozenset(staging.intact)
     if check is not None and (errors := check(root, staging.published, intact, previous)):
@@ -333,12 +340,13 @@ def publish(
     )
     contents = Contents(sources, schemas, state, resources, release.artifacts)
     version, bump, changelog, same = _versioning(last, contents, release, planned)
-    new = Release(version, state, dumps(package_descriptor(version, contents)), changelog)
+    descriptor = package_descriptor(version, contents)
+    new = Release(version, state, dumps(descriptor), changelog)
     from pipeline.dataset.site import RowsMemo  # the page's module: only when publishing
 
     memo = RowsMemo(Path(history) / "site-rows.json" if history is not None else None)
     problems = (
-        _differences(published, new, staging) + _pages_differ(staging, new, url, memo)
+        _differences(published, new, staging) + _pages_differ(staging, new, url, memo, descriptor)
         if same
         else []
     )
@@ -353,7 +361,7 @@ def publish(
         cache.save()
         memo.save()
         return PublishResult(version, False, None, published)
-    _finish(staging, new, check, url, memo, _published_package(published, last))
+    _finish(staging, new, check, url, memo, _published_package(published, last), descriptor)
     # Recorded before the swap: if the swap is interrupted, the next run finds the files
     # differing from the recorded release and rewrites them.
     if history is not None:

@@ -230,15 +230,21 @@ def render_readme(page: Page) -> str:
 
 
 def build_site(
-    published: Path, url: str = "", also: Path | None = None, memo: RowsMemo | None = None
+    published: Path,
+    url: str = "",
+    also: Path | None = None,
+    memo: RowsMemo | None = None,
+    package: dict | None = None,
 ) -> dict[str, bytes]:
     """index.html and README.md for a published folder, as bytes (not written).
     url: the address the folder is published at, cited on the page ('' when unknown).
     also: the published folder a staged release's unchanged files are in. memo: the rows
-    of files read for earlier releases."""
+    of files read for earlier releases. package: its datapackage.json as a dict, when the
+    caller has it (else read)."""
     published = Path(published)
     folders = [published, *([Path(also)] if also is not None else [])]
-    package = decode_json((published / "datapackage.json").read_bytes())
+    if package is None:
+        package = decode_json((published / "datapackage.json").read_bytes())
     log = published / "CHANGELOG.md"
     changelog = log.read_text(encoding="utf-8") if log.exists() else ""
     release = Release(package, changelog, release_date(changelog, str(package.get("version"))), url)
