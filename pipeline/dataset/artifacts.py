@@ -81,12 +81,8 @@ class ArtifactStore:
         # by msgspec (pyarrow's stream and the json module cost more than the read itself)
         path = self._path(key, name)
         try:
-            if self.local:
-                with open(path, "rb") as f:
-                    value = msgspec.json.decode(f.read())
-            else:
-                with self.fs.open_input_stream(path) as f:
-                    value = msgspec.json.decode(f.read())
+            with open(path, "rb") if self.local else self.fs.open_input_stream(path) as f:
+                value = msgspec.json.decode(f.read())
         except (OSError, ValueError, msgspec.DecodeError):
             return None
         return value if isinstance(value, dict) else None

@@ -50,7 +50,7 @@ from pipeline.dataset.staging import (
     published_cache,
     release_resources,
 )
-from pipeline.dataset.statcache import StatCache, read_entries, write_entries
+from pipeline.dataset.statcache import StatCache, read_entries, signature, write_entries
 from pipeline.dataset.swap import mark_complete, recover, swap
 
 if TYPE_CHECKING:  # the page's module imports altair: only when publishing
@@ -402,7 +402,7 @@ def unchanged(published: Path, state: str, history: Path | None = None) -> Publi
         ):
             return None
     cache = published_cache(history)
-    if verify_hashes(published, cache):
+    if verify_hashes(published, cache, package):
         return None
     cache.save()
     return PublishResult(package["version"], False, None, published)
@@ -419,11 +419,16 @@ def descriptor_problem(published: Path) -> str | None:
     return read_descriptor(published)[1]
 
 
-def verify_hashes(published: Path, cache: StatCache | None = None) -> list[str]:
+def verify_hashes(
+    published: Path, cache: StatCache | None = None, package: dict | None = None
+) -> list[str]:
     """Problems with files whose sha256 differs from the descriptor (frictionless skips
     Parquet). cache: trust a file's recorded sha256 while its stat is unchanged (a run's
-    no-op check); without it every byte is read."""
-    package, problem = read_descriptor(published)
+    no-op check); without it every byte is read. package: the descriptor, when the caller
+    has just read it."""
+    problem = None
+    if package is None:
+        package, problem = read_descriptor(published)
     if package is None:
         return [problem]
     cache = cache or StatCache(None)
@@ -438,10 +443,9 @@ CHECKED = "checked.json"
 
 def _descriptor_stat(published: Path) -> list[int] | None:
     try:
-        st = os.stat(Path(published) / "datapackage.json")
+        return signature(os.stat(Path(published) / "datapackage.json"))
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def record_checked(history: Path | None, run: str, result: PublishResult) -> None:
@@ -467,13 +471,10 @@ def verify_run(published: Path, cache: StatCache, history: Path | None, run: str
         or not isinstance(written, dict)
     ):
         return verify_hashes(published, cache)
-    problems = []
-    for rel, digest in sorted(written.items()):
-        try:
-            found = cache.sha256(os.path.join(published, rel))
-        except OSError:
-            problems.append(f"{rel}: missing")
-            continue
-        if found != digest:
-            problems.append(f"{rel}: sha256 differs from datapackage.json")
-    return problems
+    moved_in = [{"path": p, "hash": f"sha256:{digest}"} for p, digest in sorted(written.items())]
+    base = os.path.abspath(published)
+    return file_problems(
+        {"resources": [{"x-shards": moved_in}]},
+        lambda p: os.path.join(base, p),
+        lambda _, f: cache.sha256(f),
+    )

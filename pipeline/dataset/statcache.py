@@ -24,7 +24,8 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _signature(stat: os.stat_result) -> list[int]:
+def signature(stat: os.stat_result) -> list[int]:
+    """What a file's bytes are trusted by: (size, mtime in ns, inode)."""
     return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
 
 
@@ -42,7 +43,7 @@ def write_entries(path: Path, entries: dict) -> None:
     # unsorted: a cache is private state, and sorting 100,000 keys costs more than writing
     tmp.write_bytes(msgspec.json.encode(entries))
     os.replace(tmp, path)
-    _LOADED[os.path.abspath(path)] = (_signature(os.stat(path)), entries)
+    _LOADED[os.path.abspath(path)] = (signature(os.stat(path)), entries)
 
 
 def read_entries(path: Path) -> dict:
@@ -50,15 +51,15 @@ def read_entries(path: Path) -> dict:
     work), decoded once per process while the file stays the same."""
     key = os.path.abspath(path)
     try:
-        signature = _signature(os.stat(path))
-        if (known := _LOADED.get(key)) is not None and known[0] == signature:
+        stat_now = signature(os.stat(path))
+        if (known := _LOADED.get(key)) is not None and known[0] == stat_now:
             return known[1]
         # msgspec: at 100,000 files the json module's parse is most of a no-op
         loaded = msgspec.json.decode(Path(path).read_bytes())
     except (OSError, ValueError, msgspec.DecodeError):
         return {}  # a damaged cache only costs one full hashing
     entries = loaded if isinstance(loaded, dict) else {}
-    _LOADED[key] = (signature, entries)
+    _LOADED[key] = (stat_now, entries)
     return entries
 
 
@@ -84,19 +85,19 @@ class StatCache:
     def sha256(self, path: str | Path) -> str:
         """The file's sha256, from the cache when its stat is the one recorded."""
         key = _key(path)
-        signature = _signature(os.stat(path))
+        stat_now = signature(os.stat(path))
         cached = self.entries.get(key)
-        if isinstance(cached, list) and len(cached) == 2 and cached[0] == signature:
+        if isinstance(cached, list) and len(cached) == 2 and cached[0] == stat_now:
             return cached[1]
         digest = file_sha256(path)
-        self.entries[key] = [signature, digest]
+        self.entries[key] = [stat_now, digest]
         self.changed = True
         return digest
 
     def remember(self, path: str, stat: os.stat_result, digest: str) -> None:
         """Record a file's sha256 known from its bytes (a staged file, under the path it is
         moved to: a rename keeps its size, mtime and inode)."""
-        self.entries[_key(path)] = [_signature(stat), digest]
+        self.entries[_key(path)] = [signature(stat), digest]
         self.changed = True
 
     def save(self, prune: bool = False) -> None:
