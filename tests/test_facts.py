@@ -46,7 +46,10 @@ def _report(spec: dict | None) -> Report:
     period = [
         date.fromisoformat(spec[k]) if spec.get(k) else None for k in ("period_start", "period_end")
     ]
-    return Report(date.fromisoformat(spec["issued"]), spec["subject"], spec["name"], *period)
+    cut_off = date.fromisoformat(spec["cut_off"]) if spec.get("cut_off") else None
+    return Report(
+        date.fromisoformat(spec["issued"]), spec["subject"], spec["name"], *period, cut_off=cut_off
+    )
 
 
 @pytest.mark.parametrize(
@@ -98,3 +101,23 @@ def test_a_report_that_covers_since_its_last_report_covers_to_its_date_of_issue(
     report = Report.of(meta, text)
     assert (report.period_start, report.period_end) == (date(2018, 6, 1), date(2018, 8, 30))
     assert Report.of(meta, "1. The report covers developments in Haiti.").period_start is None
+
+
+def test_a_report_that_says_up_to_which_day_it_reflects_events_means_that_day_by_now() -> None:
+    """S/1995/650 'reflects events up to 30 July 1995' and was issued on 3 August: its 'now'
+    is 30 July (rules/facts.yaml report_cut_off); a report that says nothing of it keeps its
+    date of issue."""
+    from pathlib import Path
+
+    from pipeline.extract.explain import explain
+    from pipeline.read.ingest import ingest
+
+    raw = Path(__file__).parents[1] / "raw"
+    doc = ingest(raw / "UNCRO_S_1995_650.pdf")
+    report = Report.of(doc.metadata, doc.text)
+    assert (report.issued, report.cut_off) == (date(1995, 8, 3), date(1995, 7, 30))
+    sentence = "As a result of this fighting, 12,000 to 14,000 Serb refugees are now moving."
+    figure = explain(sentence, report).metrics[0]
+    assert figure.as_of == "1995-07-30"
+    unsaid = ingest(raw / "UNMOP_S_1996_180.pdf")
+    assert Report.of(unsaid.metadata, unsaid.text).cut_off is None

@@ -38,7 +38,15 @@ _AS_AT = re.compile(r"(?i)as (?:at|of)\b")
 _NO_FIGURE = re.compile(r"[^\d;]{0,120}")
 _SEE_ANNEX = re.compile(r"\bsee annex\b", re.I)
 _CURRENT_BEFORE = re.compile(r"\b(?:current|currently|present|presently)\s+(?:\w+\s+)?$", re.I)
+_FROM = re.compile(r"\bfrom\s*$", re.I)
+_TO = re.compile(r"[^.;\d]{0,40}\bto\s+(?:about |some |over |nearly |almost )?\d")
 _SINCE_YEAR = re.compile(r"\bsince (?:the (?:beginning|start) of )?(\d{4})\b", re.I)
+
+
+def _now(report: Report) -> str:
+    """What a report's present tense means: the day it says it reflects events up to, else
+    its date of issue."""
+    return (report.cut_off or report.issued).isoformat()
 
 
 @cache
@@ -150,7 +158,7 @@ def _stated(
         return report.annex_date.isoformat(), "annex_date: the date of the annex it points to"
     # "from the current 1,023 officers": its own word dates it, whatever dates follow
     if report.issued and _CURRENT_BEFORE.search(f.text[max(c0, f.start - 40) : f.start]):
-        return report.issued.isoformat(), "current: 'current' right before it: date of issue"
+        return _now(report), "current: 'current' right before it: the report's present"
     for lo, hi, where in ((c0, c1, "clause"), (s0, s1, "sentence")):
         if found := _in_text(f, lo, hi, rules, report):
             return found[0], f"{found[1]} (in its {where})"
@@ -213,7 +221,7 @@ def _as_of(
     if report.issued and (
         current.search(f.text[c0 : f.start]) or current.search(f.text[f.end : c1][:40])
     ):
-        return report.issued.isoformat(), "current: present tense or 'current': date of issue"
+        return _now(report), "current: present tense or 'current': the report's present"
     if (quarter := quarter_of(f.text[s0:s1], f.start - s0, rules, report)) is not None:
         return quarter, "quarter: 'in the first quarter of 2002'"
     since = _SINCE_YEAR.search(f.text[s0 : f.start])
@@ -264,3 +272,26 @@ def _last_date(text: str, report: Report) -> str | None:
     for m in pattern.finditer(text):
         last = day_of(m, report) or last
     return last
+
+
+def cumulative_since(f: Figure, report: Report, value: str | None) -> str | None:
+    """'increased from 230, reported in June, to 2,440 persons since January 1998': the
+    figure a change starts from, dated by a day or month before the date of issue, counts from
+    the start the sentence states for the figure it changed to ('since ...': an interval that
+    ends on the date of issue)."""
+    if value is None or report.issued is None:
+        return None
+    if not (_FROM.search(f.text[f.start - 30 : f.start]) and _TO.match(f.text, f.end)):
+        return None
+    first, _, last = value.partition("/")
+    last = last or first
+    issued = report.issued.isoformat()
+    if last >= issued:
+        return None
+    s0, s1 = f.sentence
+    starts = [
+        v.partition("/")[0]
+        for _, _, v, _ in dates_in(f.text[s0:s1], _rules(), report)
+        if v.endswith("/" + issued) and v.partition("/")[0] < first
+    ]
+    return f"{min(starts)}/{last}" if starts else None

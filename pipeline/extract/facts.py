@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from pipeline.extract.as_of import as_of
+from pipeline.extract.as_of import as_of, cumulative_since
 from pipeline.extract.fact_rules import Figure, compiled, fact_pattern, left_of, right_of, rx, table
 from pipeline.extract.report import Report
 
@@ -441,4 +441,7 @@ def decide(f: Figure, report: Report, earlier: Earlier = Earlier(), before: str 
     if facts.why["status"].startswith("change_from") and report.issued:
         facts.as_of = report.issued.isoformat()
         facts.why["as_of"] = "change_from: the value a planned change starts from, now"
+    if facts.aggregation == "cumulative" and (since := cumulative_since(f, report, facts.as_of)):
+        facts.as_of = since
+        facts.why["as_of"] += "; cumulative_since: counted from the start its sentence states"
     return facts

@@ -27,6 +27,7 @@ class Report:
     period_end: date | None = None
     acronyms: tuple[tuple[str, str], ...] = ()  # (acronym, what it stands for), as defined
     annex_date: date | None = None  # the date an annex's table is "as at" ("(see annex)")
+    cut_off: date | None = None  # "The present report reflects events up to 30 July 1995"
 
     @staticmethod
     def of(metadata, text: str = "") -> Report:
@@ -54,6 +55,7 @@ class Report:
             end,
             defined_acronyms(text),
             annex_date(text),
+            cut_off(text, issued) if issued else None,
         )
 
 
@@ -72,6 +74,19 @@ def annex_date(text: str) -> date | None:
         return None
     found = iso_day(m.group(1), m.group(2), m.group(3))
     return date.fromisoformat(found) if found else None
+
+
+def cut_off(text: str, issued: date) -> date | None:
+    """The day up to which a report says it reflects events ('The present report reflects
+    events up to 30 July 1995'), in its opening: what its present tense means."""
+    from pipeline.extract.fact_rules import rx, table  # rules of facts.yaml
+
+    m = rx(table()["report_cut_off"]).search(text[:6000])
+    if m is None:
+        return None
+    found = iso_day(m.group("d"), m.group("m"), m.group("y") or str(issued.year))
+    day = date.fromisoformat(found) if found else None
+    return day if day and day <= issued else None
 
 
 def covered_since(text: str, issued: date) -> date | None:
