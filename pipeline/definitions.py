@@ -18,6 +18,7 @@ import dagster as dg
 
 from pipeline.build import DocumentOutcome, artifact_store, build_artifact, build_artifacts
 from pipeline.dataset.schema import load as load_schema
+from pipeline.heap import large_heap
 from pipeline.lock import run_lock
 from pipeline.plan import RawFolderError, plan_run
 from pipeline.release import load_release, publish_release, release_database
@@ -167,7 +168,7 @@ def warehouse(context: dg.AssetExecutionContext, settings: SettingsResource) -> 
     # Outside the lock: artifacts are write-once.
     for _ in build_artifacts([(p, plan.files[p]) for p in plan.todo], store, settings):
         pass
-    with run_lock(settings, _wait(settings), context.log.info):
+    with run_lock(settings, _wait(settings), context.log.info), large_heap():
         result = load_release(settings, store, plan, fresh=set(plan.todo))
     errors = [o.error for o in result.outcomes if o.status in ("failed", "duplicate")]
     for error in errors:
@@ -246,7 +247,7 @@ def published_dataset(context: dg.AssetExecutionContext, settings: SettingsResou
     from pipeline.dataset.readers import metrics_preview, open_read_only
     from pipeline.dataset.releases import history_dir
 
-    with run_lock(settings, _wait(settings), context.log.info):
+    with run_lock(settings, _wait(settings), context.log.info), large_heap():
         result = publish_release(settings)
         history = history_dir(settings.state_dir, settings.published_dir)
         record_checked(history, context.run.run_id, result)
@@ -291,10 +292,11 @@ def frictionless_valid(
     # A file is re-hashed when its stat changed: reading every byte here would make a no-op
     # cost as much as the collection (`indicators validate` reads them all).
     history = history_dir(settings.state_dir, settings.published_dir)
-    cache = published_cache(history)
-    errors = verify_run(settings.published_dir, cache, history, context.run.run_id)
-    if not errors:
-        cache.save()
+    with large_heap():
+        cache = published_cache(history)
+        errors = verify_run(settings.published_dir, cache, history, context.run.run_id)
+        if not errors:
+            cache.save()
     return dg.AssetCheckResult(
         passed=not errors,
         metadata={

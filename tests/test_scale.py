@@ -359,3 +359,25 @@ def _celery_job(name: str):
         str(ROOT / "deploy" / "celery" / "definitions.py"), "defs", working_directory=str(ROOT)
     )
     return repo.get_reconstructable_job(name)
+
+
+def test_a_large_heap_step_restores_the_collector_even_when_it_fails() -> None:
+    """large_heap (pipeline/heap.py) makes collections rare inside, freezes what was alive on
+    entry, and leaves the collector as it found it, nested or not, on error too."""
+    import gc
+
+    from pipeline.heap import large_heap
+
+    before = gc.get_threshold()
+    try:
+        with large_heap():
+            assert gc.get_threshold() == (50_000, 20, 100)
+            assert gc.get_freeze_count() > 0
+            with large_heap():  # the outermost decides
+                pass
+            assert gc.get_threshold() == (50_000, 20, 100)
+            raise KeyError("step failed")
+    except KeyError:
+        pass
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

@@ -33,6 +33,7 @@ def run(
 
     console = Console()
     started = time.perf_counter()
+    from pipeline.heap import large_heap
     from pipeline.orchestrate import run_in_process
 
     bar, progress = _reading_bar(console, started)
@@ -41,13 +42,14 @@ def run(
         console.print(f"[yellow]{message}[/yellow]", soft_wrap=True)
 
     try:
-        summary = run_in_process(
-            command_settings(allow_empty=True if allow_empty else None),
-            wait=wait,
-            workers=workers,
-            progress=progress,
-            on_wait=waiting,
-        )
+        with large_heap():  # the whole run: Dagster's steps around the assets too
+            summary = run_in_process(
+                command_settings(allow_empty=True if allow_empty else None),
+                wait=wait,
+                workers=workers,
+                progress=progress,
+                on_wait=waiting,
+            )
     finally:
         bar.stop()
     summary.print(console, time.perf_counter() - started)
