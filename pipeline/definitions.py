@@ -20,7 +20,7 @@ from pipeline.build import DocumentOutcome, artifact_store, build_artifact, buil
 from pipeline.dataset.schema import load as load_schema
 from pipeline.heap import large_heap
 from pipeline.lock import run_lock
-from pipeline.plan import RawFolderError, plan_run
+from pipeline.plan import RawFolderError, current_plan
 from pipeline.release import load_release, publish_release, release_database
 from pipeline.resources import SettingsResource
 from pipeline.settings import Settings
@@ -162,7 +162,7 @@ def warehouse(context: dg.AssetExecutionContext, settings: SettingsResource) -> 
     settings = settings.value()
     store = artifact_store(settings)
     try:
-        plan = plan_run(settings, store)
+        plan = current_plan(settings, store)
     except RawFolderError as err:
         raise dg.Failure(str(err)) from None
     # Outside the lock: artifacts are write-once.

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from pipeline.build import DocumentOutcome, artifact_store
 from pipeline.lock import RunLocked, run_lock
-from pipeline.plan import Plan, RawFolderError, plan_run
+from pipeline.plan import Plan, RawFolderError, hand_over, plan_run
 from pipeline.resources import SettingsResource, resource_config
 from pipeline.settings import Settings
 
@@ -186,7 +186,11 @@ def run_in_process(
     errors = read_reports(plan, settings, instance, workers, progress)
     try:
         with run_lock(settings, wait, on_wait):
-            summary = _load_and_publish(settings, instance)
+            hand_over(settings, plan)
+            try:
+                summary = _load_and_publish(settings, instance)
+            finally:
+                hand_over(settings, None)
     except RunLocked as err:
         return RunSummary(
             False, errors=[str(err)], settings=settings, version=_current_version(settings)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.build import DocumentOutcome, artifact_key
 from pipeline.dataset.artifacts import ArtifactStore
-from pipeline.dataset.statcache import StatCache
+from pipeline.dataset.statcache import StatCache, signature
 from pipeline.manifest import CollectionCheck, check_raw
 from pipeline.read.ingest import SUPPORTED_SUFFIXES, document_id_for, scan_raw
 from pipeline.settings import Settings
@@ -26,6 +27,16 @@ class Plan:
     aside: list[DocumentOutcome]
     todo: list[Path]
     collection: CollectionCheck | None = None  # raw/ against the collection's manifest
+    # The published database's stat when the plan was made: a release published since (by
+    # another run) makes the plan stale.
+    published_at: list[int] | None = None
+
+
+def _database_signature(settings: Settings) -> list[int] | None:
+    try:
+        return signature(os.stat(settings.db_path))
+    except OSError:
+        return None
 
 
 def published_digests(settings: Settings) -> dict[str, str]:
@@ -114,6 +125,7 @@ def plan_run(settings: Settings, store: ArtifactStore) -> Plan:
             "INDICATORS_ALLOW_EMPTY=1) publishes an empty dataset"
             + (" and unpublishes every document" if published else "")
         )
+    published_at = _database_signature(settings)
     cache = raw_stat_cache(settings)
     files, aside = _set_aside(paths, published, cache)
     present = _present(paths, files, cache)
@@ -128,7 +140,33 @@ def plan_run(settings: Settings, store: ArtifactStore) -> Plan:
         if d is None
         or (not store.complete(artifact_key(p, d)) and store.failure(artifact_key(p, d)) is None)
     ]
-    return Plan(files, aside, todo, check_raw(settings.manifest, present))
+    return Plan(files, aside, todo, check_raw(settings.manifest, present), published_at)
+
+
+# A plan handed from a run's reading step to its load step in the same process, by raw folder
+# and database: planning lists and stats every report (half a second at 10,000 reports).
+_HANDED: dict[tuple[str, str], Plan] = {}
+
+
+def _handoff_key(settings: Settings) -> tuple[str, str]:
+    return os.path.abspath(settings.raw_dir), os.path.abspath(settings.db_path)
+
+
+def hand_over(settings: Settings, plan: Plan | None) -> None:
+    """Offer this plan to the load step of the same run (None withdraws it)."""
+    if plan is None:
+        _HANDED.pop(_handoff_key(settings), None)
+    else:
+        _HANDED[_handoff_key(settings)] = plan
+
+
+def current_plan(settings: Settings, store: ArtifactStore) -> Plan:
+    """The plan handed over by this run's reading step while no release was published since
+    it was made (files changed in raw/ meanwhile are the next run's); else a new one."""
+    handed = _HANDED.pop(_handoff_key(settings), None)
+    if handed is not None and handed.published_at == _database_signature(settings):
+        return handed
+    return plan_run(settings, store)
 
 
 def _present(paths: list[Path], files: dict[Path, str | None], cache: StatCache) -> dict[str, str]:

@@ -77,7 +77,9 @@ INCREMENTAL_SHARE = 0.5
 
 def _document_id(key_path: str) -> str:
     """The document an artifact holds the rows of (its source file's stem)."""
-    return Path(_split(key_path)[1]).stem
+    # by string (Path(...).stem on every key of 10,000 reports cost a tenth of a second)
+    stem, dot, _ = _split(key_path)[1].rpartition(".")
+    return stem if dot and stem else _split(key_path)[1]
 
 
 def incremental_plan(base: list[str] | None, keys: list[str]) -> dict[str, list[str]] | None:

@@ -148,3 +148,25 @@ def test_a_run_killed_during_the_incremental_load_recovers(tmp_path, point):
     assert len(_rows(db, "documents")) == 2
     assert not list((ws / "published").glob("indicators.duckdb.*"))
     assert frictionless_errors(ws / "published") == []
+
+
+def test_the_load_step_takes_the_runs_plan_until_a_release_is_published_since(
+    workspace, instance, monkeypatch
+):
+    """The reading step hands its plan to the load step (no second listing of raw/); a plan
+    made before another run published is stale and made again (pipeline/plan.py)."""
+    from pipeline.orchestrate import run_in_process
+    from pipeline.plan import current_plan, hand_over
+
+    monkeypatch.setenv("INDICATORS_ARTIFACTS", str(workspace / "artifacts"))
+    settings = Settings.from_env()
+    store = artifact_store(settings)
+    handed = plan_run(settings, store)
+    hand_over(settings, handed)
+    assert current_plan(settings, store) is handed
+    assert current_plan(settings, store) is not handed  # handed once
+    assert run_in_process(settings, instance=instance).success  # publishes a release
+    hand_over(settings, handed)  # made before that release
+    again = current_plan(settings, store)
+    assert again is not handed and again.published_at is not None
+    assert handed.published_at != again.published_at

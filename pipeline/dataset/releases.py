@@ -1,7 +1,9 @@
 """Release history: every release's exact descriptor and changelog, kept by the pipeline.
 
 Where: in the pipeline's own state folder (beside Dagster's state and the artifacts), one
-small JSON file per release, under a folder named after the published folder it describes.
+small JSON file per release and its descriptor's exact bytes beside it (NNNNNN.*.descriptor: kept
+out of the JSON, where 50 MB at 10,000 reports had to be escaped and parsed as one string),
+under a folder named after the published folder it describes.
 Not in published/: that is what users download, copy, edit and may damage. Not in the DuckDB
 database: it is rebuilt from the artifacts by every release and published beside the data.
 The history and published/ back each other up: a damaged or deleted descriptor or changelog
@@ -15,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import uuid
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -111,13 +114,33 @@ def _records(folder: Path) -> list[Path]:
     return sorted(Path(folder).glob("[0-9]*.json")) if Path(folder).is_dir() else []
 
 
+def _sidecars(record_path: Path) -> list[Path]:
+    """The descriptor files of one record's number (the one it names, and any left over)."""
+    return sorted(record_path.parent.glob(f"{record_path.stem}.*.descriptor"))
+
+
+def _read_record(path: Path) -> Release:
+    """One record; its descriptor from the file it names (or inline, as records written
+    before had it), which must have the size recorded."""
+    data = msgspec.json.decode(path.read_bytes())
+    descriptor = data.get("descriptor")
+    if descriptor is None:
+        name = data["descriptor_file"]
+        if not isinstance(name, str) or "/" in name or not name.startswith(path.stem + "."):
+            raise ValueError(f"{path}: names no descriptor of its own")
+        raw = (path.parent / name).read_bytes()
+        if len(raw) != data["descriptor_bytes"]:
+            raise ValueError(f"{path.parent / name}: not the size recorded")
+        descriptor = raw.decode("utf-8")
+    return Release(data["version"], data["state"], descriptor, data["changelog"])
+
+
 def last_release(folder: Path) -> Release | None:
     """The newest release recorded in the history folder (a damaged record is skipped)."""
     for path in reversed(_records(folder)):
         try:
-            data = msgspec.json.decode(path.read_bytes())
-            return Release(data["version"], data["state"], data["descriptor"], data["changelog"])
-        except (ValueError, KeyError, TypeError, msgspec.DecodeError):
+            return _read_record(path)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, msgspec.DecodeError):
             continue
     return None
 
@@ -148,15 +171,26 @@ def record(folder: Path, release: Release, bump: str, published: Path | None = N
     else:
         seq = int(records[-1].stem) + 1 if records else 1
         path = folder / f"{seq:06d}.json"
+    # The descriptor under a new name first, then the record that names it: a run killed
+    # between the two leaves the record it replaces, and that record's descriptor, whole.
+    descriptor = release.descriptor.encode("utf-8")
+    name = f"{path.stem}.{uuid.uuid4().hex[:12]}.descriptor"
+    tmp = folder / f".{name}.tmp"
+    tmp.write_bytes(descriptor)
+    os.replace(tmp, folder / name)
+    fields = {k: v for k, v in asdict(release).items() if k != "descriptor"}
+    entry = dict(fields, descriptor_file=name, descriptor_bytes=len(descriptor), bump=bump)
     tmp = path.with_suffix(".tmp")
-    # msgspec: straight to bytes (the record holds the descriptor: 57 MB at 10,000 reports)
-    tmp.write_bytes(msgspec.json.encode(dict(asdict(release), bump=bump)))
+    tmp.write_bytes(msgspec.json.encode(entry))
     os.replace(tmp, path)
+    for old in _sidecars(path):
+        if old.name != name:
+            old.unlink(missing_ok=True)
 
 
 def prune_history(folder: Path, keep: set[str]) -> int:
     """Remove the history records of releases not in keep, the newest record always kept
-    (each record holds its release's descriptor: 50 MB at 10,000 reports). Returns how many
+    (each record keeps its release's descriptor: 50 MB at 10,000 reports). Returns how many
     were removed."""
     records = _records(folder)
     removed = 0
@@ -164,6 +198,8 @@ def prune_history(folder: Path, keep: set[str]) -> int:
         version = _last_version([path])
         if version is not None and version not in keep:
             path.unlink()
+            for sidecar in _sidecars(path):
+                sidecar.unlink(missing_ok=True)
             removed += 1
     return removed
 
