@@ -270,7 +270,8 @@ def _changed_shards(con, schemas: dict, sharded: dict, changed: set[str], locate
     con.execute("CREATE TEMP TABLE shard_files (filename VARCHAR, report VARCHAR)")
     views = {}
     for name, files in sharded.items():
-        paths = {r: str(locate(p)) for r, p in sorted(files.items()) if r in changed}
+        # the changed reports looked up, not every report's file sorted (10,000 per table)
+        paths = {r: str(locate(files[r])) for r in sorted(changed) if r in files}
         _insert(con, "shard_files", [[f, r] for r, f in paths.items()])
         columns = _columns(schemas.get(name, {}))
         _view(con, f"{name}__changed", [Path(f) for f in paths.values()], columns, filename=True)

@@ -63,7 +63,7 @@ class Staging:
 
     def has(self, path: str, digest: str) -> bool:
         """Whether published/ already holds this file with these bytes (sha256 hex)."""
-        target = os.path.join(self._base, path)  # a string: no Path per file
+        target = self._base + "/" + path  # a string: no Path (nor join) per file
         try:
             found = self.cache.sha256(target) == digest
         except OSError:  # missing, or not a file
@@ -80,7 +80,7 @@ class Staging:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             # known here, so the run's own check after the swap need not hash it again
-            self.cache.remember(os.path.join(self._base, path), target.stat(), digest)
+            self.cache.remember(self._base + "/" + path, target.stat(), digest)
             self.new[path] = digest
             checkpoint("write")
         return {"path": path, "hash": f"sha256:{digest}", "bytes": len(data)}

@@ -85,7 +85,8 @@ class StatCache:
     def sha256(self, path: str | Path) -> str:
         """The file's sha256, from the cache when its stat is the one recorded."""
         key = _key(path)
-        stat_now = signature(os.stat(path))
+        st = os.stat(path)
+        stat_now = [st.st_size, st.st_mtime_ns, st.st_ino]  # signature(), inlined: 90,000 calls
         cached = self.entries.get(key)
         if isinstance(cached, list) and len(cached) == 2 and cached[0] == stat_now:
             return cached[1]
