@@ -82,6 +82,11 @@ def test_one_changed_report_writes_only_its_files_and_the_small_tables(ws):
     named = _named(published)
     assert all((published / p).is_file() for p in named)
     assert frictionless_errors(published) == []
+    # What each report's rows were made from is said once, in x-artifacts, not per file.
+    package = json.loads((published / "datapackage.json").read_text(encoding="utf-8"))
+    shards = [e for r in package["resources"] for e in r.get("x-shards", [])]
+    assert shards and all("artifact" not in e for e in shards)
+    assert {e["document_id"] for e in shards} <= set(package["x-artifacts"])
 
 
 def test_old_releases_stay_queryable_until_collected(ws):

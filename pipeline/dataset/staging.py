@@ -124,6 +124,10 @@ def _taken_over(doc: str, artifact: str, old: list[dict | None], staging: Stagin
     )
 
 
+def _without(entry: dict, key: str) -> dict:
+    return {k: v for k, v in entry.items() if k != key}
+
+
 def _table_resources(name: str, release: ReleaseTables, staging: Staging, prev) -> list[dict]:
     """The Parquet and CSV resources of a per-report table: the shards of unchanged reports
     taken over, the others written from the database."""
@@ -135,14 +139,14 @@ def _table_resources(name: str, release: ReleaseTables, staging: Staging, prev) 
         if _taken_over(doc, artifact, old, staging, prev):
             for fmt, entry in zip(files, old, strict=True):
                 if entry is not None:
-                    files[fmt].append(entry)
+                    # earlier releases named the artifact in every file's entry too
+                    files[fmt].append(_without(entry, "artifact") if "artifact" in entry else entry)
         else:
             todo.append(doc)
     for doc, table in report_tables(release.con, name, todo):
         for fmt, data in (("parquet", parquet_bytes(table)), ("csv", csv_bytes(table))):
             put = staging.put(file_path(name, fmt, data, doc), data)
-            artifact = release.artifacts.get(doc, "")
-            shard = Shard(put["path"], put["hash"], put["bytes"], table.num_rows, doc, artifact)
+            shard = Shard(put["path"], put["hash"], put["bytes"], table.num_rows, doc)
             files[fmt].append(shard.entry())
     resources = []
     for fmt in ("parquet", "csv"):
