@@ -155,6 +155,14 @@ def _build(
                 store.write_failure(key, message)
             yield DocumentOutcome(did, path.name, "failed", message)
             continue
+        if tables.sha256 != digest:  # the file changed since it was planned: not its artifact
+            yield DocumentOutcome(
+                did,
+                path.name,
+                "failed",
+                f"{path.name}: changed while the run read it; read next run",
+            )
+            continue
         if any(t.document_id == tables.document_id for *_, t in pending):
             yield from _write_batch(pending, store)  # a batch holds each document once
             pending = []

@@ -33,6 +33,7 @@ class Plan:
 
 
 def _database_signature(settings: Settings) -> list[int] | None:
+    """The published database's stat (a release replaces the file), None when there is none."""
     try:
         return signature(os.stat(settings.db_path))
     except OSError:
@@ -113,6 +114,7 @@ def plan_run(settings: Settings, store: ArtifactStore) -> Plan:
         raise RawFolderError(f"{raw_dir}: the raw folder does not exist")
     # links outside raw/, folders, FIFOs: named, not read; the manifest is no report
     paths, refused = scan_raw(raw_dir, (settings.manifest,))
+    published_at = _database_signature(settings)  # before its digests: a later release is newer
     published = published_digests(settings)
     readable = [p for p in paths if p.suffix.lower() in SUPPORTED_SUFFIXES]
     if not readable and not settings.allow_empty:
@@ -125,7 +127,6 @@ def plan_run(settings: Settings, store: ArtifactStore) -> Plan:
             "INDICATORS_ALLOW_EMPTY=1) publishes an empty dataset"
             + (" and unpublishes every document" if published else "")
         )
-    published_at = _database_signature(settings)
     cache = raw_stat_cache(settings)
     files, aside = _set_aside(paths, published, cache)
     present = _present(paths, files, cache)
@@ -149,6 +150,7 @@ _HANDED: dict[tuple[str, str], Plan] = {}
 
 
 def _handoff_key(settings: Settings) -> tuple[str, str]:
+    """Whose plan: the raw folder and the database it was made for."""
     return os.path.abspath(settings.raw_dir), os.path.abspath(settings.db_path)
 
 

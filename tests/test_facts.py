@@ -121,3 +121,9 @@ def test_a_report_that_says_up_to_which_day_it_reflects_events_means_that_day_by
     assert figure.as_of == "1995-07-30"
     unsaid = ingest(raw / "UNMOP_S_1996_180.pdf")
     assert Report.of(unsaid.metadata, unsaid.text).cut_off is None
+    from pipeline.extract.report import cut_off
+
+    text = "2. The present report reflects events up to 30 December."  # issued in January
+    assert cut_off(text, date(1996, 1, 5)) == date(1995, 12, 30)
+    later = text.replace("30 December", "30 January 1996")  # after its date of issue
+    assert cut_off(later, date(1996, 1, 5)) is None

@@ -165,8 +165,38 @@ def test_the_load_step_takes_the_runs_plan_until_a_release_is_published_since(
     hand_over(settings, handed)
     assert current_plan(settings, store) is handed
     assert current_plan(settings, store) is not handed  # handed once
+    import pipeline.orchestrate
+    import pipeline.plan
+
+    calls = []
+
+    def counted(*args):
+        calls.append(args)
+        return plan_run(*args)
+
+    monkeypatch.setattr(pipeline.plan, "plan_run", counted)
+    monkeypatch.setattr(pipeline.orchestrate, "plan_run", counted)
     assert run_in_process(settings, instance=instance).success  # publishes a release
+    assert len(calls) == 1  # planned by the reading step only: the load step took its plan
     hand_over(settings, handed)  # made before that release
     again = current_plan(settings, store)
     assert again is not handed and again.published_at is not None
     assert handed.published_at != again.published_at
+
+
+def test_a_report_changed_after_it_was_planned_is_not_stored_under_the_old_bytes(
+    workspace, monkeypatch
+):
+    """A plan's sha256 is taken before reading: a file changed since is read again by the
+    next run, and its rows are never stored as the artifact of the bytes it no longer has."""
+    from pipeline.build import artifact_key, build_artifacts
+
+    monkeypatch.setenv("INDICATORS_ARTIFACTS", str(workspace / "artifacts"))
+    settings = Settings.from_env()
+    store = artifact_store(settings)
+    path = workspace / "raw" / REPORT.name
+    planned = "0" * 64  # the bytes it had when the plan was made
+    [outcome] = build_artifacts([(path, planned)], store, settings)
+    assert outcome.status == "failed" and "changed while the run read it" in outcome.error
+    assert not store.complete(artifact_key(path, planned))
+    assert store.failure(artifact_key(path, planned)) is None  # not remembered: read next run

@@ -373,9 +373,12 @@ def test_a_large_heap_step_restores_the_collector_even_when_it_fails() -> None:
         with large_heap():
             assert gc.get_threshold() == (50_000, 20, 100)
             assert gc.get_freeze_count() > 0
-            with large_heap():  # the outermost decides
-                pass
+            frozen = gc.get_freeze_count()
+            made_since = [[i] for i in range(1000)]  # noqa: F841  (alive inside)
+            with large_heap():  # freezes what was made since; the outermost restores
+                assert gc.get_freeze_count() > frozen
             assert gc.get_threshold() == (50_000, 20, 100)
+            assert gc.get_freeze_count() > frozen
             raise KeyError("step failed")
     except KeyError:
         pass

@@ -141,9 +141,8 @@ def _load_keys(con, name: str, files: list[Path], columns: list[str]) -> None:
 
 def key_errors(package: dict, locate: Locate) -> list[str]:
     """Primary keys repeated across a table's files and foreign keys pointing to no row,
-    over every file of the package: their key columns only, read a few hundred files at a
-    time (never a whole table in memory). Rows whose foreign key fields are all empty point
-    nowhere."""
+    over every file of the package: only the key columns are loaded, a few hundred files at a
+    time. Rows whose foreign key fields are all empty point nowhere."""
     import duckdb
 
     tables, schemas = _parquet_tables(package), _csv_schemas(package)

@@ -175,7 +175,7 @@ def record(folder: Path, release: Release, bump: str, published: Path | None = N
     # between the two leaves the record it replaces, and that record's descriptor, whole.
     descriptor = release.descriptor.encode("utf-8")
     name = f"{path.stem}.{uuid.uuid4().hex[:12]}.descriptor"
-    tmp = folder / f".{name}.tmp"
+    tmp = folder / f".{path.stem}.descriptor.tmp"  # one name: a killed run's is overwritten
     tmp.write_bytes(descriptor)
     os.replace(tmp, folder / name)
     fields = {k: v for k, v in asdict(release).items() if k != "descriptor"}

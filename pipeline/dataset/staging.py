@@ -125,6 +125,7 @@ def _taken_over(doc: str, artifact: str, old: list[dict | None], staging: Stagin
 
 
 def _without(entry: dict, key: str) -> dict:
+    """A copy of a descriptor entry without one property."""
     return {k: v for k, v in entry.items() if k != key}
 
 

@@ -39,14 +39,14 @@ _NO_FIGURE = re.compile(r"[^\d;]{0,120}")
 _SEE_ANNEX = re.compile(r"\bsee annex\b", re.I)
 _CURRENT_BEFORE = re.compile(r"\b(?:current|currently|present|presently)\s+(?:\w+\s+)?$", re.I)
 _FROM = re.compile(r"\bfrom\s*$", re.I)
-_TO = re.compile(r"[^.;\d]{0,40}\bto\s+(?:about |some |over |nearly |almost )?\d")
+_TO = re.compile(r"[^.;]{0,60}?\bto\s+(?:about |some |over |nearly |almost )?\d")
 _SINCE_YEAR = re.compile(r"\bsince (?:the (?:beginning|start) of )?(\d{4})\b", re.I)
 
 
 def _now(report: Report) -> str:
     """What a report's present tense means: the day it says it reflects events up to, else
     its date of issue."""
-    return (report.cut_off or report.issued).isoformat()
+    return report.now.isoformat()
 
 
 @cache
@@ -225,9 +225,9 @@ def _as_of(
     if (quarter := quarter_of(f.text[s0:s1], f.start - s0, rules, report)) is not None:
         return quarter, "quarter: 'in the first quarter of 2002'"
     since = _SINCE_YEAR.search(f.text[s0 : f.start])
-    if since and report.issued:
+    if since and report.now:
         return (
-            f"{since.group(1)}-01-01/{report.issued.isoformat()}",
+            f"{since.group(1)}-01-01/{report.now.isoformat()}",
             "since_year: from then to the report's date of issue",
         )
     if f.year is not None:
@@ -275,23 +275,22 @@ def _last_date(text: str, report: Report) -> str | None:
 
 
 def cumulative_since(f: Figure, report: Report, value: str | None) -> str | None:
-    """'increased from 230, reported in June, to 2,440 persons since January 1998': the
-    figure a change starts from, dated by a day or month before the date of issue, counts from
-    the start the sentence states for the figure it changed to ('since ...': an interval that
-    ends on the date of issue)."""
-    if value is None or report.issued is None:
+    """'from 230, reported in June, to 2,440 persons since January 1998': the figure a change
+    of a cumulative total starts from, dated before the report's present, counts from the start
+    stated after the figure it changed to."""
+    if value is None or report.now is None:
         return None
-    if not (_FROM.search(f.text[f.start - 30 : f.start]) and _TO.match(f.text, f.end)):
+    to = _TO.match(f.text, f.end)
+    if to is None or not _FROM.search(f.text[max(0, f.start - 30) : f.start]):
         return None
     first, _, last = value.partition("/")
-    last = last or first
-    issued = report.issued.isoformat()
-    if last >= issued:
+    last, now = last or first, report.now.isoformat()
+    if last >= now:
         return None
     s0, s1 = f.sentence
-    starts = [
+    starts = [  # a "since ..." period: it ends on the report's present
         v.partition("/")[0]
-        for _, _, v, _ in dates_in(f.text[s0:s1], _rules(), report)
-        if v.endswith("/" + issued) and v.partition("/")[0] < first
+        for a, _, v, _ in dates_in(f.text[s0:s1], _rules(), report)
+        if a + s0 >= to.end() and v.endswith("/" + now) and v.partition("/")[0] < first
     ]
-    return f"{min(starts)}/{last}" if starts else None
+    return f"{starts[0]}/{last}" if starts else None

@@ -162,8 +162,8 @@ def _dates_in(text: str, rules: dict, report: Report) -> list[tuple[int, int, st
                 # "for the mandate periods ending 7 November": only the figure right before
                 # it is that period's; it dates no figure after it
                 rule = ENDS_A_PERIOD
-            if name == "day_month_year" and report.issued and _SINCE.search(head):
-                value, rule = f"{value}/{report.issued.isoformat()}", f"{name} after 'since'"
+            if name == "day_month_year" and report.now and _SINCE.search(head):
+                value, rule = f"{value}/{report.now.isoformat()}", f"{name} after 'since'"
             found.append((m.start(), m.end(), value, rule))
     return sorted(found)
 
@@ -199,8 +199,8 @@ def month_of(m: re.Match, report: Report) -> str | None:
         return f"{date(year, month, 1).isoformat()}/{end.isoformat()}"
     if edge is not None:
         return date(year, month, 1 if edge.group(1).lower() != "end" else last).isoformat()
-    if re.match(r"since\b", m.group(), re.I) and report.issued:
-        return f"{date(year, month, 1).isoformat()}/{report.issued.isoformat()}"
+    if re.match(r"since\b", m.group(), re.I) and report.now:
+        return f"{date(year, month, 1).isoformat()}/{report.now.isoformat()}"
     return month_interval(year, month)
 
 

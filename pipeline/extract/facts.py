@@ -438,8 +438,8 @@ def decide(f: Figure, report: Report, earlier: Earlier = Earlier(), before: str 
     facts.aggregation, facts.why["aggregation"] = aggregation(f, concept)
     facts.scope, facts.why["scope"] = scope(f, concept, previous)
     facts.as_of, facts.why["as_of"] = as_of(f, report, concept, facts.status, before)
-    if facts.why["status"].startswith("change_from") and report.issued:
-        facts.as_of = report.issued.isoformat()
+    if facts.why["status"].startswith("change_from") and report.now:
+        facts.as_of = report.now.isoformat()
         facts.why["as_of"] = "change_from: the value a planned change starts from, now"
     if facts.aggregation == "cumulative" and (since := cumulative_since(f, report, facts.as_of)):
         facts.as_of = since

@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.read.dates import MONTH_PATTERN, iso_day
+from pipeline.extract.fact_rules import rx, table
+from pipeline.read.dates import MONTH_PATTERN, day_before_or_on, iso_day, month_number
 
 _ACRONYM_DEFINED = re.compile(
     r"\b((?:[A-Z][\w’'-]*|of|the|for|in|and|on|de|la|du|des|pour|en)"
@@ -28,6 +29,11 @@ class Report:
     acronyms: tuple[tuple[str, str], ...] = ()  # (acronym, what it stands for), as defined
     annex_date: date | None = None  # the date an annex's table is "as at" ("(see annex)")
     cut_off: date | None = None  # "The present report reflects events up to 30 July 1995"
+
+    @property
+    def now(self) -> date | None:
+        """What the report's present tense and open periods ('since January') end on."""
+        return self.cut_off or self.issued
 
     @staticmethod
     def of(metadata, text: str = "") -> Report:
@@ -79,12 +85,12 @@ def annex_date(text: str) -> date | None:
 def cut_off(text: str, issued: date) -> date | None:
     """The day up to which a report says it reflects events ('The present report reflects
     events up to 30 July 1995'), in its opening: what its present tense means."""
-    from pipeline.extract.fact_rules import rx, table  # rules of facts.yaml
-
     m = rx(table()["report_cut_off"]).search(text[:6000])
     if m is None:
         return None
-    found = iso_day(m.group("d"), m.group("m"), m.group("y") or str(issued.year))
+    if not m.group("y"):  # "up to 30 December" in a report issued in January: the year before
+        return day_before_or_on(int(m.group("d")), month_number(m.group("m")), issued)
+    found = iso_day(m.group("d"), m.group("m"), m.group("y"))
     day = date.fromisoformat(found) if found else None
     return day if day and day <= issued else None
 
@@ -92,8 +98,6 @@ def cut_off(text: str, issued: date) -> date | None:
 def covered_since(text: str, issued: date) -> date | None:
     """The day a report says it covers developments since ('since my report of 26 March
     2008'), in its opening; its year, when left out, is the last before the date of issue."""
-    from pipeline.extract.fact_rules import rx, table  # rules of facts.yaml
-
     m = rx(table()["report_since"]).search(text[:6000])
     if m is None:
         return None
