@@ -159,3 +159,21 @@ def test_checked_whole_a_few_files_at_a_time_the_keys_still_hold_or_break(tmp_pa
             res["path"] = [p for p in res["path"] if p not in dropped]
     errors = key_errors(package, _locate({}))
     assert "series: " in " ".join(errors) and any("match no row of metrics" in e for e in errors)
+
+
+def test_every_report_changed_is_checked_a_few_files_at_a_time(tmp_path, monkeypatch):
+    """Against a last release whose every file differs, each changed report's shards are
+    loaded FILES_PER_READ at a time (one here): the clean release stays clean, and a report
+    holding another report's row is still caught."""
+    import pipeline.dataset.keys as keys
+
+    monkeypatch.setattr(keys, "FILES_PER_READ", 1)
+    previous = _package()
+    for res in previous["resources"]:
+        for entry in res.get("x-shards", []):
+            entry["path"] += ".before"
+    package = _package()
+    assert changed_key_errors(package, previous, _locate({}), _locate({})) == []
+    package, over, _ = _with_anothers_row(tmp_path)
+    errors = changed_key_errors(package, previous, _locate(over), _locate({}))
+    assert "metrics: 1 row(s) in another report's file" in errors

@@ -124,19 +124,24 @@ def _key_columns(name: str, schemas: dict) -> list[str]:
     return [c for c in dict.fromkeys(wanted) if not present or c in present]
 
 
-def _load_keys(con, name: str, files: list[Path], columns: list[str]) -> None:
-    """A table of the key columns of a table's files, read FILES_PER_READ files at a time."""
-    if not columns:
-        return  # no key reads it
+def _load(con, name: str, files: list[Path], columns: list[str], filename: bool = False) -> None:
+    """A temporary table of some columns of Parquet files (filename: with each row's file),
+    read FILES_PER_READ files at a time; an empty one over no file."""
+    names = ", ".join([f'"{c}"' for c in columns] + (["filename"] if filename else []))
     if not files:
-        _view(con, name, [], columns)
+        empty = [*columns, "filename"] if filename else columns
+        nulls = ", ".join(f'NULL::VARCHAR AS "{c}"' for c in empty)
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {nulls} WHERE false')
         return
-    cols = ", ".join(f'"{c}"' for c in columns)
     listed = [str(f) for f in files]
     for start in range(0, len(listed), FILES_PER_READ):
-        batch = listed[start : start + FILES_PER_READ]
-        verb = f'CREATE TABLE "{name}" AS' if start == 0 else f'INSERT INTO "{name}"'
-        con.execute(f"{verb} SELECT {cols} FROM read_parquet(?)", [batch])
+        verb = (
+            f'CREATE OR REPLACE TEMP TABLE "{name}" AS' if start == 0 else f'INSERT INTO "{name}"'
+        )
+        con.execute(
+            f"{verb} SELECT {names} FROM read_parquet(?, filename = {str(filename).lower()})",
+            [listed[start : start + FILES_PER_READ]],
+        )
 
 
 def key_errors(package: dict, locate: Locate) -> list[str]:
@@ -149,8 +154,8 @@ def key_errors(package: dict, locate: Locate) -> list[str]:
     con = _connect()
     try:
         for name, res in tables.items():
-            files = [locate(p) for p in resource_paths(res)]
-            _load_keys(con, name, files, _key_columns(name, schemas))
+            if columns := _key_columns(name, schemas):  # else no key reads it
+                _load(con, name, [locate(p) for p in resource_paths(res)], columns)
         views = {name: name for name in tables}
         return [e for name in tables if name in schemas for e in _table(con, name, schemas, views)]
     except duckdb.Error as err:
@@ -310,8 +315,11 @@ def _changed_shards(con, schemas: dict, sharded: dict, changed: set[str], locate
         # the changed reports looked up, not every report's file sorted (10,000 per table)
         paths = {r: str(locate(files[r])) for r in sorted(changed) if r in files}
         _insert(con, "shard_files", [[f, r] for r, f in paths.items()])
-        columns = _columns(schemas.get(name, {}))
-        _view(con, f"{name}__changed", [Path(f) for f in paths.values()], columns, filename=True)
+        present = _columns(schemas.get(name, {}))
+        columns = list(
+            dict.fromkeys(_key_columns(name, schemas) + [c for c in OWNERS if c in present])
+        )
+        _load(con, f"{name}__changed", list(paths.values()), columns, filename=True)
         views[name] = f"{name}__changed"
     errors = []
     for name in sharded:
@@ -377,5 +385,5 @@ def _dangling_into(con, rows: str, fields, target: str, ref_fields, shards, loca
     field, column = _owner(fields, ref_fields)
     reports = con.execute(f'SELECT DISTINCT {_report_of(field, column)} FROM "{rows}" c').fetchall()
     files = [locate(shards[r]) for (r,) in reports if r in shards]
-    _view(con, f"{target}__ref", files, ref_fields)
+    _load(con, f"{target}__ref", files, ref_fields)
     return dangling_rows(con, rows, fields, f"{target}__ref", ref_fields)
