@@ -16,14 +16,15 @@ def large_heap() -> Iterator[None]:
     A one-report change at 10,000 reports decodes a 48 MB descriptor and 90,000 stat-cache
     entries: millions of objects that live until the step ends, which every full collection
     walked again (2 of the run's 11 seconds). On entry, what is alive is frozen (never walked
-    again; a nested entry freezes what was made since), and collections wait for 50,000
-    allocations; reference counting still frees everything not in a cycle. The outermost exit
-    restores the thresholds and unfreezes (anything the host process froze too)."""
+    again), and collections wait for 50,000 allocations; reference counting still frees
+    everything not in a cycle. A nested entry changes nothing: freezing again would also
+    freeze the cyclic garbage made since, for good. The outermost exit restores the thresholds
+    and unfreezes (anything the host process froze too)."""
     global _depth
     _depth += 1
     before = gc.get_threshold()
-    gc.freeze()
     if _depth == 1:
+        gc.freeze()
         gc.set_threshold(50_000, 20, 100)
     try:
         yield

@@ -375,10 +375,9 @@ def test_a_large_heap_step_restores_the_collector_even_when_it_fails() -> None:
             assert gc.get_freeze_count() > 0
             frozen = gc.get_freeze_count()
             made_since = [[i] for i in range(1000)]  # noqa: F841  (alive inside)
-            with large_heap():  # freezes what was made since; the outermost restores
-                assert gc.get_freeze_count() > frozen
+            with large_heap():  # nested: changes nothing, the outermost restores
+                assert gc.get_freeze_count() == frozen
             assert gc.get_threshold() == (50_000, 20, 100)
-            assert gc.get_freeze_count() > frozen
             raise KeyError("step failed")
     except KeyError:
         pass
