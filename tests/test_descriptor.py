@@ -37,3 +37,39 @@ def test_floats_json_writes_otherwise_are_written_by_json():
     ):
         value = {"x": number, "list": [number], "s": "1e5"}
         assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_entries_taken_over_from_an_older_descriptor_lose_their_artifact(tmp_path):
+    """Earlier releases named each file's artifact in its x-shards entry (x-artifacts says it
+    once per report): a file taken over keeps its bytes, and its entry loses that field."""
+    import shutil
+
+    import duckdb
+
+    from pipeline.dataset.staging import ReleaseTables, Staging, _table_resources
+    from pipeline.dataset.statcache import StatCache
+
+    package = json.loads((ROOT / "published" / "datapackage.json").read_text(encoding="utf-8"))
+    entries = {
+        r["name"]: r["x-shards"][0]
+        for r in package["resources"]
+        if r["name"] in ("documents", "documents-parquet")
+    }
+    doc = entries["documents"]["document_id"]
+    published = tmp_path / "published"
+    for entry in entries.values():
+        (published / entry["path"]).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "published" / entry["path"], published / entry["path"])
+    artifact = package["x-artifacts"][doc]
+    old = {name: {doc: dict(entry, artifact=artifact)} for name, entry in entries.items()}
+    con = duckdb.connect(str(ROOT / "published" / "indicators.duckdb"), read_only=True)
+    try:
+        release = ReleaseTables(con, {doc: artifact}, {}, {}, [])
+        staging = Staging(published, StatCache(None))
+        resources = _table_resources("documents", release, staging, ({doc: artifact}, old))
+    finally:
+        con.close()
+    assert staging.new == {}  # taken over, not written again
+    shards = [e for r in resources for e in r["x-shards"]]
+    assert sorted(shards, key=str) == sorted(entries.values(), key=str)
+    assert all("artifact" not in e for e in shards)
