@@ -43,12 +43,6 @@ _TO = re.compile(r"[^.;]{0,60}?\bto\s+(?:about |some |over |nearly |almost )?\d"
 _SINCE_YEAR = re.compile(r"\bsince (?:the (?:beginning|start) of )?(\d{4})\b", re.I)
 
 
-def _now(report: Report) -> str:
-    """What a report's present tense means: the day it says it reflects events up to, else
-    its date of issue."""
-    return report.now.isoformat()
-
-
 @cache
 def _rules() -> dict[str, dict]:
     """The rules of the as_of section by name (one dict: dates_in remembers texts by it)."""
@@ -157,8 +151,8 @@ def _stated(
     if report.annex_date and _SEE_ANNEX.search(f.text[c0:c1]):
         return report.annex_date.isoformat(), "annex_date: the date of the annex it points to"
     # "from the current 1,023 officers": its own word dates it, whatever dates follow
-    if report.issued and _CURRENT_BEFORE.search(f.text[max(c0, f.start - 40) : f.start]):
-        return _now(report), "current: 'current' right before it: the report's present"
+    if report.now and _CURRENT_BEFORE.search(f.text[max(c0, f.start - 40) : f.start]):
+        return report.now.isoformat(), "current: 'current' right before it: the report's present"
     for lo, hi, where in ((c0, c1, "clause"), (s0, s1, "sentence")):
         if found := _in_text(f, lo, hi, rules, report):
             return found[0], f"{found[1]} (in its {where})"
@@ -218,17 +212,17 @@ def _as_of(
     if m := rules["year_in_brackets"]["pattern"].match(f.text, f.end):
         return year_interval(int(m.group("y"))), "year_in_brackets"
     current = rules["current"]["pattern"]
-    if report.issued and (
+    if report.now and (
         current.search(f.text[c0 : f.start]) or current.search(f.text[f.end : c1][:40])
     ):
-        return _now(report), "current: present tense or 'current': the report's present"
+        return report.now.isoformat(), "current: present tense or 'current': the report's present"
     if (quarter := quarter_of(f.text[s0:s1], f.start - s0, rules, report)) is not None:
         return quarter, "quarter: 'in the first quarter of 2002'"
     since = _SINCE_YEAR.search(f.text[s0 : f.start])
     if since and report.now:
         return (
             f"{since.group(1)}-01-01/{report.now.isoformat()}",
-            "since_year: from then to the report's date of issue",
+            "since_year: from then to the report's present",
         )
     if f.year is not None:
         return year_interval(f.year), "figure_year: the year the extractor gave the figure"

@@ -82,30 +82,29 @@ def annex_date(text: str) -> date | None:
     return date.fromisoformat(found) if found else None
 
 
-def cut_off(text: str, issued: date) -> date | None:
-    """The day up to which a report says it reflects events ('The present report reflects
-    events up to 30 July 1995'), in its opening: what its present tense means."""
-    m = rx(table()["report_cut_off"]).search(text[:6000])
+def _opening_day(rule: str, text: str, issued: date) -> date | None:
+    """The day a rule of facts.yaml finds in a report's opening (groups d, m, y); a year left
+    out is the last that puts it on or before the date of issue."""
+    m = rx(table()[rule]).search(text[:6000])
     if m is None:
         return None
     if not m.group("y"):  # "up to 30 December" in a report issued in January: the year before
         return day_before_or_on(int(m.group("d")), month_number(m.group("m")), issued)
     found = iso_day(m.group("d"), m.group("m"), m.group("y"))
-    day = date.fromisoformat(found) if found else None
+    return date.fromisoformat(found) if found else None
+
+
+def cut_off(text: str, issued: date) -> date | None:
+    """The day up to which a report says it reflects events ('The present report reflects
+    events up to 30 July 1995'), in its opening: what its present tense means."""
+    day = _opening_day("report_cut_off", text, issued)
     return day if day and day <= issued else None
 
 
 def covered_since(text: str, issued: date) -> date | None:
     """The day a report says it covers developments since ('since my report of 26 March
     2008'), in its opening; its year, when left out, is the last before the date of issue."""
-    m = rx(table()["report_since"]).search(text[:6000])
-    if m is None:
-        return None
-    year = m.group("y") or str(issued.year)
-    found = iso_day(m.group("d"), m.group("m"), year)
-    if found and not m.group("y") and date.fromisoformat(found) > issued:
-        found = iso_day(m.group("d"), m.group("m"), str(issued.year - 1))
-    day = date.fromisoformat(found) if found else None
+    day = _opening_day("report_since", text, issued)
     return day if day and day < issued else None
 
 
